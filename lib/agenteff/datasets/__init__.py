@@ -1,0 +1,306 @@
+"""Pinned public data sets: fetch once, verify, cache, parse into the project's schemas.
+
+Each data set is a list of files pinned by GitHub raw URL at a fixed commit and sha256, plus a parser that
+turns them into validated tables. Files are downloaded once into ``<cache>/data/<owner>/<repo>/<commit>/<path>``
+(pooch does the transfer, the hash check and the atomic move, so a failed or truncated download leaves nothing
+behind). Every load re-verifies the cached bytes: a corrupted file is removed and reported by name with its
+expected hash, and the next load fetches it again.
+
+Offline machines point ``AGENTEFF_MIRROR`` at a directory laid out like the raw URLs
+(``<owner>/<repo>/<commit>/<path>``); files are then copied from there instead of downloaded, with the same checks.
+
+Data carried in the repository (published figures under ``data/``, each with a data card) is loaded through the
+same :func:`load`.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pooch
+
+from ..paths import cache_dir, data_dir
+from .pins import PINS
+
+__all__ = ["RemoteFile", "LocalFile", "Dataset", "DataIntegrityError", "REGISTRY", "MIRROR_VARIABLE",
+           "available", "fetch", "load", "tables"]
+
+MIRROR_VARIABLE = "AGENTEFF_MIRROR"
+RAW_BASE = "https://raw.githubusercontent.com"
+
+
+class DataIntegrityError(RuntimeError):
+    """A file is missing, truncated or does not match its pinned sha256."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    repo: str  # owner/name
+    commit: str
+    path: str
+    sha256: str
+
+    @property
+    def url(self) -> str:
+        return f"{RAW_BASE}/{self.repo}/{self.commit}/{self.path}"
+
+    @property
+    def relative(self) -> Path:
+        return Path(self.repo) / self.commit / self.path
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file carried in the repository under ``data/``."""
+    path: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    files: tuple
+    parser: str  # "module:function" under agenteff.datasets; gets {path: local Path}, returns {table: frame}
+    licence: str
+    citation: str
+
+    @property
+    def source(self) -> str:
+        first = self.files[0]
+        return first.repo if isinstance(first, RemoteFile) else "this repository (data/)"
+
+    @property
+    def commit(self) -> str:
+        first = self.files[0]
+        return first.commit[:7] if isinstance(first, RemoteFile) else ""
+
+
+def _pinned(repo: str, commit_prefix: str, path_prefix: str, suffix: str = "") -> tuple[RemoteFile, ...]:
+    (key,) = [k for k in PINS if k[0] == repo and k[1].startswith(commit_prefix)]
+    files = tuple(
+        RemoteFile(repo, key[1], path, sha)
+        for path, sha in PINS[key].items()
+        if path.startswith(path_prefix) and path.endswith(suffix)
+    )
+    if not files:
+        raise ValueError(f"no pinned file of {repo} starts with {path_prefix!r}")
+    return files
+
+
+_SCALING_PAPER = "Kim et al., 'Towards a Science of Scaling Agent Systems', arXiv:2512.08296"
+
+REGISTRY: dict[str, Dataset] = {
+    d.name: d
+    for d in [
+        Dataset(
+            "scaling-v2-configs",
+            "Published figures of the scaling paper (v2): 180 configurations, Table 5 coordination metrics, "
+            "model capability index, tools per benchmark",
+            (LocalFile("published/scaling/configs_v2.csv"),
+             LocalFile("published/scaling/coordination_metrics.csv"),
+             LocalFile("published/scaling/intelligence_index.csv"),
+             LocalFile("published/scaling/tool_counts.csv")),
+            "scaling:parse_v2_configs",
+            "published figures, cited",
+            _SCALING_PAPER,
+        ),
+        Dataset(
+            "scaling-v3-instances",
+            "Per-instance outcomes (resolved, steps) of 9 models x 5 architectures x 20 instances on "
+            "SWE-bench Verified and Terminal-Bench, from the scaling paper's authors",
+            _pinned("Haseebae/agent-scaling", "cbf8c10", "scripts/per_instance_results_swe_tb.csv"),
+            "scaling:parse_v3_instances",
+            "MIT",
+            _SCALING_PAPER,
+        ),
+        Dataset(
+            "zeroeval-math-l5",
+            "40 models x 721 MATH level-5 problems, one output each (reasoning + answer JSON), with the "
+            "repository's own accuracy summary",
+            _pinned("yuchenlin/ZeroEval", "570c626", "result_dirs/math-l5"),
+            "zeroeval:parse",
+            "Apache-2.0",
+            "Lin et al., ZeroEval: a unified framework for evaluating language models (github.com/yuchenlin/ZeroEval)",
+        ),
+        Dataset(
+            "overthinking-demo",
+            "20 responses split into solution rounds with per-round correctness (demo size)",
+            _pinned("galaxyChen/overthinking", "89da2e5", "data/debug.processed.jsonl"),
+            "overthinking:parse",
+            "see repository",
+            "Chen et al., 'Do NOT Think That Much for 2+3=? On the Overthinking of o1-Like LLMs', arXiv:2412.21187",
+        ),
+        Dataset(
+            "lead-math-test",
+            "MATH level 3-5 test problems with ground-truth answers (default problem set for live sampling)",
+            _pinned("CrazyMint/LEAD", "aeebcc0", "data/math/test.parquet"),
+            "lead:parse",
+            "Apache-2.0",
+            "LEAD, arXiv:2605.09806",
+        ),
+        Dataset(
+            "agent-eval-runs",
+            "'AI Agents That Matter': per-run total cost, tokens, time and accuracy of HumanEval agent strategies",
+            _pinned("benediktstroebl/agent-eval", "e59c01b", "plot_data_"),
+            "agent_eval:parse_runs",
+            "Apache-2.0",
+            "Kapoor et al., 'AI Agents That Matter', arXiv:2407.01502",
+        ),
+        Dataset(
+            "agent-eval-simple-calls",
+            "'AI Agents That Matter': per-call API logs and per-task pass/fail of repeated runs of the simple "
+            "strategy on HumanEval",
+            _pinned("benediktstroebl/agent-eval", "e59c01b", "LLMDebugger/output_data/simple/"),
+            "agent_eval:parse_simple_calls",
+            "Apache-2.0",
+            "Kapoor et al., 'AI Agents That Matter', arXiv:2407.01502",
+        ),
+        Dataset(
+            "aider-polyglot",
+            "Aider polyglot leaderboard: 69 model runs on 225 coding tasks (pass rates, total cost, seconds per case)",
+            _pinned("Aider-AI/aider", "5dc9490", "aider/website/_data/polyglot_leaderboard.yml"),
+            "aider:parse",
+            "Apache-2.0",
+            "Aider LLM leaderboards, polyglot benchmark (aider.chat/docs/leaderboards)",
+        ),
+        Dataset(
+            "tau-bench-airline-gpt4o",
+            "tau-bench airline, GPT-4o: 50 tasks x 4 trials with full trajectories and rewards",
+            _pinned("sierra-research/tau-bench", "59a200c", "historical_trajectories/gpt-4o-airline.json"),
+            "tau_bench:parse",
+            "MIT",
+            "Yao et al., 'tau-bench: A Benchmark for Tool-Agent-User Interaction in Real-World Domains', arXiv:2406.12045",
+        ),
+        Dataset(
+            "mcpp-node-templates",
+            "5,000 node templates (success_prob, lat_mean, lat_std, cost_mean) from the MCPP authors' simulator",
+            _pinned("WangXinglin/MCPP", "2a377ff", "simulator/example_rollout_stats.csv"),
+            "mcpp:parse",
+            "see repository",
+            "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
+        ),
+        Dataset(
+            "model-prices",
+            "USD per million tokens by model (dated, with sources; edit to price your own endpoint)",
+            (LocalFile("prices.csv"),),
+            "prices:parse",
+            "published price lists, cited per row",
+            "see the source column of data/prices.csv",
+        ),
+    ]
+}
+
+
+def available() -> pd.DataFrame:
+    """The registered data sets with source, commit, licence and citation."""
+    return pd.DataFrame(
+        [
+            {"name": d.name, "description": d.description, "source": d.source, "commit": d.commit,
+             "files": len(d.files), "licence": d.licence, "citation": d.citation}
+            for d in REGISTRY.values()
+        ]
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mirror_copy(mirror_root: Path, file: RemoteFile):
+    def download(url, output_file, _pooch):
+        source = mirror_root / file.relative
+        if not source.is_file():
+            raise DataIntegrityError(
+                f"{file.path}: not in the mirror at {source} ({MIRROR_VARIABLE}={mirror_root}); "
+                f"expected sha256 {file.sha256}"
+            )
+        if hasattr(output_file, "write"):
+            with open(source, "rb") as handle:
+                shutil.copyfileobj(handle, output_file)
+        else:
+            shutil.copyfile(source, output_file)
+    return download
+
+
+def _ensure(file: RemoteFile) -> Path:
+    target = cache_dir() / "data" / file.relative
+    if target.exists():
+        actual = _sha256(target)
+        if actual == file.sha256:
+            return target
+        target.unlink()  # never keep a corrupt copy: the next load fetches a fresh one
+        raise DataIntegrityError(
+            f"{target}: cached copy of {file.url} is corrupt (sha256 {actual}, expected {file.sha256}); "
+            "it has been removed and will be fetched again on the next load"
+        )
+    mirror = os.environ.get(MIRROR_VARIABLE)
+    downloader = _mirror_copy(Path(mirror), file) if mirror else pooch.HTTPDownloader(progressbar=True)
+    try:
+        pooch.retrieve(file.url, known_hash=f"sha256:{file.sha256}", fname=target.name,
+                       path=target.parent, downloader=downloader)
+    except DataIntegrityError:
+        raise
+    except ValueError as exc:  # pooch's hash mismatch: the temporary file is already gone
+        raise DataIntegrityError(
+            f"{file.path} from {file.url}: does not match its expected sha256 {file.sha256} "
+            f"(truncated or changed); nothing was cached. {exc}"
+        ) from exc
+    except Exception as exc:
+        raise DataIntegrityError(
+            f"{file.path}: could not fetch {file.url} (expected sha256 {file.sha256}): {exc}. "
+            f"Offline? Set {MIRROR_VARIABLE} to a mirror laid out as <owner>/<repo>/<commit>/<path>."
+        ) from exc
+    return target
+
+
+def fetch(name: str) -> dict[str, Path]:
+    """Make the data set's files available locally and verified; return ``{path in repo: local path}``."""
+    dataset = _get(name)
+    paths = {}
+    for file in dataset.files:
+        if isinstance(file, LocalFile):
+            local = data_dir() / file.path
+            if not local.is_file():
+                raise DataIntegrityError(f"{local}: file of data set {name!r} is missing from the repository")
+            paths[file.path] = local
+        else:
+            paths[file.path] = _ensure(file)
+    return paths
+
+
+def _get(name: str) -> Dataset:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown data set {name!r}; registered: {', '.join(REGISTRY)}") from None
+
+
+def tables(name: str) -> dict[str, pd.DataFrame]:
+    """All tables the data set's parser produces, validated, by table name."""
+    dataset = _get(name)
+    module_name, function_name = dataset.parser.split(":")
+    parser = getattr(importlib.import_module(f"{__name__}.{module_name}"), function_name)
+    return parser(fetch(name))
+
+
+def load(name: str, table: str | None = None) -> pd.DataFrame:
+    """A validated table of data set ``name`` (its first table unless ``table`` names another)."""
+    produced = tables(name)
+    if table is None:
+        return next(iter(produced.values()))
+    if table not in produced:
+        raise KeyError(f"data set {name!r} has tables {list(produced)}, not {table!r}")
+    return produced[table]
+
+
+logging.getLogger("pooch").setLevel(logging.WARNING)  # keep notebook output identical on cold and warm caches

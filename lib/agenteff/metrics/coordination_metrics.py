@@ -1,0 +1,2 @@
+"""Coordination metrics of multi-agent runs (study 02)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Cost and trajectory efficiency metrics (study 04)."""
+__all__ = []

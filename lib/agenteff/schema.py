@@ -1,0 +1,311 @@
+"""The project's table schemas and their validation.
+
+Every study reads and writes the same tables, so a user's own logs, once in one of these shapes, get every
+analysis for free:
+
+* ``RUNS``: one row per agent run (a task attempted by an architecture with a model and a seed);
+* ``STEPS``: one row per message or action inside a run, joined to ``RUNS`` on ``run_id``;
+* ``SAMPLES``: one row per sampled answer to a problem (length and overthinking analyses).
+
+Study-specific tables of published figures (scaling configurations, leaderboards, node templates) are declared
+with the same :class:`Schema` class next to their parsers.
+
+:func:`validate` checks a frame against a schema and returns a copy with canonical dtypes. The first problem
+found raises :class:`SchemaError` naming the source file, the 1-based data row and the column, so bad input is
+caught on load and never half-processed. :func:`read_table` and :func:`write_table` validate on the way in and
+out; writes go to a temporary file that replaces the target only when complete.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Column", "Schema", "SchemaError", "validate", "read_table", "write_table",
+    "RUNS", "STEPS", "SAMPLES", "STEP_ROLES",
+]
+
+
+class SchemaError(ValueError):
+    """A table does not match its schema; the message names file, row and column."""
+
+
+_KINDS = ("str", "int", "float", "bool")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # one of _KINDS
+    required: bool = True  # must the column be present?
+    nullable: bool = False  # may a present column hold missing values?
+    allowed: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+
+    def __post_init__(self):
+        if self.kind not in _KINDS:
+            raise ValueError(f"column {self.name!r}: kind must be one of {_KINDS}, not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()  # columns that together identify a row
+    doc: str = ""
+    extra_columns: bool = True  # keep columns the schema does not name
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def describe(self) -> pd.DataFrame:
+        """The schema as a table, for documentation and the tour notebook."""
+        return pd.DataFrame(
+            [
+                {
+                    "column": c.name,
+                    "type": c.kind,
+                    "required": c.required,
+                    "nullable": c.nullable,
+                    "constraint": _constraint_text(c),
+                    "meaning": c.doc,
+                }
+                for c in self.columns
+            ]
+        )
+
+
+def _constraint_text(c: Column) -> str:
+    parts = []
+    if c.allowed is not None:
+        parts.append("one of " + ", ".join(map(str, c.allowed)))
+    if c.minimum is not None:
+        parts.append(f">= {c.minimum:g}")
+    if c.maximum is not None:
+        parts.append(f"<= {c.maximum:g}")
+    return "; ".join(parts)
+
+
+def _fail(source, row_position, column, message):
+    where = f"{source}: " if source else ""
+    row = f"row {row_position + 1}, " if row_position is not None else ""
+    raise SchemaError(f"{where}{row}column {column!r}: {message}")
+
+
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n"}
+
+
+def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
+    missing = series.isna()
+    if missing.any() and not col.nullable:
+        _fail(source, int(np.flatnonzero(missing.to_numpy())[0]), col.name, "missing value in a column that must be filled")
+    present = series[~missing]
+    if col.kind == "str":
+        out = series.astype("string")
+    elif col.kind == "bool":
+        def to_bool(v):
+            if isinstance(v, (bool, np.bool_)):
+                return bool(v)
+            if isinstance(v, (int, np.integer, float, np.floating)) and v in (0, 1):
+                return bool(v)
+            text = str(v).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(v)
+        values = []
+        for pos, v in enumerate(series.to_numpy(dtype=object)):
+            if pd.isna(v):
+                values.append(pd.NA)
+                continue
+            try:
+                values.append(to_bool(v))
+            except ValueError:
+                _fail(source, pos, col.name, f"expected true/false, got {v!r}")
+        out = pd.Series(values, index=series.index, dtype="boolean")
+    else:
+        numeric = pd.to_numeric(series, errors="coerce")
+        bad = numeric.isna() & ~missing
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            _fail(source, pos, col.name, f"expected a number, got {series.iloc[pos]!r}")
+        if col.kind == "int":
+            values = numeric.to_numpy(dtype=float)
+            fractional = ~np.isnan(values) & (values != np.round(values))
+            if fractional.any():
+                pos = int(np.flatnonzero(fractional)[0])
+                _fail(source, pos, col.name, f"expected a whole number, got {series.iloc[pos]!r}")
+            out = numeric.astype("Int64")
+        else:
+            out = numeric.astype("float64")
+    if col.allowed is not None and len(present):
+        allowed = set(col.allowed)
+        for pos, v in enumerate(out.to_numpy(dtype=object)):
+            if not pd.isna(v) and v not in allowed:
+                _fail(source, pos, col.name, f"{v!r} is not one of {sorted(map(str, allowed))}")
+    if col.minimum is not None or col.maximum is not None:
+        values = out.astype("float64").to_numpy()
+        lo = col.minimum if col.minimum is not None else -np.inf
+        hi = col.maximum if col.maximum is not None else np.inf
+        outside = ~np.isnan(values) & ((values < lo) | (values > hi))
+        if outside.any():
+            pos = int(np.flatnonzero(outside)[0])
+            _fail(source, pos, col.name, f"{values[pos]!r} is outside [{lo}, {hi}]")
+    return out
+
+
+def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Check ``frame`` against ``schema``; return a copy with canonical dtypes and the schema's columns first.
+
+    ``source`` (usually the file the frame came from) is named in every error, with the 1-based data row and
+    the column of the first problem.
+    """
+    source = str(source) if source is not None else schema.name
+    if not isinstance(frame, pd.DataFrame):
+        raise SchemaError(f"{source}: expected a table (pandas DataFrame), got {type(frame).__name__}")
+    for col in schema.columns:
+        if col.required and col.name not in frame.columns:
+            raise SchemaError(
+                f"{source}: column {col.name!r} is missing (schema {schema.name!r} needs {schema.names})"
+            )
+    out = frame.reset_index(drop=True).copy()
+    for col in schema.columns:
+        if col.name in out.columns:
+            out[col.name] = _coerce(out[col.name], col, source)
+    if schema.unique:
+        dup = out.duplicated(list(schema.unique), keep="first")
+        if dup.any():
+            pos = int(np.flatnonzero(dup.to_numpy())[0])
+            key = ", ".join(f"{c}={out.iloc[pos][c]!r}" for c in schema.unique)
+            _fail(source, pos, "+".join(schema.unique), f"duplicate row ({key}) in a table keyed by {list(schema.unique)}")
+    ordered = [c for c in schema.names if c in out.columns]
+    rest = [c for c in out.columns if c not in ordered]
+    if rest and not schema.extra_columns:
+        raise SchemaError(f"{source}: column {rest[0]!r} is not part of schema {schema.name!r}")
+    return out[ordered + rest]
+
+
+def _reader(path: Path):
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return lambda p: pd.read_csv(p, keep_default_na=True)
+    if suffix == ".parquet":
+        return pd.read_parquet
+    if suffix in (".jsonl", ".ndjson"):
+        return lambda p: pd.read_json(p, lines=True, dtype=False)
+    raise SchemaError(f"{path}: unsupported table format {suffix!r} (use .csv, .parquet or .jsonl)")
+
+
+def read_table(path: str | os.PathLike, schema: Schema) -> pd.DataFrame:
+    """Read a CSV, Parquet or JSON-lines file and validate it against ``schema``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        frame = _reader(path)(path)
+    except SchemaError:
+        raise
+    except Exception as exc:  # a parse error from pandas or pyarrow: say which file
+        raise SchemaError(f"{path}: cannot be read as a table: {exc}") from exc
+    return validate(frame, schema, source=path)
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Path:
+    """Validate and write atomically: the target is replaced only by a complete file."""
+    path = Path(path)
+    table = validate(frame, schema, source=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False)
+        elif suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        elif suffix in (".jsonl", ".ndjson"):
+            table.to_json(tmp, orient="records", lines=True)
+        else:
+            raise SchemaError(f"{path}: unsupported table format {suffix!r} (use .csv, .parquet or .jsonl)")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# --- the three shared schemas -------------------------------------------------------------------------------
+
+STEP_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer", "user", "tool", "system")
+
+RUNS = Schema(
+    name="runs",
+    doc="One row per agent run: a task attempted by an architecture with a model and a seed.",
+    unique=("run_id",),
+    columns=(
+        Column("run_id", "str", doc="unique id of the run; steps refer to it"),
+        Column("task", "str", doc="task id within its suite"),
+        Column("suite", "str", doc="benchmark or task suite"),
+        Column("architecture", "str", doc="single, independent, centralized, decentralized, hybrid, or a strategy name"),
+        Column("n_agents", "int", minimum=1, doc="agents in the system (orchestrators included)"),
+        Column("model", "str", doc="model id as the endpoint names it"),
+        Column("seed", "int", doc="seed or trial index"),
+        Column("success", "bool", doc="did the run solve the task?"),
+        Column("score", "float", required=False, nullable=True, doc="graded score when finer than success"),
+        Column("cost_usd", "float", required=False, nullable=True, minimum=0, doc="money spent on the run, USD"),
+        Column("prompt_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens over all calls"),
+        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens over all calls"),
+        Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens served from the provider's cache"),
+        Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="wall time of the run, seconds"),
+        Column("simulated", "bool", required=False, doc="true when the run came from the simulated endpoint"),
+    ),
+)
+
+STEPS = Schema(
+    name="steps",
+    doc="One row per message or action inside a run, in order.",
+    unique=("run_id", "step"),
+    columns=(
+        Column("run_id", "str", doc="the run this step belongs to"),
+        Column("step", "int", minimum=0, doc="0-based position of the step in the run"),
+        Column("agent_id", "str", doc="which agent acted (or 'user', 'tool')"),
+        Column("role", "str", allowed=STEP_ROLES, doc="the agent's role in the architecture"),
+        Column("round", "int", minimum=0, doc="coordination round (0 for single-agent runs)"),
+        Column("turn", "int", minimum=0, doc="the agent's own turn counter within the run"),
+        Column("content", "str", required=False, nullable=True, doc="message text"),
+        Column("tool_calls", "str", required=False, nullable=True, doc="JSON list of {name, arguments}"),
+        Column("prompt_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens of this call"),
+        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens of this call"),
+        Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="cached prompt tokens of this call"),
+        Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="latency of this call, seconds"),
+    ),
+)
+
+SAMPLES = Schema(
+    name="samples",
+    doc="One row per sampled answer to a problem.",
+    unique=("dataset", "problem_id", "model", "method", "sample_index"),
+    columns=(
+        Column("dataset", "str", doc="problem set"),
+        Column("problem_id", "str", doc="problem id within the data set"),
+        Column("model", "str", doc="model id"),
+        Column("method", "str", doc="sampling method or prompt variant"),
+        Column("sample_index", "int", minimum=0, doc="0-based sample number for this problem and model"),
+        Column("output", "str", required=False, nullable=True, doc="the full output text"),
+        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens"),
+        Column("reasoning_tokens", "int", required=False, nullable=True, minimum=0, doc="reasoning tokens, when known"),
+        Column("answer", "str", nullable=True, doc="extracted final answer"),
+        Column("gold", "str", doc="reference answer"),
+        Column("correct", "bool", doc="graded correct?"),
+    ),
+)
