@@ -100,6 +100,11 @@ def _fail(source, row_position, column, message):
     raise SchemaError(f"{where}{row}column {column!r}: {message}")
 
 
+def _show(value) -> str:
+    """A value as the user wrote it (numpy scalars shown as plain numbers)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n"}
 
@@ -131,20 +136,20 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
             try:
                 values.append(to_bool(v))
             except ValueError:
-                _fail(source, pos, col.name, f"expected true/false, got {v!r}")
+                _fail(source, pos, col.name, f"expected true/false, got {_show(v)}")
         out = pd.Series(values, index=series.index, dtype="boolean")
     else:
         numeric = pd.to_numeric(series, errors="coerce")
         bad = numeric.isna() & ~missing
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            _fail(source, pos, col.name, f"expected a number, got {series.iloc[pos]!r}")
+            _fail(source, pos, col.name, f"expected a number, got {_show(series.iloc[pos])}")
         if col.kind == "int":
             values = numeric.to_numpy(dtype=float)
             fractional = ~np.isnan(values) & (values != np.round(values))
             if fractional.any():
                 pos = int(np.flatnonzero(fractional)[0])
-                _fail(source, pos, col.name, f"expected a whole number, got {series.iloc[pos]!r}")
+                _fail(source, pos, col.name, f"expected a whole number, got {_show(series.iloc[pos])}")
             out = numeric.astype("Int64")
         else:
             out = numeric.astype("float64")
@@ -152,7 +157,7 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         allowed = set(col.allowed)
         for pos, v in enumerate(out.to_numpy(dtype=object)):
             if not pd.isna(v) and v not in allowed:
-                _fail(source, pos, col.name, f"{v!r} is not one of {sorted(map(str, allowed))}")
+                _fail(source, pos, col.name, f"{_show(v)} is not one of {sorted(map(str, allowed))}")
     if col.minimum is not None or col.maximum is not None:
         values = out.astype("float64").to_numpy()
         lo = col.minimum if col.minimum is not None else -np.inf
@@ -160,7 +165,7 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         outside = ~np.isnan(values) & ((values < lo) | (values > hi))
         if outside.any():
             pos = int(np.flatnonzero(outside)[0])
-            _fail(source, pos, col.name, f"{values[pos]!r} is outside [{lo}, {hi}]")
+            _fail(source, pos, col.name, f"{_show(out.iloc[pos])} is outside [{lo:g}, {hi:g}]")
     return out
 
 

@@ -303,4 +303,4 @@ def load(name: str, table: str | None = None) -> pd.DataFrame:
     return produced[table]
 
 
-logging.getLogger("pooch").setLevel(logging.WARNING)  # keep notebook output identical on cold and warm caches
+pooch.get_logger().setLevel(logging.WARNING)  # keep notebook output identical on cold and warm caches

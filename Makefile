@@ -1,0 +1,43 @@
+# The two commands of the README: `make reproduce` and `make test`. Everything runs inside .venv (plain venv + pip).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
+
+.PHONY: setup data reproduce test unit notebooks-test lab benchmarks clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(INSTALLED)
+
+setup: $(INSTALLED)
+
+# Downloads every pinned public file once (or copies it from $$AGENTEFF_MIRROR), checking sha256.
+data: setup
+	$(PY) -m agenteff data fetch
+
+# Executes every notebook in place and regenerates figures/ (no API key: the built-in simulated endpoint).
+reproduce: data
+	$(PY) -m agenteff reproduce --jobs $(JOBS)
+
+# Unit tests, then nbval re-executes every notebook and compares its outputs with the stored ones.
+test: setup
+	$(PY) -m pytest tests notebooks $(NBVAL)
+
+unit: setup
+	$(PY) -m pytest tests
+
+lab: setup
+	$(PY) -m jupyter lab notebooks/
+
+benchmarks: setup
+	$(PY) benchmarks/reproduce.py
+	$(PY) benchmarks/llm_throughput.py
+	$(PY) benchmarks/mcpp.py
+
+clean:
+	rm -rf .cache .pytest_cache

@@ -1,0 +1,54 @@
+"""Command line: ``python -m agenteff reproduce | serve-sim | data``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _reproduce(args) -> int:
+    from .runner import parse_parameters, reproduce
+    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter))
+
+
+def _data(args) -> int:
+    from . import datasets
+    if args.action == "list":
+        import pandas as pd
+        with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+            print(datasets.available()[["name", "source", "commit", "files", "licence"]].to_string(index=False))
+        return 0
+    names = args.names or list(datasets.REGISTRY)
+    for name in names:
+        paths = datasets.fetch(name)
+        print(f"{name}: {len(paths)} file(s) verified")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
+        from .llm.sim import main as serve_sim
+        return serve_sim(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m agenteff", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("reproduce", help="execute notebooks in place with papermill")
+    run.add_argument("notebooks", nargs="*", help="notebook stems, numbers or paths (default: all)")
+    run.add_argument("--jobs", "-j", type=int, default=None, help="notebooks at once (default: number of cores)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="papermill parameter, e.g. -p fast true (repeatable)")
+    run.set_defaults(handler=_reproduce)
+
+    commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
+
+    data = commands.add_parser("data", help="list or fetch the pinned data sets")
+    data.add_argument("action", choices=["list", "fetch"])
+    data.add_argument("names", nargs="*", help="data set names (default: all)")
+    data.set_defaults(handler=_data)
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+import nbformat
+import pytest
+
+from agenteff import runner
+
+
+def make_notebook(path, body: str, name: str):
+    notebook = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("size = 3")
+    params.metadata["tags"] = ["parameters"]
+    notebook.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nfrom agenteff import report\n"
+            f"fig, ax = plt.subplots(); ax.plot(range(size)); ax.set(title='t', xlabel='x', ylabel='y')\n"
+            f"report.save_fig(fig, 'line', {name!r}, 'A line.')\nprint(size * 2)"
+        ),
+        nbformat.v4.new_code_cell(body),
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_parameters_are_read_as_yaml_scalars():
+    assert runner.parse_parameters([["fast", "true"], ["n", "3"], ["p", "0.5"], ["model", "gpt-4o"], ["x", "null"]]) == {
+        "fast": True, "n": 3, "p": 0.5, "model": "gpt-4o", "x": None}
+
+
+def test_successful_run_stores_outputs_and_moves_figures(places):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    result = runner.run_notebook(path, {"size": 4})
+    assert result.ok and result.figures == 1 and result.error == ""
+    assert (places / "figures" / "01_ok" / "line.png").exists()
+    stored = nbformat.read(path, as_version=4)
+    outputs = [o.get("text", "") for cell in stored.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert "8\n" in outputs and "done\n" in outputs  # the injected parameter (size=4) was used
+    assert "start_time" not in stored.metadata.get("papermill", {})  # volatile metadata stripped
+    assert all("execution" not in cell.metadata for cell in stored.cells)
+
+
+def test_failed_run_keeps_the_stored_notebook_and_reports_the_cell(places):
+    path = make_notebook(places / "02_bad.ipynb", "1 / 0", "02_bad")
+    before = path.read_bytes()
+    result = runner.run_notebook(path)
+    assert not result.ok
+    assert "cell 3: ZeroDivisionError" in result.error
+    assert path.read_bytes() == before
+    assert (places / "cache" / "failed" / "02_bad.ipynb").exists()
+    assert not (places / "figures" / "02_bad").exists()  # half-made figures never replace good ones
+
+
+def test_reproduce_runs_the_rest_and_exits_non_zero(places, capsys):
+    ok = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    bad = make_notebook(places / "02_bad.ipynb", "raise RuntimeError('boom')", "02_bad")
+    code = runner.reproduce([str(ok), str(bad)], jobs=2)
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "ok     01_ok" in printed and "FAILED 02_bad" in printed and "RuntimeError: boom" in printed
+    assert "1 ok, 1 failed, 1 figures" in printed
+    assert (places / "figures" / "README.md").exists()
+
+
+def test_unknown_notebook_names_are_refused():
+    with pytest.raises(SystemExit, match="unknown notebook 'nope'"):
+        runner.resolve_notebooks(["nope"])
