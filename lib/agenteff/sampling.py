@@ -1,0 +1,152 @@
+"""Live sampling: k answers per problem from an OpenAI-compatible endpoint, graded, in the SAMPLES schema.
+
+:func:`sample_problems` sends every problem ``k`` times (``sample_index`` 0..k-1, at a temperature) through
+:class:`agenteff.llm.LLMClient`, grades each reply with :func:`agenteff.grading.grade`, and keeps the endpoint's
+token counts. :func:`run_sampling` does the same against the user's endpoint, or, when ``base_url`` is None, against
+the built-in simulated endpoint playing :func:`simulated_reasoner`.
+
+The simulated reasoner is an oracle-backed simulation, not a model: it cannot do mathematics. Inside the server
+process it looks the problem up in the ``lead-math-test`` problem set, and answers it correctly with a
+probability that depends on a simulated difficulty of the problem and on the length of the reasoning it samples:
+
+* each problem gets a fixed simulated difficulty ``d`` in [0, 1) from a hash of its text (the problem file has no
+  MATH level to use), and needs ``need = base_tokens * exp(difficulty_scale * d)`` reasoning tokens;
+* a sample's reasoning length is lognormal around ``verbosity * need`` (sd of the log: ``spread``);
+* it is correct with probability ``skill * (1 - 0.7 d) * sigmoid(log(L / need) / 0.25) * overthinking``, where
+  the last factor ``max(0, 1 - overthink * max(0, log(L / (verbosity * need))))`` lowers the odds of answers far
+  longer than usual (the overthinking the study looks for);
+* a wrong answer is the gold answer plus a non-zero integer, so the grader has something real to reject.
+
+Its outputs therefore illustrate the analysis pipeline (spread of correct lengths, shortest-correct savings, LEAD
+targets) under assumptions stated here; they say nothing about any real model, and every table and figure made
+from them is labelled simulated.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from . import datasets
+from .grading import grade
+from .schema import SAMPLES, validate
+
+__all__ = ["simulated_reasoner", "reasoner_model", "problem_difficulty_u", "sample_problems", "run_sampling",
+           "REASONER_DEFAULTS", "SIMULATED_MODEL"]
+
+SIMULATED_MODEL = "sim-reasoner"
+
+#: Settings of the simulated reasoner (override through ``SimModel.params``).
+REASONER_DEFAULTS = {"base_tokens": 300.0, "difficulty_scale": 2.0, "verbosity": 1.6, "spread": 0.45,
+                     "skill": 0.95, "overthink": 0.35}
+
+_FILLER = ("so", "then", "let", "us", "try", "the", "sum", "of", "each", "term", "we", "get", "now", "check",
+           "wait", "this", "case", "step", "next", "part", "hmm", "yes", "no", "if", "and", "root", "side")
+
+
+def problem_difficulty_u(problem: str) -> float:
+    """A fixed number in [0, 1) derived from the problem text (sha256), the simulated difficulty."""
+    digest = hashlib.sha256(problem.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+
+
+@lru_cache(maxsize=1)
+def _gold_by_prompt() -> dict[str, str]:
+    problems = datasets.load("lead-math-test")
+    return dict(zip(problems["prompt"], problems["gold"]))
+
+
+def _wrong_answer(gold: str, rng: np.random.Generator) -> str:
+    offset = int(rng.integers(1, 6)) * (1 if rng.random() < 0.5 else -1)
+    if re.fullmatch(r"-?\d+", gold.strip()):
+        return str(int(gold) + offset)
+    return f"{gold} {'+' if offset > 0 else '-'} {abs(offset)}"
+
+
+def simulated_reasoner(messages: list[dict], tools, model, rng: np.random.Generator, gold_lookup=None) -> dict:
+    """The simulated reasoner's reply to a problem (see the module docstring for its assumptions).
+
+    ``model`` is the :class:`agenteff.llm.SimModel` (its ``params`` override :data:`REASONER_DEFAULTS`);
+    ``gold_lookup`` maps problem text to gold answer (default: the lead-math-test problems). A problem it cannot
+    look up gets a short reply without an answer.
+    """
+    settings = {**REASONER_DEFAULTS, **(getattr(model, "params", None) or {})}
+    problem = next(m["content"] for m in reversed(messages) if m.get("role") == "user")
+    gold = (gold_lookup if gold_lookup is not None else _gold_by_prompt()).get(problem)
+    if gold is None:
+        return {"content": "I cannot look this problem up (simulated reasoner).", "tool_calls": [],
+                "reasoning_content": None}
+    difficulty = problem_difficulty_u(problem)
+    need = settings["base_tokens"] * math.exp(settings["difficulty_scale"] * difficulty)
+    typical = settings["verbosity"] * need
+    tokens = max(20, int(round(typical * math.exp(settings["spread"] * rng.standard_normal()))))
+    enough = 1.0 / (1.0 + math.exp(-math.log(tokens / need) / 0.25))
+    overthinking = max(0.0, 1.0 - settings["overthink"] * max(0.0, math.log(tokens / typical)))
+    p_correct = settings["skill"] * (1.0 - 0.7 * difficulty) * enough * overthinking
+    correct = bool(rng.random() < p_correct)
+    answer = gold if correct else _wrong_answer(gold, rng)
+    reasoning = " ".join(rng.choice(_FILLER, size=tokens))
+    return {"content": f"The final answer is $\\boxed{{{answer}}}$", "tool_calls": [],
+            "reasoning_content": reasoning}
+
+
+def reasoner_model(name: str = SIMULATED_MODEL, **params):
+    """The :class:`agenteff.llm.SimModel` that plays :func:`simulated_reasoner` (``params`` override defaults)."""
+    from .llm import SimModel
+    return SimModel(name, behaviour="agenteff.sampling:simulated_reasoner", error_prob=0.0,
+                    latency_mean_s=0.002, latency_sd_s=0.0, params=dict(params))
+
+
+def sample_problems(client, problems: pd.DataFrame, model: str, k: int = 8, temperature: float = 0.7,
+                    max_tokens: int | None = None, dataset: str = "lead-math-test") -> pd.DataFrame:
+    """``k`` graded samples per problem (``problems`` has ``problem_id``, ``prompt``, ``gold``) as SAMPLES rows.
+
+    Adds ``simulated`` (from the endpoint's fingerprint), ``finish_reason`` and ``token_source`` ("endpoint").
+    """
+    requests = [
+        {"model": model, "messages": [{"role": "user", "content": row.prompt}], "temperature": temperature,
+         "sample_index": index, "max_tokens": max_tokens}
+        for row in problems.itertuples() for index in range(k)
+    ]
+    results = client.chat_many(requests, desc="sampling")
+    rows = []
+    for request, result, row in zip(requests, results, (r for r in problems.itertuples() for _ in range(k))):
+        graded = grade(result.content, row.gold)
+        rows.append({
+            "dataset": dataset, "problem_id": row.problem_id, "model": model,
+            "method": f"sample k={k} T={temperature:g}", "sample_index": request["sample_index"],
+            "output": result.content, "completion_tokens": result.completion_tokens,
+            "reasoning_tokens": result.reasoning_tokens if result.reasoning_tokens else None,
+            "answer": graded["answer"], "gold": row.gold, "correct": graded["correct"],
+            "simulated": result.simulated, "finish_reason": result.finish_reason, "token_source": "endpoint",
+        })
+    return validate(pd.DataFrame(rows), SAMPLES, source=f"samples from {model}")
+
+
+def run_sampling(problems: pd.DataFrame, base_url: str | None = None, model: str | None = None, k: int = 8,
+                 temperature: float = 0.7, n_problems: int | None = None, seed: int = 42,
+                 max_tokens: int | None = None, api_key: str | None = None) -> pd.DataFrame:
+    """Sample ``n_problems`` problems (a seeded random subset; all when None) ``k`` times each.
+
+    ``base_url=None`` starts the simulated endpoint with :func:`reasoner_model` (and ignores ``model``); its
+    replies are not cached, since they are cheap and deterministic. A real endpoint's replies are cached by
+    :class:`agenteff.llm.LLMClient`.
+    """
+    from .llm import LLMClient, endpoint
+    if base_url is not None and not model:
+        raise ValueError("name the model to sample from the endpoint at base_url")
+    chosen = problems if n_problems is None else problems.sample(n=n_problems, random_state=seed)
+    chosen = chosen.sort_values("problem_id", key=lambda ids: ids.astype(int) if ids.str.isdigit().all() else ids)
+    simulated = base_url is None
+    sim = reasoner_model()
+    with endpoint(base_url, [sim]) as url:
+        client = LLMClient(base_url=url, api_key=api_key or ("sim" if simulated else None), cache=not simulated)
+        try:
+            return sample_problems(client, chosen, sim.name if simulated else model, k=k,
+                                   temperature=temperature, max_tokens=max_tokens)
+        finally:
+            client.close()
