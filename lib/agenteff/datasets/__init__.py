@@ -187,6 +187,15 @@ REGISTRY: dict[str, Dataset] = {
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
         ),
         Dataset(
+            "efficiency-paper-values",
+            "Published figures on agent cost and reliability (tau-bench pass^k, Efficient Agents' cost-of-pass), "
+            "one row per number with its source location",
+            (LocalFile("published/efficiency/paper_values.csv"),),
+            "efficiency_papers:parse",
+            "published figures, cited per row",
+            "see the paper, version and location columns",
+        ),
+        Dataset(
             "model-prices",
             "USD per million tokens by model (dated, with sources; edit to price your own endpoint)",
             (LocalFile("prices.csv"),),
