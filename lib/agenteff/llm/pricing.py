@@ -1,0 +1,89 @@
+"""Cost of a call from its token usage and a price table (USD per million tokens).
+
+The default table is ``data/prices.csv`` (registry entry ``model-prices``; dated, one source per row). A model id
+is matched exactly first, then without a ``provider/`` prefix (LiteLLM style) or a ``sim-`` prefix (simulated
+models priced as the model they stand in for), then by the longest table entry it starts with followed by ``-``
+(dated snapshots such as ``gpt-4o-2024-08-06`` are priced as ``gpt-4o``).
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["Price", "PriceTable", "call_cost"]
+
+
+@dataclass(frozen=True)
+class Price:
+    model: str
+    input_usd_per_mtok: float
+    cached_input_usd_per_mtok: float
+    output_usd_per_mtok: float
+
+
+def call_cost(price: Price | None, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
+    """USD of one call. Cached prompt tokens are billed at the cached rate, the rest of the prompt at the input
+    rate; completion tokens (reasoning tokens are part of them, as endpoints report usage) at the output rate.
+    NaN when the model has no price."""
+    if price is None:
+        return math.nan
+    uncached = max(prompt_tokens - cached_tokens, 0)
+    return (uncached * price.input_usd_per_mtok + cached_tokens * price.cached_input_usd_per_mtok
+            + completion_tokens * price.output_usd_per_mtok) / 1e6
+
+
+class PriceTable:
+    """Look up the price of a model id in a table with the ``prices`` schema."""
+
+    def __init__(self, table: pd.DataFrame):
+        self._prices = {
+            row.model: Price(row.model, float(row.input_usd_per_mtok),
+                             float(row.input_usd_per_mtok if pd.isna(row.cached_input_usd_per_mtok)
+                                   else row.cached_input_usd_per_mtok),
+                             float(row.output_usd_per_mtok))
+            for row in table.itertuples(index=False)
+        }
+        self._matches: dict[str, Price | None] = {}
+
+    @classmethod
+    def load(cls, prices=None) -> "PriceTable":
+        """From None (the project's table), a path to a CSV, a DataFrame, or ``{model: {input, cached_input,
+        output}}`` in USD per million tokens."""
+        from ..datasets import load
+        from ..datasets.prices import PRICES
+        from ..schema import read_table, validate
+        if isinstance(prices, PriceTable):
+            return prices
+        if prices is None:
+            return cls(load("model-prices"))
+        if isinstance(prices, (str, os.PathLike)):
+            return cls(read_table(Path(prices), PRICES))
+        if isinstance(prices, dict):
+            prices = pd.DataFrame([
+                {"model": model, "provider": "user", "input_usd_per_mtok": p["input"],
+                 "cached_input_usd_per_mtok": p.get("cached_input", p["input"]), "output_usd_per_mtok": p["output"],
+                 "as_of": "", "source": "given by the user"}
+                for model, p in prices.items()
+            ], columns=PRICES.names)
+        return cls(validate(prices, PRICES))
+
+    def lookup(self, model: str) -> Price | None:
+        if model not in self._matches:
+            self._matches[model] = self._match(model)
+        return self._matches[model]
+
+    def _match(self, model: str) -> Price | None:
+        for candidate in self._candidates(model):
+            if candidate in self._prices:
+                return self._prices[candidate]
+        prefixes = [m for m in self._prices if any(c.startswith(m + "-") for c in self._candidates(model))]
+        return self._prices[max(prefixes, key=len)] if prefixes else None
+
+    @staticmethod
+    def _candidates(model: str) -> list[str]:
+        bare = model.rsplit("/", 1)[-1]
+        return [model, bare, bare.removeprefix("sim-")]

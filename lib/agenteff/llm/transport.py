@@ -1,0 +1,141 @@
+"""A lean HTTP/1.1 transport for endpoints on the loopback interface (the simulated endpoint, local servers).
+
+The ``openai`` SDK sends through ``httpx``, whose general-purpose connection pool costs over a millisecond of CPU
+per request: at 32 calls in flight with 50 ms latency the event loop, not the endpoint, becomes the limit. For
+``http://`` URLs on 127.0.0.1, ::1 or localhost this transport keeps a plain asyncio connection per in-flight
+call instead; every other URL (TLS, remote hosts, proxies) goes through httpx's own transport unchanged. The SDK
+still builds the request, authenticates it and maps errors: timeouts raise ``httpx.ReadTimeout`` (the SDK's
+``APITimeoutError``), broken connections ``httpx.ReadError`` or ``ConnectError`` (``APIConnectionError``).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpx2 as httpx
+
+__all__ = ["LoopbackTransport", "LOOPBACK_HOSTS"]
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+# Headers this transport must not forward: it sends no compressed-encoding support and manages connections.
+_DROPPED = frozenset({b"accept-encoding", b"connection", b"transfer-encoding", b"content-length"})
+
+
+class _BrokenConnection(Exception):
+    """The peer closed a kept-alive connection before answering; safe to resend on a fresh one."""
+
+
+class LoopbackTransport(httpx.AsyncBaseTransport):
+    def __init__(self, fallback: httpx.AsyncBaseTransport | None = None):
+        self._fallback = fallback or httpx.AsyncHTTPTransport()
+        self._idle: dict[tuple[str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme != "http" or url.host not in LOOPBACK_HOSTS:
+            return await self._fallback.handle_async_request(request)
+        timeouts = request.extensions.get("timeout", {})
+        address = (url.host, url.port or 80)
+        payload = self._serialise(request, request.content)  # the SDK sends a complete JSON body
+        idle = self._idle.setdefault(address, [])
+        while idle:  # a kept-alive connection may have been closed by the server meanwhile
+            connection = idle.pop()
+            try:
+                return await self._exchange(connection, payload, request, timeouts, address)
+            except _BrokenConnection:
+                continue
+        connection = await self._connect(address, timeouts.get("connect"))
+        try:
+            return await self._exchange(connection, payload, request, timeouts, address)
+        except _BrokenConnection as exc:
+            raise httpx.ReadError("the server closed the connection without replying", request=request) from exc
+
+    async def _connect(self, address, timeout):
+        try:
+            return await asyncio.wait_for(asyncio.open_connection(*address), timeout)
+        except asyncio.TimeoutError as exc:
+            raise httpx.ConnectTimeout(f"connecting to {address[0]}:{address[1]} timed out") from exc
+        except OSError as exc:
+            raise httpx.ConnectError(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
+
+    @staticmethod
+    def _serialise(request: httpx.Request, body: bytes) -> bytes:
+        target = request.url.raw_path
+        lines = [request.method.encode() + b" " + target + b" HTTP/1.1"]
+        lines += [name + b": " + value for name, value in request.headers.raw if name.lower() not in _DROPPED]
+        lines.append(b"Content-Length: " + str(len(body)).encode())
+        return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+    async def _exchange(self, connection, payload, request, timeouts, address) -> httpx.Response:
+        reader, writer = connection
+        try:
+            writer.write(payload)
+            async with asyncio.timeout(timeouts.get("read")):  # no extra task per call, unlike wait_for
+                status, headers, body, keep = await _read_response(reader)
+        except asyncio.TimeoutError as exc:
+            writer.close()
+            raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
+        except (ConnectionError, asyncio.IncompleteReadError, _BrokenConnection) as exc:
+            writer.close()
+            if isinstance(exc, _BrokenConnection) or (isinstance(exc, asyncio.IncompleteReadError)
+                                                      and not exc.partial):
+                raise _BrokenConnection() from exc
+            raise httpx.ReadError(f"the connection broke while reading the reply: {exc}", request=request) from exc
+        except BaseException:  # cancelled mid-exchange: the connection's state is unknown
+            writer.close()
+            raise
+        if keep:
+            self._idle[address].append(connection)
+        else:
+            writer.close()
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    async def aclose(self) -> None:
+        for connections in self._idle.values():
+            for _reader, writer in connections:
+                with contextlib.suppress(Exception):
+                    writer.close()
+        self._idle.clear()
+        await self._fallback.aclose()
+
+
+async def _read_response(reader: asyncio.StreamReader):
+    status_line = await reader.readline()
+    if not status_line:
+        raise _BrokenConnection()
+    parts = status_line.split(b" ", 2)
+    status = int(parts[1])
+    headers = []
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n"):
+            break
+        if not line:
+            raise asyncio.IncompleteReadError(b"headers", None)
+        name, _, value = line.partition(b":")
+        headers.append((name.strip(), value.strip()))
+    fields = {name.lower(): value for name, value in headers}
+    if fields.get(b"transfer-encoding", b"").lower() == b"chunked":
+        body = await _read_chunked(reader)
+        keep = True
+    elif b"content-length" in fields:
+        body = await reader.readexactly(int(fields[b"content-length"]))
+        keep = True
+    else:  # delimited by the connection closing
+        body = await reader.read()
+        keep = False
+    keep = keep and fields.get(b"connection", b"").lower() != b"close" and parts[0] == b"HTTP/1.1"
+    headers = [(n, v) for n, v in headers if n.lower() != b"transfer-encoding"]
+    return status, headers, body, keep
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    chunks = []
+    while True:
+        size = int((await reader.readline()).split(b";")[0].strip(), 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)

@@ -1,0 +1,259 @@
+"""Sweeps: a grid of jobs (task x configuration x seed) run in parallel into a run store that survives crashes.
+
+* :func:`grid` builds the jobs; a job function ``fn(job) -> records`` (a list of dicts or a DataFrame) runs one.
+  It must be importable (a module-level function, or a ``functools.partial`` of one) so it can run in other
+  processes or on other machines; pass endpoint settings through the partial, never an API key (workers read
+  ``OPENAI_API_KEY`` from their environment).
+* :func:`run_sweep` runs the jobs on a local pool (processes by default, or threads), or on a Dask cluster when
+  given a scheduler address or a ``dask.distributed.Client``. Only the calling process writes the store: each
+  finished job's records go in with one SQLite transaction, together with the job's row, so a job is either
+  entirely stored or not at all.
+* An interrupted sweep (Ctrl-C, kill -9, a crash) is resumed by calling :func:`run_sweep` again with the same run
+  directory: stored jobs are skipped, so nothing is repeated or duplicated. Jobs that raised are recorded with
+  their error and retried on the next call.
+* Budgets: when records carry ``cost_usd`` or ``prompt_tokens``/``completion_tokens`` columns, the sweep stops
+  submitting jobs once the jobs run by this call have spent ``budget_usd`` or ``budget_tokens``.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import math
+import multiprocessing
+import sqlite3
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+from .progress import progress
+
+from .llm.client import BudgetExceeded
+
+__all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME"]
+
+STORE_NAME = "runs.sqlite"
+_JOB_COLUMNS = ("job_id", "task", "config", "seed")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of a sweep. ``params`` are the configuration's settings."""
+
+    task: str
+    config: str
+    seed: int
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.task}/{self.config}/{self.seed}"
+
+
+def grid(tasks: Iterable[str], configs: dict[str, dict] | Iterable[str], seeds: Iterable[int]) -> list[Job]:
+    """Every (task, configuration, seed) combination, tasks outermost. ``configs`` maps a configuration's name
+    to its settings (or is a list of names without settings)."""
+    configs = dict(configs) if isinstance(configs, dict) else {name: {} for name in configs}
+    seeds = list(seeds)
+    return [Job(str(task), str(name), int(seed), dict(params))
+            for task in tasks for name, params in configs.items() for seed in seeds]
+
+
+class SweepIncomplete(RuntimeError):
+    """Some jobs raised; the others are stored, and a new call retries the failed ones."""
+
+
+class RunStore:
+    """The records of a sweep: ``<run_dir>/runs.sqlite`` with a ``jobs`` table (one row per finished job) and a
+    ``records`` table (the job's records as JSON, in order), plus ``failures`` (the last error of jobs that
+    raised)."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.run_dir / STORE_NAME
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, task TEXT, config TEXT, seed INTEGER, "
+            "  position INTEGER, n_records INTEGER);"
+            "CREATE TABLE IF NOT EXISTS records (job_id TEXT, idx INTEGER, record TEXT, PRIMARY KEY (job_id, idx));"
+            "CREATE TABLE IF NOT EXISTS failures (job_id TEXT PRIMARY KEY, error TEXT);")
+
+    def done(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT job_id FROM jobs")}
+
+    def add(self, job: Job, position: int, records: list[dict]) -> None:
+        """Store a finished job and its records in one transaction (all or nothing)."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+                             (job.job_id, job.task, job.config, job.seed, position, len(records)))
+            self._db.executemany("INSERT INTO records VALUES (?, ?, ?)",
+                                 [(job.job_id, i, json.dumps(r, sort_keys=True, default=_jsonable))
+                                  for i, r in enumerate(records)])
+            self._db.execute("DELETE FROM failures WHERE job_id = ?", (job.job_id,))
+
+    def fail(self, job: Job, error: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?)", (job.job_id, error))
+
+    def failures(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT job_id, error FROM failures ORDER BY job_id", self._db)
+
+    def jobs(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM jobs ORDER BY position, job_id", self._db)
+
+    def load(self) -> pd.DataFrame:
+        """All records, in grid order then record order, with the job's columns first."""
+        rows = self._db.execute(
+            "SELECT j.job_id, j.task, j.config, j.seed, r.record FROM records r JOIN jobs j USING (job_id) "
+            "ORDER BY j.position, j.job_id, r.idx").fetchall()
+        frame = pd.DataFrame([{"job_id": a, "task": b, "config": c, "seed": d, **json.loads(rec)}
+                              for a, b, c, d, rec in rows])
+        return frame if len(frame) else pd.DataFrame(columns=list(_JOB_COLUMNS))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _jsonable(value):
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"record value {value!r} of type {type(value).__name__} cannot be stored")
+
+
+def _as_records(output, job: Job) -> list[dict]:
+    if isinstance(output, pd.DataFrame):
+        records = output.to_dict(orient="records")
+    elif isinstance(output, dict):
+        records = [output]
+    else:
+        records = list(output)
+    for record in records:
+        clash = [c for c in _JOB_COLUMNS if c in record and record[c] != getattr(job, c)]
+        if clash:
+            raise ValueError(f"job {job.job_id}: records must not override the job's columns {clash}")
+    return [{k: v for k, v in record.items() if k not in _JOB_COLUMNS} for record in records]
+
+
+def _spent(records: list[dict]) -> tuple[float, int]:
+    usd = sum(r.get("cost_usd") or 0.0 for r in records if not _isnan(r.get("cost_usd")))
+    tokens = sum(int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in records)
+    return usd, tokens
+
+
+def _isnan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+class _Backend:
+    """Submit jobs, wait for the first to finish, shut down: the same three moves on each backend."""
+
+    def __init__(self, scheduler, executor: str, max_workers: int | None):
+        self._dask = None
+        if scheduler is not None:
+            from dask.distributed import Client
+            self._dask = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+            self._owned = self._dask is not scheduler
+        elif executor == "thread":
+            self._pool = cf.ThreadPoolExecutor(max_workers=max_workers)
+        elif executor == "process":
+            # spawn: workers start clean (no copied threads or locks of the parent, e.g. an LLM client's loop)
+            self._pool = cf.ProcessPoolExecutor(max_workers=max_workers,
+                                                mp_context=multiprocessing.get_context("spawn"))
+        else:
+            raise ValueError(f"executor must be 'process' or 'thread', not {executor!r}")
+
+    def submit(self, fn, job):
+        if self._dask is not None:
+            return self._dask.submit(fn, job, pure=False)
+        return self._pool.submit(fn, job)
+
+    def wait_first(self, futures) -> set:
+        if self._dask is not None:
+            from dask.distributed import wait
+            return set(wait(futures, return_when="FIRST_COMPLETED").done)
+        return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
+
+    def shutdown(self, pending) -> None:
+        """Stop; futures still pending are cancelled (a job already running in a local pool finishes)."""
+        if self._dask is not None:
+            self._dask.cancel(list(pending))
+            if self._owned:
+                self._dask.close()
+        else:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path, *, scheduler=None,
+              executor: str = "process", max_workers: int | None = None, max_pending: int | None = None,
+              budget_usd: float | None = None, budget_tokens: int | None = None,
+              desc: str = "jobs") -> pd.DataFrame:
+    """Run the jobs not yet in ``run_dir``'s store, storing each as it finishes; return every stored record.
+
+    ``scheduler``: a Dask scheduler address (``"tcp://host:8786"``) or ``dask.distributed.Client``; None runs a
+    local pool (``executor="process"`` or ``"thread"``, ``max_workers`` of them). At most ``max_pending`` jobs
+    (default: 2 per worker, at least 8) are submitted ahead, so a stop for a budget or an interrupt wastes
+    little. Raises :class:`SweepIncomplete` when jobs raised, :class:`BudgetExceeded` when a budget ran out
+    (finished jobs are stored either way; call again to continue).
+    """
+    ids = [job.job_id for job in jobs]
+    if len(set(ids)) != len(ids):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"jobs must be unique; repeated: {duplicated[:5]}")
+    store = RunStore(run_dir)
+    try:
+        done = store.done()
+        todo = [(position, job) for position, job in enumerate(jobs) if job.job_id not in done]
+        backend = _Backend(scheduler, executor, max_workers)
+        limit = max_pending or max(8, 2 * (max_workers or multiprocessing.cpu_count()))
+        spent_usd, spent_tokens, stop, failed = 0.0, 0, None, 0
+        bar = progress(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, unit="job")
+        pending: dict = {}
+        queue = iter(todo)
+        try:
+            while True:
+                while stop is None and len(pending) < limit:
+                    item = next(queue, None)
+                    if item is None:
+                        break
+                    pending[backend.submit(fn, item[1])] = item
+                if not pending:
+                    break
+                for finished in backend.wait_first(list(pending)):
+                    position, job = pending.pop(finished)
+                    try:
+                        records = _as_records(finished.result(), job)
+                    except BudgetExceeded as exc:
+                        stop = stop or str(exc)
+                        continue
+                    except Exception as exc:  # the job's own failure: keep it, carry on with the others
+                        failed += 1
+                        store.fail(job, "".join(traceback.format_exception_only(type(exc), exc)).strip())
+                        continue
+                    store.add(job, position, records)
+                    bar.update()
+                    usd, tokens = _spent(records)
+                    spent_usd, spent_tokens = spent_usd + usd, spent_tokens + tokens
+                    if budget_usd is not None and spent_usd >= budget_usd:
+                        stop = stop or f"sweep USD budget reached: spent ${spent_usd:.4f} of ${budget_usd:.4f}"
+                    if budget_tokens is not None and spent_tokens >= budget_tokens:
+                        stop = stop or (f"sweep token budget reached: spent {spent_tokens:,} of "
+                                        f"{budget_tokens:,} tokens")
+        finally:
+            bar.close()
+            backend.shutdown(pending)
+        remaining = len(jobs) - len(store.done())
+        if stop is not None:
+            raise BudgetExceeded(f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
+                                 "the run directory: raise the budget and call run_sweep again to continue")
+        if failed:
+            first = store.failures().iloc[0]
+            raise SweepIncomplete(f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
+                                  "the others are stored, and calling run_sweep again retries the failed ones")
+        return store.load()
+    finally:
+        store.close()
