@@ -6,6 +6,10 @@ per request: at 32 calls in flight with 50 ms latency the event loop, not the en
 call instead; every other URL (TLS, remote hosts, proxies) goes through httpx's own transport unchanged. The SDK
 still builds the request, authenticates it and maps errors: timeouts raise ``httpx.ReadTimeout`` (the SDK's
 ``APITimeoutError``), broken connections ``httpx.ReadError`` or ``ConnectError`` (``APIConnectionError``).
+
+Why not a library: measured with benchmarks/llm_throughput.py (50 ms simulated latency, 32 calls in flight, 2
+cores, quiet machine, 2026-11-22), the ratio to ideal throughput was 0.78 with the SDK's default httpx client,
+0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport.
 """
 from __future__ import annotations
 
