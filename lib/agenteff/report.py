@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -29,6 +30,8 @@ MANIFEST = "figures.json"  # per-notebook {figure name: caption}
 def set_style() -> None:
     """The collection's single plot style: readable at a glance, colour-blind safe, stable file output."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    # seaborn's strip-plot jitter draws from numpy's global random state: seed it so figures are byte-stable
+    np.random.seed(0)
     pd.set_option("display.precision", 4)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)

@@ -187,6 +187,14 @@ REGISTRY: dict[str, Dataset] = {
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
         ),
         Dataset(
+            "mcpp-paper-claims",
+            "The MCPP paper's headline claim and the planner speeds quoted for its authors' code",
+            (LocalFile("published/mcpp/claims.csv"),),
+            "mcpp:parse_claims",
+            "published claims, cited per row",
+            "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
+        ),
+        Dataset(
             "efficiency-paper-values",
             "Published figures on agent cost and reliability (tau-bench pass^k, Efficient Agents' cost-of-pass), "
             "one row per number with its source location",

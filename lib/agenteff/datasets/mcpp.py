@@ -5,6 +5,8 @@ arXiv:2605.06110; file ``simulator/example_rollout_stats.csv`` of github.com/Wan
 success probability of one sample, the mean and standard deviation of its latency (seconds) and its mean cost
 (the release does not state the unit; the ratio cost/latency of about 330 suggests generated tokens). The study
 (:mod:`agenteff.workflows`) draws workflow nodes from these rows.
+
+Also the claims study 05 checks, carried in ``data/published/mcpp/claims.csv`` with a data card.
 """
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ import pandas as pd
 
 from ..schema import Column, Schema, validate
 
-__all__ = ["parse", "TEMPLATES", "TEMPLATES_FILE"]
+__all__ = ["parse", "parse_claims", "TEMPLATES", "TEMPLATES_FILE", "PUBLISHED_CLAIMS", "CLAIMS_FILE"]
 
 TEMPLATES_FILE = "simulator/example_rollout_stats.csv"
+
+CLAIMS_FILE = "published/mcpp/claims.csv"
 
 TEMPLATES = Schema(
     "mcpp_node_templates",
@@ -44,3 +48,24 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         row = int(not_positive.to_numpy().nonzero()[0][0])
         raise ValueError(f"{path}: row {row + 1}: success_prob, lat_mean and cost_mean must be positive")
     return {"templates": templates}
+
+
+PUBLISHED_CLAIMS = Schema(
+    "mcpp_published_claims",
+    (
+        Column("claim_id", "str", doc="short key"),
+        Column("claim", "str", doc="the claim as stated (paraphrased)"),
+        Column("value_low", "float", nullable=True, doc="lower end of the stated value, if numeric"),
+        Column("value_high", "float", nullable=True, doc="upper end of the stated value, if numeric"),
+        Column("unit", "str", nullable=True),
+        Column("source", "str", doc="where the claim is stated"),
+    ),
+    unique=("claim_id",),
+    doc="Claims of the MCPP paper and figures stated about the authors' planner (data/published/mcpp).",
+)
+
+
+def parse_claims(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
+    """``{"claims": validated table}`` of the published claims study 05 checks (data card beside the file)."""
+    path = files[CLAIMS_FILE]
+    return {"claims": validate(pd.read_csv(path), PUBLISHED_CLAIMS, source=path)}

@@ -106,36 +106,42 @@ def configurations(per_run: pd.DataFrame, by=("architecture", "n_agents", "suite
                         ).reset_index()
 
 
-def _interval_claim(name, paper_value, value, low, high, unit, note):
-    """A claim judged by the measurement's confidence interval: reproduced when it contains the paper's value."""
+def _interval_claim(name, paper_value, value, low, high, unit, note, simulated=False):
+    """A claim judged by the measurement's confidence interval: reproduced when it contains the paper's value.
+
+    A measurement on simulated agents is shown beside the paper's value but cannot confirm or refute it: its
+    status is 'not reproducible' (the paper's trajectories were not released), as in the other studies.
+    """
     if value is None or not np.isfinite(value):
         return claim(name, paper_value, None, unit, note=note)
     inside = np.isfinite(low) and low <= paper_value <= high
-    status = "reproduced" if inside else "differs"
+    status = "not reproducible" if simulated else "reproduced" if inside else "differs"
     interval = f"95% CI [{low:.3g}, {high:.3g}]" if np.isfinite(low) else "no CI"
-    prefix = "" if inside else f"differs by {value - paper_value:+.3g} {unit}".rstrip() + "; "
+    prefix = "" if inside or simulated else f"differs by {value - paper_value:+.3g} {unit}".rstrip() + "; "
     return claim(name, paper_value, round(float(value), 4), unit, status=status,
                  note=f"{prefix}{interval}; {note}")
 
 
 def coordination_claims(table5: pd.DataFrame, published_ea: pd.DataFrame, measured: pd.DataFrame,
                         turn_fit: pd.DataFrame, turn_fit_free: pd.DataFrame, density_fit: pd.DataFrame,
-                        laws: pd.DataFrame, measured_note: str) -> list[dict]:
+                        laws: pd.DataFrame, measured_note: str, simulated: bool) -> list[dict]:
     """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
     measured trajectories), the turn law and the message-density law, paper beside measured.
 
     ``turn_fit`` is :func:`agenteff.metrics.fit_turn_law` with ``b`` fixed at the paper's value (for ``a`` and
     ``c``), ``turn_fit_free`` the fit of all three (for ``b``). ``measured_note`` says what the measurements
-    are (e.g. simulated agents on synthetic suites).
+    are (e.g. simulated agents on synthetic suites); ``simulated`` marks them as an illustration (see
+    :func:`_interval_claim`), except the single-agent values that hold by definition.
     """
     rows = []
     units = metrics.COORDINATION_METRICS
     for r in table5.itertuples(index=False):
         note = f"{_METRIC_NOTES[r.metric]}; {measured_note}" if r.metric in _METRIC_NOTES else measured_note
-        if r.architecture == "single" and r.metric in _DEFINITIONAL:
+        definitional = r.architecture == "single" and r.metric in _DEFINITIONAL
+        if definitional:
             note = f"{_DEFINITIONAL[r.metric]} by definition for the single-agent baseline"
         rows.append(_interval_claim(f"Table 5 {r.metric}: {r.architecture}", r.paper, r.measured, r.ci_low,
-                                    r.ci_high, units[r.metric], note))
+                                    r.ci_high, units[r.metric], note, simulated and not definitional))
     for r in published_ea.itertuples(index=False):
         rows.append(claim(f"error amplification as failure-rate ratio, released v2 configurations: {r.architecture}",
                           r.paper, round(float(r.v2_configs), 4), "x", tolerance=0.05 * r.paper,
@@ -153,7 +159,7 @@ def coordination_claims(table5: pd.DataFrame, published_ea: pd.DataFrame, measur
             if (arch, metric) in by_metric.index:
                 m = by_metric.loc[(arch, metric)]
                 rows.append(_interval_claim(f"error amplification as {label}, measured: {arch}", paper_ea[arch],
-                                            m["value"], m["ci_low"], m["ci_high"], "x", measured_note))
+                                            m["value"], m["ci_low"], m["ci_high"], "x", measured_note, simulated))
     law = laws.set_index(["law", "parameter"])["value"]
     fixed = turn_fit.set_index("param")
     free = turn_fit_free.set_index("param")
@@ -162,10 +168,12 @@ def coordination_claims(table5: pd.DataFrame, published_ea: pd.DataFrame, measur
         r = fit.loc[param]
         rows.append(_interval_claim(f"turn law T = a (n + b)^c: {param}", law["turn_law", param], r["value"],
                                     r["ci_low"], r["ci_high"], "", f"least squares on per-run turns over the "
-                                                                   f"agent-count sweep, {how}; {measured_note}"))
+                                                                   f"agent-count sweep, {how}; {measured_note}",
+                                    simulated))
     for r in density_fit.itertuples(index=False):
         rows.append(_interval_claim(f"message-density law S = a + b ln(c): {r.param}", law["density_law", r.param],
-                                    r.value, r.ci_low, r.ci_high, "", f"OLS over {r.n} configurations; {measured_note}"))
+                                    r.value, r.ci_low, r.ci_high, "", f"OLS over {r.n} configurations; {measured_note}",
+                                    simulated))
     rows.append(claim("message-density saturation c*", law["density_saturation", "c_star"], None,
                       "messages per turn", note="the paper gives no operational definition of the saturation point "
                                                 "to compute it from trajectories"))

@@ -28,7 +28,7 @@ def plot_published_outcomes(configs: pd.DataFrame, instances: pd.DataFrame):
     palette = dict(zip(benchmarks, sns.color_palette("colorblind", len(benchmarks))))
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 2]})
     sns.pointplot(both, x="architecture", y="success_rate", hue="benchmark", order=ORDER, dodge=0.5,
-                  errorbar=("ci", 95), linestyle="none", palette=palette, ax=left)
+                  errorbar=("ci", 95), seed=0, linestyle="none", palette=palette, ax=left)
     left.set(title="Published success by architecture (mean over 9 models, 95% CI)", xlabel="architecture",
              ylabel="success rate (fraction of tasks)")
     left.legend(title="benchmark", fontsize=8, bbox_to_anchor=(1.0, 1.0), loc="upper left")

@@ -284,6 +284,8 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
     return models[best], ks[best], share, n_pairs * n_rollouts
 
 
+# A twin of `plan`, not one body compiled twice: numba's on-disk cache keys a compiled function by its Python
+# function, so a serial and a parallel dispatcher of one body would share (and overwrite) one cache entry.
 @njit(cache=True, parallel=True)
 def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
                   k_values, n_random, n_rollouts, budget_left, time_left, key):

@@ -12,33 +12,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..paths import data_dir
-from ..schema import Column, Schema, validate
 from .dag import Dag, Instance, chain_dag, layered_dag
 from .policies import MCPP, Seq, evaluate, plan_decision, simulate
 
 __all__ = ["random_instances", "grid_settings", "evaluate_grid", "grid_summary", "best_baseline",
-           "advantage", "advantage_by_baseline", "strongest_baseline", "calibration", "chain_check", "planning_speed",
-           "published_claims", "PUBLISHED_CLAIMS"]
-
-PUBLISHED_CLAIMS = Schema(
-    "mcpp_published_claims",
-    (
-        Column("claim_id", "str", doc="short key"),
-        Column("claim", "str", doc="the claim as stated (paraphrased)"),
-        Column("value_low", "float", nullable=True, doc="lower end of the stated value, if numeric"),
-        Column("value_high", "float", nullable=True, doc="upper end of the stated value, if numeric"),
-        Column("unit", "str", nullable=True),
-        Column("source", "str", doc="where the claim is stated"),
-    ),
-    unique=("claim_id",),
-    doc="Claims of the MCPP paper and figures stated about the authors' planner (data/published/mcpp).",
-)
-
-
-def published_claims() -> pd.DataFrame:
-    path = data_dir() / "published" / "mcpp" / "claims.csv"
-    return validate(pd.read_csv(path), PUBLISHED_CLAIMS, source=path)
+           "advantage", "advantage_by_baseline", "strongest_baseline", "calibration", "chain_check", "planning_speed"]
 
 
 def random_instances(templates: pd.DataFrame, n_instances: int, n_nodes: int, n_layers: int, edge_prob: float,
