@@ -47,7 +47,7 @@ def set_style() -> None:
     )
 
 
-def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = False) -> Path:
+def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = False) -> None:
     """Save ``fig`` as ``figures/<notebook>/<name>.png`` and ``.svg`` and record its caption.
 
     ``simulated=True`` is required for figures drawn from simulated data: the figure must then say so in a
@@ -60,14 +60,12 @@ def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = Fals
         fig.text(0.995, 0.005, "simulated data", ha="right", va="bottom", fontsize=8, color="0.4")
     out_dir = figures_dir() / notebook
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{name}.png"
-    fig.savefig(png, metadata={"Software": None})
+    fig.savefig(out_dir / f"{name}.png", metadata={"Software": None})
     fig.savefig(out_dir / f"{name}.svg", metadata={"Date": None, "Creator": None})
     manifest_path = out_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest[name] = caption
     manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
-    return png
 
 
 def _missing(value) -> bool:
