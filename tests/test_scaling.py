@@ -242,6 +242,8 @@ def test_selection_accuracy_by_hand_with_ties():
     assert table.loc["m1", "chosen"] == "centralized" and table.loc["m1", "best_of_five"]
     # m2: independent ties single at 0.6, so choosing it is right on both counts
     assert table.loc["m2", "best_of_five"] and table.loc["m2", "single_vs_multi"]
+    # strictly, m1's unique best counts but m2's shared best does not
+    assert table["best_of_five_strict"].tolist() == [True, False]
     wrong = scaling.selection_accuracy(predictions.assign(predicted=[0.9, 0.3, 0.2, 0.2, 0.9, 0.5]))
     assert wrong.set_index("model").loc["m1", ["best_of_five", "single_vs_multi"]].tolist() == [False, False]
     assert wrong.set_index("model").loc["m2", ["best_of_five", "single_vs_multi"]].tolist() == [False, True]

@@ -369,6 +369,7 @@ def selection_accuracy(predictions: pd.DataFrame, predicted: str = "predicted") 
     """Was the architecture with the highest prediction the best one? One row per (benchmark, model).
 
     ``best_of_five``: the chosen architecture's observed success equals the pair's best (ties count as right).
+    ``best_of_five_strict``: the chosen architecture is the pair's only best one (a tie for best counts as wrong).
     ``single_vs_multi``: the chosen kind (single agent or multi-agent) contains a best architecture.
     Use held-out predictions (``cross_validate(...).predictions``) for the paper's held-out claim.
     """
@@ -376,12 +377,14 @@ def selection_accuracy(predictions: pd.DataFrame, predicted: str = "predicted") 
     for (benchmark, model), pair in predictions.groupby(["benchmark", "model"], sort=True):
         chosen = pair.loc[pair[predicted].idxmax()]
         best = pair[OUTCOME].max()
+        n_best = int((pair[OUTCOME] == best).sum())
         chosen_multi = chosen["architecture"] != "single"
         same_kind = pair[(pair["architecture"] != "single") == chosen_multi]
         rows.append({
             "benchmark": benchmark, "model": model, "chosen": chosen["architecture"],
             "best_observed": ", ".join(pair.loc[pair[OUTCOME] == best, "architecture"]),
             "best_of_five": bool(chosen[OUTCOME] == best),
+            "best_of_five_strict": bool(chosen[OUTCOME] == best and n_best == 1),
             "single_vs_multi": bool(same_kind[OUTCOME].max() == best),
         })
     return pd.DataFrame(rows)
