@@ -13,46 +13,49 @@ __all__ = ["heatmaps", "advantage_map", "calibration_plot", "speed_plot"]
 
 
 def _grid(frame: pd.DataFrame, value: str) -> pd.DataFrame:
-    """``value`` as a table with deadlines as rows (largest on top) and budgets as columns."""
+    """``value`` as a table with deadlines as rows (largest on top) and budgets as columns, axes labelled
+    compactly ("1.5" rather than "1.50")."""
     table = frame.pivot_table(index="deadline_x", columns="budget_x", values=value)
-    return table.sort_index(ascending=False)
+    table = table.sort_index(ascending=False)
+    table.index = [f"{v:g}" for v in table.index]
+    table.columns = [f"{v:g}" for v in table.columns]
+    return table
 
 
 def heatmaps(summary: pd.DataFrame, policies, title: str, columns: int = 5):
     """One heat-map of completion probability per policy, same colour scale, values annotated."""
     rows = math.ceil(len(policies) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.9 * rows), sharex=True, sharey=True,
+    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.8 * rows + 0.6), sharex=True, sharey=True,
                              squeeze=False)
     for ax, policy in zip(axes.flat, policies):
         sns.heatmap(_grid(summary[summary["policy"] == policy], "p"), ax=ax, vmin=0, vmax=1, cmap="viridis",
                     annot=True, fmt=".2f", annot_kws={"fontsize": 6}, cbar=False)
         ax.set_title(policy, fontsize=10)
-        ax.set_xlabel("budget (x reference cost)")
-        ax.set_ylabel("deadline (x reference latency)")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(axis="both", labelsize=8, labelrotation=0)
     for ax in axes.flat[len(policies):]:
         ax.set_visible(False)
-    for ax in axes.flat:
-        if ax.get_visible() and not ax.get_subplotspec().is_last_row():
-            ax.set_xlabel("")
-        if ax.get_visible() and not ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("")
+    fig.supxlabel("budget (x reference cost)")
+    fig.supylabel("deadline (x reference latency)")
     fig.colorbar(axes.flat[0].collections[0], ax=axes, shrink=0.6, label="constrained completion probability")
     fig.suptitle(title)
     return fig
 
 
 def advantage_map(cells: pd.DataFrame, title: str):
-    """MCPP minus the reference per cell (percentage points); cells significantly better/worse are marked."""
+    """MCPP minus the reference per cell (percentage points); significant differences (|z| > 2) are starred."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     points = cells.assign(points=100 * cells["difference"])
     table = _grid(points, "points")
     limit = max(5.0, float(np.nanmax(np.abs(table.to_numpy()))))
-    marks = _grid(points.assign(mark=points["verdict"].map({"better": 1, "worse": -1, "tie": 0})), "mark")
-    labels = table.round(0).astype(int).astype(str) + marks.replace({1: "+", -1: "-", 0: ""})
+    marks = _grid(points.assign(mark=(points["verdict"] != "tie").astype(float)), "mark")
+    labels = table.round(0).astype(int).astype(str) + marks.replace({1.0: "*", 0.0: ""})
     sns.heatmap(table, ax=ax, cmap="RdBu", vmin=-limit, vmax=limit, center=0, annot=labels, fmt="",
                 annot_kws={"fontsize": 8}, cbar_kws={"label": "MCPP minus reference (percentage points)"})
     ax.set_xlabel("budget (x reference cost)")
     ax.set_ylabel("deadline (x reference latency)")
+    ax.tick_params(axis="y", labelrotation=0)
     ax.set_title(title)
     return fig
 
