@@ -191,3 +191,22 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     sweep, _ = run_experiment(architectures=["single", "centralized"], suites=["parallel"], n_tasks=1,
                               models=["sim-strong"], n_agents=[1, 2, 3])
     assert sweep[["architecture", "n_agents"]].values.tolist() == [["single", 1], ["centralized", 2], ["centralized", 3]]
+
+
+def test_table5_comparison_and_claims():
+    from agenteff.topologies import analysis
+    paper = pd.DataFrame([{"architecture": a, "overhead_pct": o, "message_density": 0.0, "redundancy": 0.0,
+                           "efficiency": 0.5, "error_amplification": e, "success_per_1k_tokens": 1.0,
+                           "turns_mean": t, "turns_sd": 1.0}
+                          for a, o, e, t in (("single", 0.0, 1.0, 4.0), ("independent", 50.0, 2.0, 6.0))])
+    measured = pd.DataFrame([{"architecture": "independent", "metric": "turns", "value": 6.5, "ci_low": 5.5,
+                              "ci_high": 7.0},
+                             {"architecture": "independent", "metric": "overhead_pct", "value": 80.0, "ci_low": 60.0,
+                              "ci_high": 90.0}])
+    table = analysis.table5_comparison(measured, paper).set_index(["architecture", "metric"])
+    assert table.loc[("independent", "turns"), "measured"] == 6.5
+    assert np.isnan(table.loc[("single", "turns"), "measured"])
+    rows = {r["claim"]: r for r in [analysis._interval_claim("x", 6.0, 6.5, 5.5, 7.0, "", "n"),
+                                    analysis._interval_claim("y", 50.0, 80.0, 60.0, 90.0, "%", "n")]}
+    assert rows["x"]["status"] == "reproduced" and rows["y"]["status"] == "differs"
+    assert rows["y"]["note"].startswith("differs by +30 %")
