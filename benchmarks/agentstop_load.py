@@ -8,6 +8,7 @@ which also counts the interpreter and the libraries.
 
     python benchmarks/agentstop_load.py [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def main() -> int:
     sizes = ", ".join(f"{name} {len(table)} rows" for name, table in produced.items())
     print(f"agentstop-frames-profile: {sizes}")
     print(f"parse time: best {min(times):.2f} s of {args.repeat} (limit {TIME_LIMIT_S:g} s)")
-    print(f"peak memory: Python heap {heap_peak_mb:.0f} MiB (tracemalloc), process {rss_mb:.0f} MiB "
-          f"(peak RSS; limit {MEMORY_LIMIT_MB:g} MiB)")
+    print(
+        f"peak memory: Python heap {heap_peak_mb:.0f} MiB (tracemalloc), process {rss_mb:.0f} MiB "
+        f"(peak RSS; limit {MEMORY_LIMIT_MB:g} MiB)"
+    )
     within = min(times) < TIME_LIMIT_S and rss_mb < MEMORY_LIMIT_MB
     print("within limits" if within else "OVER THE LIMITS")
     return 0 if within else 1

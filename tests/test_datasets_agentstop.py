@@ -1,4 +1,5 @@
 """AgentStop data sets: the pinned files (via the mirror) and small hand-made zipped CSVs with broken rows."""
+
 import csv
 import io
 import json
@@ -8,21 +9,30 @@ import zipfile
 
 import pandas as pd
 import pytest
+
 from agenteff import datasets
 from agenteff.datasets import agentstop
 from agenteff.schema import STEPS, SchemaError, validate
 
-needs_data = pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE),
-                                reason="pinned files need the offline mirror (AGENTEFF_MIRROR)")
+needs_data = pytest.mark.skipif(
+    not os.environ.get(datasets.MIRROR_VARIABLE), reason="pinned files need the offline mirror (AGENTEFF_MIRROR)"
+)
 
 PROFILE, FRAMES = (re.escape(name) for name in (agentstop.PROFILE_FILE, agentstop.FRAMES_FILE))  # error sources
 
 # The paper's bare-LLM FRAMES accuracies (%), reference README of the AgentStop study: 1.7B ... 32B
-PAPER_FRAMES_ACCURACY = {"qwen3-1.7b": 9.5, "qwen3-4b": 12.5, "qwen3-8b": 18.4, "qwen3-14b": 18.9,
-                         "qwen3-30b": 16.5, "qwen3-32b": 24.5}
+PAPER_FRAMES_ACCURACY = {
+    "qwen3-1.7b": 9.5,
+    "qwen3-4b": 12.5,
+    "qwen3-8b": 18.4,
+    "qwen3-14b": 18.9,
+    "qwen3-30b": 16.5,
+    "qwen3-32b": 24.5,
+}
 
 
 # --- real files -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def profile():
@@ -43,8 +53,9 @@ def test_profile_has_one_run_per_frames_question(profile):
     assert len(runs) == 824 and runs["task"].is_unique
     assert set(runs["task"]) == set(questions["problem_id"]) == {str(i) for i in range(824)}
     assert runs["success"].isna().all()  # no verdicts in the release
-    assert (runs[["suite", "architecture", "model"]].drop_duplicates().to_numpy().tolist()
-            == [["frames", "code-agent", "qwen3-1.7b"]])
+    assert runs[["suite", "architecture", "model"]].drop_duplicates().to_numpy().tolist() == [
+        ["frames", "code-agent", "qwen3-1.7b"]
+    ]
     by_question = questions.set_index("problem_id")
     assert (runs.set_index("task")["gold"] == by_question.loc[runs["task"], "gold"]).all()
     # steps: one per LLM call, numbered 0..n-1, their tokens adding up to the run's
@@ -117,6 +128,7 @@ def test_judge_prompt_is_read_from_the_notebook():
 
 # --- hand-made files ------------------------------------------------------------------------------------
 
+
 def _zip_csv(path, text: str, member="data.csv"):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(member, text)
@@ -133,10 +145,19 @@ def _csv_text(header, rows) -> str:
 
 def _profile_row(question, steps):
     """A profile row: ``steps`` is a list of (prompt, cached, completion, energy, logprobs, tokens)."""
-    row = {"question": question, "answer": "gold " + question, "agent_output": "'out'",
-           "num_LLM_calls": len(steps), "duration_sec": 10.0, "energy_total_mWh": 100.0, "energy_cpu_mWh": 40.0,
-           "energy_gpu_mWh": 60.0, "peak_process_mem_gb": 6.0,
-           "logprobs": repr([s[4] for s in steps]), "tokens": repr([s[5] for s in steps])}
+    row = {
+        "question": question,
+        "answer": "gold " + question,
+        "agent_output": "'out'",
+        "num_LLM_calls": len(steps),
+        "duration_sec": 10.0,
+        "energy_total_mWh": 100.0,
+        "energy_cpu_mWh": 40.0,
+        "energy_gpu_mWh": 60.0,
+        "peak_process_mem_gb": 6.0,
+        "logprobs": repr([s[4] for s in steps]),
+        "tokens": repr([s[5] for s in steps]),
+    }
     for k in range(11):
         step = steps[k] if k < len(steps) else None
         for column in agentstop._STEP_FIELDS:
@@ -144,26 +165,44 @@ def _profile_row(question, steps):
         row[f"step_{k}_kind"] = "" if step is None else "LLM"
         if step is not None:
             prompt, cached, completion, energy = step[:4]
-            row.update({f"step_{k}_llm.token_count.prompt": prompt, f"step_{k}_cached_count": cached,
-                        f"step_{k}_llm.token_count.completion": completion, f"step_{k}_energy_total_mWh": energy})
+            row.update(
+                {
+                    f"step_{k}_llm.token_count.prompt": prompt,
+                    f"step_{k}_cached_count": cached,
+                    f"step_{k}_llm.token_count.completion": completion,
+                    f"step_{k}_energy_total_mWh": energy,
+                }
+            )
     return row
 
 
 def _hand_made_files(tmp_path, profile_rows, profile_text=None):
-    frames = _csv_text(["Index", "Prompt", "Answer", "reasoning_types", "wiki_links"],
-                       [[0, "q0", "gold q0", "Numerical reasoning", "['https://a', 'https://b']"],
-                        [1, "q1", "gold q1", "Tabular reasoning | Temporal reasoning", "['https://c']"]])
+    frames = _csv_text(
+        ["Index", "Prompt", "Answer", "reasoning_types", "wiki_links"],
+        [
+            [0, "q0", "gold q0", "Numerical reasoning", "['https://a', 'https://b']"],
+            [1, "q1", "gold q1", "Tabular reasoning | Temporal reasoning", "['https://c']"],
+        ],
+    )
     header = list(profile_rows[0])
-    text = profile_text if profile_text is not None else _csv_text(header, [[r[c] for c in header]
-                                                                            for r in profile_rows])
-    return {agentstop.FRAMES_FILE: _zip_csv(tmp_path / "frames.csv.zip", frames),
-            agentstop.PROFILE_FILE: _zip_csv(tmp_path / "profile.csv.zip", text)}
+    text = (
+        profile_text if profile_text is not None else _csv_text(header, [[r[c] for c in header] for r in profile_rows])
+    )
+    return {
+        agentstop.FRAMES_FILE: _zip_csv(tmp_path / "frames.csv.zip", frames),
+        agentstop.PROFILE_FILE: _zip_csv(tmp_path / "profile.csv.zip", text),
+    }
 
 
 GOOD_ROWS = [
     _profile_row("q1", [(100, 0, 3, 5.0, [-0.5, 0.0, -1e-05], ["Thought", ":", " x"])]),
-    _profile_row("q0", [(100, 0, 2, 5.0, [-0.1, -0.2], ["<code", ">"]),
-                        (150, 100, 4, 7.5, [-0.3, -0.4, 0.0, -2.5], ["it's", ' "a"', "\\n", "é"])]),
+    _profile_row(
+        "q0",
+        [
+            (100, 0, 2, 5.0, [-0.1, -0.2], ["<code", ">"]),
+            (150, 100, 4, 7.5, [-0.3, -0.4, 0.0, -2.5], ["it's", ' "a"', "\\n", "é"]),
+        ],
+    ),
 ]
 
 
@@ -178,22 +217,28 @@ def test_hand_made_profile_is_parsed(tmp_path):
     assert steps["step"].tolist() == [0, 0, 1]
     assert json.loads(steps["logprobs"].iloc[2]) == [-0.3, -0.4, 0.0, -2.5]
     assert json.loads(steps["tokens"].iloc[2]) == ["it's", ' "a"', "\\n", "é"]
-    assert steps["content"].iloc[2] == "it's \"a\"\\né"
+    assert steps["content"].iloc[2] == 'it\'s "a"\\né'
     assert steps["energy_mwh"].tolist() == [5.0, 5.0, 7.5]
     assert questions.set_index("problem_id").loc["1", "n_reasoning_types"] == 2
     assert bool(questions.set_index("problem_id").loc["1", "temporal_reasoning"])
 
 
-@pytest.mark.parametrize("column, bad, message", [
-    ("logprobs", "[[-0.1, -0.2], [oops]]", "unexpected character 'o'"),
-    ("logprobs", "[[-0.1, -0.2], [-0.3, -0.4, 0.0, -2.5]", "malformed list of lists of numbers"),
-    ("logprobs", "[-0.1, [-0.2]]", "expected a list of lists of numbers"),
-    ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd']] + [os.system('x')]",
-     r"unexpected character '\+' at position 39"),
-    ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd'", "malformed list of lists of strings"),
-    ("num_LLM_calls", "two", "expected a number"),
-    ("num_LLM_calls", "3", "must agree"),
-])
+@pytest.mark.parametrize(
+    "column, bad, message",
+    [
+        ("logprobs", "[[-0.1, -0.2], [oops]]", "unexpected character 'o'"),
+        ("logprobs", "[[-0.1, -0.2], [-0.3, -0.4, 0.0, -2.5]", "malformed list of lists of numbers"),
+        ("logprobs", "[-0.1, [-0.2]]", "expected a list of lists of numbers"),
+        (
+            "tokens",
+            "[['<code', '>'], ['a', 'b', 'c', 'd']] + [os.system('x')]",
+            r"unexpected character '\+' at position 39",
+        ),
+        ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd'", "malformed list of lists of strings"),
+        ("num_LLM_calls", "two", "expected a number"),
+        ("num_LLM_calls", "3", "must agree"),
+    ],
+)
 def test_malformed_cell_is_named_by_row_and_column(tmp_path, column, bad, message):
     rows = [dict(r) for r in GOOD_ROWS]
     rows[1][column] = bad
@@ -230,18 +275,39 @@ def test_unknown_question_and_bad_archive(tmp_path):
 
 
 def _judged_files(tmp_path, verdict="CORRECT"):
-    frames = _csv_text(["Index", "Prompt", "Answer", "qwen3:1.7b", "qwen3:1.7b_eval"],
-                       [[0, "q0", "Paris", "It is Paris.", verdict], [1, "q1", "1,000", "", "NOT_ATTEMPTED"]])
-    frames30 = _csv_text(["Unnamed: 0", "Prompt", "Answer", "qwen3:30b-a3b-instruct-2507-q4_K_M",
-                          "qwen3:30b-a3b-instruct-2507-q4_K_M_eval"],
-                         [[0, "q0", "Paris", "Lyon", "INCORRECT"], [1, "q1", "1,000", "1000", "CORRECT"]])
-    files = {agentstop.FRAMES_FILE: _zip_csv(tmp_path / "f.zip", frames),
-             agentstop.FRAMES_30B_FILE: _zip_csv(tmp_path / "f30.zip", frames30)}
-    for name, model, answer in zip(agentstop.SIMPLEQA_FILES, ["qwen3:1.7b", "qwen3:30b-a3b-instruct-2507-q4_K_M"],
-                                   ["Ann", "Bob"]):
-        simple = _csv_text(["metadata", "problem", "answer", model, f"{model}_eval"],
-                           [["{'topic': 'Art', 'answer_type': 'Person', 'urls': ['u1', 'u2']}", "who?", "Ann",
-                             answer, "CORRECT" if answer == "Ann" else "INCORRECT"]])
+    frames = _csv_text(
+        ["Index", "Prompt", "Answer", "qwen3:1.7b", "qwen3:1.7b_eval"],
+        [[0, "q0", "Paris", "It is Paris.", verdict], [1, "q1", "1,000", "", "NOT_ATTEMPTED"]],
+    )
+    frames30 = _csv_text(
+        [
+            "Unnamed: 0",
+            "Prompt",
+            "Answer",
+            "qwen3:30b-a3b-instruct-2507-q4_K_M",
+            "qwen3:30b-a3b-instruct-2507-q4_K_M_eval",
+        ],
+        [[0, "q0", "Paris", "Lyon", "INCORRECT"], [1, "q1", "1,000", "1000", "CORRECT"]],
+    )
+    files = {
+        agentstop.FRAMES_FILE: _zip_csv(tmp_path / "f.zip", frames),
+        agentstop.FRAMES_30B_FILE: _zip_csv(tmp_path / "f30.zip", frames30),
+    }
+    for name, model, answer in zip(
+        agentstop.SIMPLEQA_FILES, ["qwen3:1.7b", "qwen3:30b-a3b-instruct-2507-q4_K_M"], ["Ann", "Bob"]
+    ):
+        simple = _csv_text(
+            ["metadata", "problem", "answer", model, f"{model}_eval"],
+            [
+                [
+                    "{'topic': 'Art', 'answer_type': 'Person', 'urls': ['u1', 'u2']}",
+                    "who?",
+                    "Ann",
+                    answer,
+                    "CORRECT" if answer == "Ann" else "INCORRECT",
+                ]
+            ],
+        )
         files[name] = _zip_csv(tmp_path / f"{answer}.zip", simple)
     return files
 
@@ -266,10 +332,16 @@ def test_unknown_verdict_is_named(tmp_path):
 
 
 def test_judge_prompt_parser_needs_every_part(tmp_path):
-    cell = {"cell_type": "code", "source": ['USER_PROMPT = """Q: {question} T: {target} P: {predicted}""".strip()\n',
-                                            'SYSTEM_PROMPT = "grade it"\n', 'MODEL_ID = "judge-1"\n',
-                                            'answer_mapping = {"A": "CORRECT", "B": "INCORRECT", "C": "NOT_ATTEMPTED"}\n',
-                                            "client.create(max_tokens=4)\n"]}
+    cell = {
+        "cell_type": "code",
+        "source": [
+            'USER_PROMPT = """Q: {question} T: {target} P: {predicted}""".strip()\n',
+            'SYSTEM_PROMPT = "grade it"\n',
+            'MODEL_ID = "judge-1"\n',
+            'answer_mapping = {"A": "CORRECT", "B": "INCORRECT", "C": "NOT_ATTEMPTED"}\n',
+            "client.create(max_tokens=4)\n",
+        ],
+    }
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "%pip install x"}, cell]}))
     prompt = agentstop.parse_judge_prompt({agentstop.JUDGE_NOTEBOOK: path})["judge_prompt"].iloc[0]
@@ -282,19 +354,31 @@ def test_judge_prompt_parser_needs_every_part(tmp_path):
 
 # --- the float_list column kind -------------------------------------------------------------------------
 
+
 def _steps_with(logprobs):
-    return pd.DataFrame({"run_id": ["r", "r"], "step": [0, 1], "agent_id": "a", "role": "single", "round": 0,
-                         "turn": [0, 1], "logprobs": logprobs})
+    return pd.DataFrame(
+        {
+            "run_id": ["r", "r"],
+            "step": [0, 1],
+            "agent_id": "a",
+            "role": "single",
+            "round": 0,
+            "turn": [0, 1],
+            "logprobs": logprobs,
+        }
+    )
 
 
 def test_logprobs_column_is_validated():
     table = validate(_steps_with(["[-0.5, 0]", None]), STEPS)
     assert table["logprobs"].iloc[0] == "[-0.5, 0]" and pd.isna(table["logprobs"].iloc[1])
-    for bad, message in [("[-0.5, 0.2]", r"element 1 \(0\.2\) is not a finite number in \[-inf, 0\]"),
-                         ("[-0.5, NaN]", "element 1 .* not a finite number"),
-                         ("-0.5", "expected a JSON list of numbers"),
-                         ("[[-0.5]]", "expected a JSON list of numbers"),
-                         ('["a"]', "expected a JSON list of numbers"),
-                         ("[-0.5,", "expected a JSON list of numbers")]:
+    for bad, message in [
+        ("[-0.5, 0.2]", r"element 1 \(0\.2\) is not a finite number in \[-inf, 0\]"),
+        ("[-0.5, NaN]", "element 1 .* not a finite number"),
+        ("-0.5", "expected a JSON list of numbers"),
+        ("[[-0.5]]", "expected a JSON list of numbers"),
+        ('["a"]', "expected a JSON list of numbers"),
+        ("[-0.5,", "expected a JSON list of numbers"),
+    ]:
         with pytest.raises(SchemaError, match=rf"steps.csv: row 2, column 'logprobs': {message}"):
             validate(_steps_with(["[]", bad]), STEPS, source="steps.csv")

@@ -35,6 +35,7 @@ They are read with the ``csv`` module and the literals parsed without ``eval``: 
 only number characters and then read as JSON; string lists and dicts go through ``ast.literal_eval`` (literals
 only, never code) and their structure is checked. Every error names the file, the 1-based data row and the column.
 """
+
 from __future__ import annotations
 
 import ast
@@ -73,8 +74,10 @@ _DIR = "experiment_data/processed/"
 PROFILE_FILE = _DIR + "frames/processed_profile_results_llamacpp_qwen3_1.7b.csv.zip"
 FRAMES_FILE = _DIR + "frames/llm_frames_results_judged.csv.zip"
 FRAMES_30B_FILE = _DIR + "frames/llm_frames_results_qwen3_30b_judged.csv.zip"
-SIMPLEQA_FILES = (_DIR + "simpleqa/llm_simpleqa_results_qwen3_1.7b_judged.csv.zip",
-                  _DIR + "simpleqa/llm_simpleqa_results_qwen3_30b_judged.csv.zip")
+SIMPLEQA_FILES = (
+    _DIR + "simpleqa/llm_simpleqa_results_qwen3_1.7b_judged.csv.zip",
+    _DIR + "simpleqa/llm_simpleqa_results_qwen3_30b_judged.csv.zip",
+)
 JUDGE_NOTEBOOK = "notebooks/eval_answers_qa.ipynb"
 
 PROFILE_MODEL = "qwen3-1.7b"
@@ -82,21 +85,42 @@ AGENT_ARCHITECTURE = "code-agent"  # smolagents-style code agent with web search
 MAX_AGENT_STEPS = 10  # the paper's step limit for QA; a run that reaches it makes one more call for the answer
 _STEP_SLOTS = 11  # the profile has columns step_0_* .. step_10_*
 VERDICTS = ("CORRECT", "INCORRECT", "NOT_ATTEMPTED")
-REASONING_TYPES = ("Numerical reasoning", "Tabular reasoning", "Multiple constraints", "Temporal reasoning",
-                   "Post processing")
+REASONING_TYPES = (
+    "Numerical reasoning",
+    "Tabular reasoning",
+    "Multiple constraints",
+    "Temporal reasoning",
+    "Post processing",
+)
 
 # Parameter counts (billions) of the models as the files name them; "qwen3:30b" is Ollama's Qwen3-30B-A3B.
-_SIZES_B = {"qwen3:1.7b": 1.7, "qwen3:4b": 4.0, "qwen3:8b": 8.0, "qwen3:14b": 14.0, "qwen3:30b": 30.0,
-            "qwen3:32b": 32.0, "qwen3:30b-a3b-instruct-2507-q4_K_M": 30.0}
+_SIZES_B = {
+    "qwen3:1.7b": 1.7,
+    "qwen3:4b": 4.0,
+    "qwen3:8b": 8.0,
+    "qwen3:14b": 14.0,
+    "qwen3:30b": 30.0,
+    "qwen3:32b": 32.0,
+    "qwen3:30b-a3b-instruct-2507-q4_K_M": 30.0,
+}
 
 PROFILE_RUNS = Schema(
     name="agentstop_runs",
     doc="RUNS with success left missing: the release has no verdicts for the agent runs (fill with a grader).",
     unique=RUNS.unique,
     columns=tuple(
-        Column(c.name, c.kind, c.required, True, c.allowed, c.minimum, c.maximum,
-               c.doc + " (missing: not released; see agenteff.metrics.label_runs)")
-        if c.name == "success" else c
+        Column(
+            c.name,
+            c.kind,
+            c.required,
+            True,
+            c.allowed,
+            c.minimum,
+            c.maximum,
+            c.doc + " (missing: not released; see agenteff.metrics.label_runs)",
+        )
+        if c.name == "success"
+        else c
         for c in RUNS.columns
     ),
 )
@@ -149,6 +173,7 @@ JUDGE_PROMPT = Schema(
 
 # --- reading ------------------------------------------------------------------------------------------------
 
+
 def read_zipped_csv(path: Path, name: str | None = None) -> tuple[str, pd.DataFrame]:
     """The one CSV inside zip ``path`` as a frame of text cells (empty cells missing), and its source name.
 
@@ -190,8 +215,10 @@ def _csv_records(text: str, source: str) -> tuple[list[str], list[list[str]]]:
                 break
             except csv.Error as exc:
                 column = _column_of_broken_record(text, lines_read, header)
-                raise SchemaError(f"{source}: row {len(records) + 1}, column {column!r}: the row breaks off "
-                                  f"({exc}; unterminated quote: truncated file?)") from None
+                raise SchemaError(
+                    f"{source}: row {len(records) + 1}, column {column!r}: the row breaks off "
+                    f"({exc}; unterminated quote: truncated file?)"
+                ) from None
             lines_read = reader.line_num
             if not record:
                 continue
@@ -199,9 +226,11 @@ def _csv_records(text: str, source: str) -> tuple[list[str], list[list[str]]]:
                 if len(record) < len(header):
                     raise SchemaError(
                         f"{source}: row {len(records) + 1}, column {header[len(record)]!r}: the row is truncated "
-                        f"({len(record)} of {len(header)} fields; it ends after column {header[len(record) - 1]!r})")
-                raise SchemaError(f"{source}: row {len(records) + 1}: {len(record)} fields, the header has "
-                                  f"{len(header)}")
+                        f"({len(record)} of {len(header)} fields; it ends after column {header[len(record) - 1]!r})"
+                    )
+                raise SchemaError(
+                    f"{source}: row {len(records) + 1}: {len(record)} fields, the header has {len(header)}"
+                )
             records.append(record)
     finally:
         csv.field_size_limit(previous_limit)
@@ -223,8 +252,9 @@ def _numbers(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     bad = values.isna() & frame[column].notna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
-        raise SchemaError(f"{source}: row {row + 1}, column {column!r}: expected a number, "
-                          f"got {frame[column].iloc[row]!r}")
+        raise SchemaError(
+            f"{source}: row {row + 1}, column {column!r}: expected a number, got {frame[column].iloc[row]!r}"
+        )
     return values
 
 
@@ -263,7 +293,8 @@ def _float_lists(text, source: str, row: int, column: str) -> list[list[float]]:
     except ValueError as exc:
         raise _literal_error(source, row, column, f"malformed list of lists of numbers ({exc})") from None
     if not isinstance(value, list) or not all(
-            isinstance(inner, list) and all(isinstance(x, (int, float)) for x in inner) for inner in value):
+        isinstance(inner, list) and all(isinstance(x, (int, float)) for x in inner) for inner in value
+    ):
         raise _literal_error(source, row, column, "expected a list of lists of numbers")
     return value
 
@@ -310,7 +341,8 @@ def _string_lists(text, source: str, row: int, column: str) -> list[list[str]]:
     except ValueError as exc:
         raise _literal_error(source, row, column, f"malformed list of lists of strings ({exc})") from None
     if not isinstance(value, list) or not all(
-            isinstance(inner, list) and all(isinstance(t, str) for t in inner) for inner in value):
+        isinstance(inner, list) and all(isinstance(t, str) for t in inner) for inner in value
+    ):
         raise _literal_error(source, row, column, "expected a list of lists of strings")
     return value
 
@@ -320,9 +352,12 @@ def _between(text: str, start: int, end: int, source: str, row: int, column: str
     between = text[start:end]
     if not _BETWEEN_STRINGS.fullmatch(between):
         bad = next(ch for ch in between if not _BETWEEN_STRINGS.fullmatch(ch))
-        raise _literal_error(source, row, column,
-                             f"unexpected character {bad!r} at position {start + between.index(bad)} "
-                             "in a list of lists of strings")
+        raise _literal_error(
+            source,
+            row,
+            column,
+            f"unexpected character {bad!r} at position {start + between.index(bad)} in a list of lists of strings",
+        )
     return between
 
 
@@ -334,6 +369,7 @@ def _strings(text, source: str, row: int, column: str) -> list[str]:
 
 
 # --- FRAMES questions ---------------------------------------------------------------------------------------
+
 
 def _frames_questions(frames: pd.DataFrame, source: str) -> pd.DataFrame:
     _require(frames, ["Index", "Prompt", "Answer", "reasoning_types", "wiki_links"], source)
@@ -348,24 +384,45 @@ def _frames_questions(frames: pd.DataFrame, source: str) -> pd.DataFrame:
         if unknown:
             raise _literal_error(source, pos, "reasoning_types", f"unknown reasoning type {unknown[0]!r}")
         urls = _strings(links, source, pos, "wiki_links")
-        rows.append({"problem_id": str(int(index.iloc[pos])), "question": prompt, "gold": gold,
-                     "reasoning_types": " | ".join(types), "n_reasoning_types": len(types),
-                     **{flag: name in types for name, flag in _REASONING_FLAGS.items()},
-                     "n_wiki_links": len(urls), "wiki_links": json.dumps(urls)})
+        rows.append(
+            {
+                "problem_id": str(int(index.iloc[pos])),
+                "question": prompt,
+                "gold": gold,
+                "reasoning_types": " | ".join(types),
+                "n_reasoning_types": len(types),
+                **{flag: name in types for name, flag in _REASONING_FLAGS.items()},
+                "n_wiki_links": len(urls),
+                "wiki_links": json.dumps(urls),
+            }
+        )
     return validate(pd.DataFrame(rows), FRAMES_QUESTIONS, source=source)
 
 
 # --- the agent profile --------------------------------------------------------------------------------------
 
-_RUN_FIELDS = {"duration_sec": "latency_s", "energy_total_mWh": "energy_mwh", "energy_cpu_mWh": "energy_cpu_mwh",
-               "energy_gpu_mWh": "energy_gpu_mwh", "peak_process_mem_gb": "peak_process_mem_gb"}
-_STEP_FIELDS = {"llm.token_count.prompt": "prompt_tokens", "cached_count": "cached_tokens",
-                "llm.token_count.completion": "completion_tokens", "duration_sec": "latency_s",
-                "energy_total_mWh": "energy_mwh", "start_time": "start_s", "end_time": "end_s",
-                "prefill_duration_sec": "prefill_duration_s", "generation_duration_sec": "generation_duration_s",
-                "prefill_energy_total_mWh": "prefill_energy_mwh",
-                "generation_energy_total_mWh": "generation_energy_mwh",
-                "energy_cpu_mWh": "energy_cpu_mwh", "energy_gpu_mWh": "energy_gpu_mwh"}
+_RUN_FIELDS = {
+    "duration_sec": "latency_s",
+    "energy_total_mWh": "energy_mwh",
+    "energy_cpu_mWh": "energy_cpu_mwh",
+    "energy_gpu_mWh": "energy_gpu_mwh",
+    "peak_process_mem_gb": "peak_process_mem_gb",
+}
+_STEP_FIELDS = {
+    "llm.token_count.prompt": "prompt_tokens",
+    "cached_count": "cached_tokens",
+    "llm.token_count.completion": "completion_tokens",
+    "duration_sec": "latency_s",
+    "energy_total_mWh": "energy_mwh",
+    "start_time": "start_s",
+    "end_time": "end_s",
+    "prefill_duration_sec": "prefill_duration_s",
+    "generation_duration_sec": "generation_duration_s",
+    "prefill_energy_total_mWh": "prefill_energy_mwh",
+    "generation_energy_total_mWh": "generation_energy_mwh",
+    "energy_cpu_mWh": "energy_cpu_mwh",
+    "energy_gpu_mWh": "energy_gpu_mwh",
+}
 
 
 def _run_id(task: str) -> str:
@@ -373,8 +430,9 @@ def _run_id(task: str) -> str:
 
 
 def _profile_tables(profile: pd.DataFrame, source: str, task_of_question: dict[str, str]):
-    _require(profile, ["question", "answer", "agent_output", "num_LLM_calls", "logprobs", "tokens",
-                       *_RUN_FIELDS], source)
+    _require(
+        profile, ["question", "answer", "agent_output", "num_LLM_calls", "logprobs", "tokens", *_RUN_FIELDS], source
+    )
     questions = _filled(profile, "question", source)
     unknown = ~questions.isin(task_of_question.keys())
     if unknown.any():
@@ -383,8 +441,11 @@ def _profile_tables(profile: pd.DataFrame, source: str, task_of_question: dict[s
     tasks = questions.map(task_of_question)
     n_calls = _numbers(profile, "num_LLM_calls", source).to_numpy()
     run_numbers = {target: _numbers(profile, column, source).to_numpy() for column, target in _RUN_FIELDS.items()}
-    step_numbers = {(k, target): _numbers(profile, f"step_{k}_{column}", source).to_numpy()
-                    for k in range(_STEP_SLOTS) for column, target in _STEP_FIELDS.items()}
+    step_numbers = {
+        (k, target): _numbers(profile, f"step_{k}_{column}", source).to_numpy()
+        for k in range(_STEP_SLOTS)
+        for column, target in _STEP_FIELDS.items()
+    }
     kinds = [profile[f"step_{k}_kind"].to_numpy() for k in range(_STEP_SLOTS)]
     texts = {c: profile[c].to_numpy() for c in ("logprobs", "tokens", "answer", "agent_output")}
     runs, steps = [], []
@@ -396,33 +457,58 @@ def _profile_tables(profile: pd.DataFrame, source: str, task_of_question: dict[s
         present = [k for k in range(_STEP_SLOTS) if isinstance(kinds[k][pos], str)]
         calls = n_calls[pos]
         if present != list(range(len(present))) or len(present) != calls or len(logprobs) != calls:
-            raise _literal_error(source, pos, "num_LLM_calls" if len(logprobs) == len(present) else "logprobs",
-                                 f"num_LLM_calls={calls:g}, {len(present)} step_k_kind columns filled, "
-                                 f"{len(logprobs)} log-probability lists: they must agree")
+            raise _literal_error(
+                source,
+                pos,
+                "num_LLM_calls" if len(logprobs) == len(present) else "logprobs",
+                f"num_LLM_calls={calls:g}, {len(present)} step_k_kind columns filled, "
+                f"{len(logprobs)} log-probability lists: they must agree",
+            )
         if len(tokens) != len(logprobs):
-            raise _literal_error(source, pos, "tokens",
-                                 f"{len(tokens)} token lists for {len(logprobs)} log-probability lists")
+            raise _literal_error(
+                source, pos, "tokens", f"{len(tokens)} token lists for {len(logprobs)} log-probability lists"
+            )
         run_steps = [
-            {"run_id": run_id, "step": k, "agent_id": "agent", "role": "single", "round": 0, "turn": k,
-             "content": "".join(tokens[k]), "kind": kinds[k][pos], "logprobs": json.dumps(logprobs[k]),
-             "tokens": json.dumps(tokens[k]),
-             **{target: step_numbers[(k, target)][pos] for target in _STEP_FIELDS.values()}}
+            {
+                "run_id": run_id,
+                "step": k,
+                "agent_id": "agent",
+                "role": "single",
+                "round": 0,
+                "turn": k,
+                "content": "".join(tokens[k]),
+                "kind": kinds[k][pos],
+                "logprobs": json.dumps(logprobs[k]),
+                "tokens": json.dumps(tokens[k]),
+                **{target: step_numbers[(k, target)][pos] for target in _STEP_FIELDS.values()},
+            }
             for k in present
         ]
         steps += run_steps
-        runs.append({"run_id": run_id, "task": task, "suite": "frames", "architecture": AGENT_ARCHITECTURE,
-                     "n_agents": 1, "model": PROFILE_MODEL, "seed": 0, "success": None,
-                     **{f: sum(s[f] for s in run_steps) for f in ("prompt_tokens", "completion_tokens",
-                                                                 "cached_tokens")},
-                     **{target: values[pos] for target, values in run_numbers.items()},
-                     "simulated": False, "question": questions.iloc[pos], "gold": texts["answer"][pos],
-                     "agent_output": texts["agent_output"][pos], "n_steps": int(calls),
-                     "hit_step_cap": bool(calls > MAX_AGENT_STEPS)})
+        runs.append(
+            {
+                "run_id": run_id,
+                "task": task,
+                "suite": "frames",
+                "architecture": AGENT_ARCHITECTURE,
+                "n_agents": 1,
+                "model": PROFILE_MODEL,
+                "seed": 0,
+                "success": None,
+                **{f: sum(s[f] for s in run_steps) for f in ("prompt_tokens", "completion_tokens", "cached_tokens")},
+                **{target: values[pos] for target, values in run_numbers.items()},
+                "simulated": False,
+                "question": questions.iloc[pos],
+                "gold": texts["answer"][pos],
+                "agent_output": texts["agent_output"][pos],
+                "n_steps": int(calls),
+                "hit_step_cap": bool(calls > MAX_AGENT_STEPS),
+            }
+        )
     runs_table = pd.DataFrame(runs)
     runs_table["success"] = pd.array([pd.NA] * len(runs_table), dtype="boolean")
     runs_table["n_steps"] = runs_table["n_steps"].astype("Int64")
-    return (validate(runs_table, PROFILE_RUNS, source=source),
-            validate(pd.DataFrame(steps), STEPS, source=source))
+    return (validate(runs_table, PROFILE_RUNS, source=source), validate(pd.DataFrame(steps), STEPS, source=source))
 
 
 def parse_profile(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
@@ -436,12 +522,14 @@ def parse_profile(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
 
 # --- the bare-LLM answers -----------------------------------------------------------------------------------
 
+
 def _model_id(column: str) -> str:
     return column.replace(":", "-")
 
 
-def _judged_samples(frame: pd.DataFrame, source: str, dataset: str, problem_ids: pd.Series,
-                    questions: pd.Series, golds: pd.Series) -> list[pd.DataFrame]:
+def _judged_samples(
+    frame: pd.DataFrame, source: str, dataset: str, problem_ids: pd.Series, questions: pd.Series, golds: pd.Series
+) -> list[pd.DataFrame]:
     answer_columns = [c for c in frame.columns if f"{c}_eval" in frame.columns]
     if not answer_columns:
         raise SchemaError(f"{source}: no answer column with a matching '<model>_eval' verdict column")
@@ -453,16 +541,29 @@ def _judged_samples(frame: pd.DataFrame, source: str, dataset: str, problem_ids:
         bad = ~verdicts.isin(VERDICTS)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
-            raise _literal_error(source, row, f"{column}_eval",
-                                 f"verdict {verdicts.iloc[row]!r} is not one of {list(VERDICTS)}")
+            raise _literal_error(
+                source, row, f"{column}_eval", f"verdict {verdicts.iloc[row]!r} is not one of {list(VERDICTS)}"
+            )
         outputs = frame[column]
-        parts.append(pd.DataFrame({
-            "dataset": dataset, "problem_id": problem_ids.to_numpy(), "model": _model_id(column),
-            "method": "bare-llm", "sample_index": 0, "output": outputs.to_numpy(),
-            "answer": outputs.str.strip().to_numpy(), "gold": golds.to_numpy(),
-            "correct": (verdicts == "CORRECT").to_numpy(), "judge_verdict": verdicts.to_numpy(),
-            "question": questions.to_numpy(), "size_b": _SIZES_B[column], "source_column": column,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dataset": dataset,
+                    "problem_id": problem_ids.to_numpy(),
+                    "model": _model_id(column),
+                    "method": "bare-llm",
+                    "sample_index": 0,
+                    "output": outputs.to_numpy(),
+                    "answer": outputs.str.strip().to_numpy(),
+                    "gold": golds.to_numpy(),
+                    "correct": (verdicts == "CORRECT").to_numpy(),
+                    "judge_verdict": verdicts.to_numpy(),
+                    "question": questions.to_numpy(),
+                    "size_b": _SIZES_B[column],
+                    "source_column": column,
+                }
+            )
+        )
     return parts
 
 
@@ -496,8 +597,10 @@ def parse_llm_judged(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     samples = pd.concat(parts, ignore_index=True)
     samples["sample_index"] = samples["sample_index"].astype("Int64")
     samples["judge_verdict"] = samples["judge_verdict"].astype("string")
-    return {"samples": validate(samples, SAMPLES, source="agentstop-llm-judged"),
-            "simpleqa_questions": _simpleqa_questions(*simpleqa_reference)}
+    return {
+        "samples": validate(samples, SAMPLES, source="agentstop-llm-judged"),
+        "simpleqa_questions": _simpleqa_questions(*simpleqa_reference),
+    }
 
 
 def _simpleqa_questions(source: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -507,22 +610,40 @@ def _simpleqa_questions(source: str, frame: pd.DataFrame) -> pd.DataFrame:
         urls = meta.get("urls", [])
         if not isinstance(urls, list):
             raise _literal_error(source, pos, "metadata", "'urls' is not a list")
-        rows.append({"problem_id": str(pos), "question": problem, "gold": gold, "topic": meta.get("topic"),
-                     "answer_type": meta.get("answer_type"), "n_urls": len(urls)})
+        rows.append(
+            {
+                "problem_id": str(pos),
+                "question": problem,
+                "gold": gold,
+                "topic": meta.get("topic"),
+                "answer_type": meta.get("answer_type"),
+                "n_urls": len(urls),
+            }
+        )
     return validate(pd.DataFrame(rows), SIMPLEQA_QUESTIONS, source=source)
 
 
 # --- the judge prompt ---------------------------------------------------------------------------------------
 
-_PROMPT_NAMES = {"SYSTEM_PROMPT": "system_prompt", "USER_PROMPT": "user_template", "MODEL_ID": "judge_model",
-                 "answer_mapping": "verdict_letters"}
+_PROMPT_NAMES = {
+    "SYSTEM_PROMPT": "system_prompt",
+    "USER_PROMPT": "user_template",
+    "MODEL_ID": "judge_model",
+    "answer_mapping": "verdict_letters",
+}
 _TEMPLATE_FIELDS = ("{question}", "{target}", "{predicted}")
 
 
 def _assigned_value(node: ast.AST):
     """The literal assigned in ``NAME = <literal>`` or ``NAME = <string literal>.strip()``; None otherwise."""
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "strip"
-            and not node.args and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "strip"
+        and not node.args
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
         return node.func.value.value.strip()
     try:
         return ast.literal_eval(node)
