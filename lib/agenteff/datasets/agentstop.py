@@ -206,7 +206,7 @@ def _csv_records(text: str, source: str) -> tuple[list[str], list[list[str]]]:
             header = next(reader)
         except StopIteration:
             raise SchemaError(f"{source}: empty file (no header)") from None
-        records = []
+        records: list[list[str]] = []
         lines_read = reader.line_num
         while True:
             try:
@@ -567,31 +567,30 @@ def _judged_samples(
     return parts
 
 
+def _check_same_questions(questions: pd.Series, reference: pd.Series, source: str, column: str, reference_name: str):
+    """The files of one benchmark must list the same questions in the same order (ids are row positions)."""
+    if len(questions) != len(reference):
+        raise SchemaError(f"{source}: {len(questions)} questions, {reference_name} has {len(reference)}")
+    differs = (questions.to_numpy() != reference.to_numpy()).nonzero()[0]
+    if len(differs):
+        raise _literal_error(source, int(differs[0]), column, f"question differs from {reference_name} at the same row")
+
+
 def parse_llm_judged(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``{"samples", "simpleqa_questions"}``: bare-LLM answers with the authors' judge verdicts."""
     parts = []
-    frames_reference = None
-    for name in (FRAMES_FILE, FRAMES_30B_FILE):
-        source, frame = read_zipped_csv(files[name], name)
+    frames_files = [read_zipped_csv(files[name], name) for name in (FRAMES_FILE, FRAMES_30B_FILE)]
+    for source, frame in frames_files:
         index_column = "Index" if "Index" in frame.columns else "Unnamed: 0"
         _require(frame, [index_column, "Prompt", "Answer"], source)
+        _check_same_questions(frame["Prompt"], frames_files[0][1]["Prompt"], source, "Prompt", FRAMES_FILE)
         ids = _numbers(frame, index_column, source).astype(int).astype(str)
-        if frames_reference is None:
-            frames_reference = frame["Prompt"]
-        elif not frame["Prompt"].equals(frames_reference):
-            row = int((frame["Prompt"] != frames_reference).to_numpy().nonzero()[0][0])
-            raise _literal_error(source, row, "Prompt", f"question differs from {FRAMES_FILE} at the same row")
         parts += _judged_samples(frame, source, "frames", ids, frame["Prompt"], _filled(frame, "Answer", source))
-    simpleqa_reference = None
-    for name in SIMPLEQA_FILES:
-        source, frame = read_zipped_csv(files[name], name)
+    simpleqa_files = [read_zipped_csv(files[name], name) for name in SIMPLEQA_FILES]
+    for source, frame in simpleqa_files:
         _require(frame, ["metadata", "problem", "answer"], source)
         problems = _filled(frame, "problem", source)
-        if simpleqa_reference is None:
-            simpleqa_reference = (source, frame)
-        elif not problems.equals(simpleqa_reference[1]["problem"]):
-            row = int((problems != simpleqa_reference[1]["problem"]).to_numpy().nonzero()[0][0])
-            raise _literal_error(source, row, "problem", f"question differs from {SIMPLEQA_FILES[0]} at the same row")
+        _check_same_questions(problems, simpleqa_files[0][1]["problem"], source, "problem", SIMPLEQA_FILES[0])
         ids = pd.Series([str(i) for i in range(len(frame))])
         parts += _judged_samples(frame, source, "simpleqa", ids, problems, _filled(frame, "answer", source))
     samples = pd.concat(parts, ignore_index=True)
@@ -599,7 +598,7 @@ def parse_llm_judged(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     samples["judge_verdict"] = samples["judge_verdict"].astype("string")
     return {
         "samples": validate(samples, SAMPLES, source="agentstop-llm-judged"),
-        "simpleqa_questions": _simpleqa_questions(*simpleqa_reference),
+        "simpleqa_questions": _simpleqa_questions(*simpleqa_files[0]),
     }
 
 

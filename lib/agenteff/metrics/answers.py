@@ -226,7 +226,7 @@ def _merge_numbers(tokens: list[str]) -> list[str]:
 
     for token in tokens:
         if token in _NUMBER_WORDS or token in _ORDINAL_WORDS:
-            number = _NUMBER_WORDS.get(token, _ORDINAL_WORDS.get(token))
+            number = _NUMBER_WORDS[token] if token in _NUMBER_WORDS else _ORDINAL_WORDS[token]
             if value is not None and (value % 100 == 0 or (value >= 20 and value % 10 == 0 and number < 10)):
                 value, pending_and = value + number, False
             else:
