@@ -235,6 +235,8 @@ def test_hand_made_profile_is_parsed(tmp_path):
             r"unexpected character '\+' at position 39",
         ),
         ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd'", "malformed list of lists of strings"),
+        ("tokens", "[['<code', '>'], [s, 'b', 'c', 'd']]", "unexpected character 's' at position 18"),
+        ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd\\']]", "unexpected character"),
         ("num_LLM_calls", "two", "expected a number"),
         ("num_LLM_calls", "3", "must agree"),
     ],

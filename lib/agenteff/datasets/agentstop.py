@@ -44,6 +44,7 @@ import io
 import json
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -314,51 +315,65 @@ def _literal(text, source: str, row: int, column: str, expected: type, describe:
 
 _STRING_LITERAL = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')  # one quoted Python string
 _BETWEEN_STRINGS = re.compile(r"[\[\],\s]*")
-_NEEDS_JSON_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+# the cell with every string literal replaced by "s" and spaces removed: a list of lists of strings
+_LIST_OF_STRING_LISTS = re.compile(r"\[(?:\[(?:s(?:,s)*)?\](?:,\[(?:s(?:,s)*)?\])*)?\]")
 
 
 def _string_lists(text, source: str, row: int, column: str) -> list[list[str]]:
-    """A literal list of lists of strings, e.g. ``[['a', "b's"], []]``.
+    """A literal list of lists of strings, e.g. ``[['a', "b's"], []]``, parsed without running code.
 
-    Each string literal is decoded on its own (``ast.literal_eval`` only for the few with escapes) and re-written
-    as a JSON string; whatever lies between literals may only be brackets, commas and spaces, and the result is
-    read as JSON. This is ten times faster than ``ast.literal_eval`` of the whole cell and runs no code.
+    The string literals are found by one regular expression; what remains (brackets, commas, spaces) must have
+    the shape of a list of lists; literals without escapes are their text between the quotes, the few with
+    escapes are decoded one by one by ``ast.literal_eval`` (cached: the same few recur). Several times faster
+    than ``ast.literal_eval`` of the whole cell, which the profile's 3,662 token lists would spend seconds on.
     """
     if not isinstance(text, str):
         raise _literal_error(source, row, column, "missing value (expected a list of lists of strings)")
-    pieces, position = [], 0
-    for match in _STRING_LITERAL.finditer(text):
-        pieces.append(_between(text, position, match.start(), source, row, column))
-        literal = match.group()
-        value = literal[1:-1]
-        if "\\" in literal:
-            value = _literal(literal, source, row, column, str, "a string")
-        pieces.append(json.dumps(value) if _NEEDS_JSON_ESCAPE.search(value) else f'"{value}"')
-        position = match.end()
-    pieces.append(_between(text, position, len(text), source, row, column))
+    literals = _STRING_LITERAL.findall(text)
+    shape = "".join(_STRING_LITERAL.sub("s", text).split())
+    if shape.count("s") != len(literals) or not _LIST_OF_STRING_LISTS.fullmatch(shape):
+        _diagnose_string_lists(text, source, row, column)
+        raise _literal_error(source, row, column, "malformed list of lists of strings (brackets or commas)")
+    values = [lit[1:-1] if "\\" not in lit else _escaped_string(lit, source, row, column) for lit in literals]
+    lists, start = [], 0
+    for inner in shape[2:-2].split("],[") if len(shape) > 2 else []:
+        count = inner.count("s")
+        lists.append(values[start : start + count])
+        start += count
+    return lists
+
+
+@lru_cache(maxsize=4096)
+def _decoded(literal: str):
     try:
-        value = json.loads("".join(pieces))
-    except ValueError as exc:
-        raise _literal_error(source, row, column, f"malformed list of lists of strings ({exc})") from None
-    if not isinstance(value, list) or not all(
-        isinstance(inner, list) and all(isinstance(t, str) for t in inner) for inner in value
-    ):
-        raise _literal_error(source, row, column, "expected a list of lists of strings")
+        return ast.literal_eval(literal)
+    except (ValueError, SyntaxError) as exc:
+        return exc
+
+
+def _escaped_string(literal: str, source: str, row: int, column: str) -> str:
+    value = _decoded(literal)
+    if not isinstance(value, str):
+        raise _literal_error(source, row, column, f"malformed string literal {literal[:40]!r} ({value})")
     return value
 
 
-def _between(text: str, start: int, end: int, source: str, row: int, column: str) -> str:
-    """The text between two string literals, which must be only brackets, commas and spaces."""
-    between = text[start:end]
-    if not _BETWEEN_STRINGS.fullmatch(between):
-        bad = next(ch for ch in between if not _BETWEEN_STRINGS.fullmatch(ch))
-        raise _literal_error(
-            source,
-            row,
-            column,
-            f"unexpected character {bad!r} at position {start + between.index(bad)} in a list of lists of strings",
-        )
-    return between
+def _diagnose_string_lists(text: str, source: str, row: int, column: str):
+    """Name the first character that is neither in a string literal nor a bracket, comma or space."""
+    position = 0
+    for match in [*_STRING_LITERAL.finditer(text), None]:
+        end = match.start() if match else len(text)
+        between = text[position:end]
+        if not _BETWEEN_STRINGS.fullmatch(between):
+            bad = next(ch for ch in between if not _BETWEEN_STRINGS.fullmatch(ch))
+            raise _literal_error(
+                source,
+                row,
+                column,
+                f"unexpected character {bad!r} at position {position + between.index(bad)} "
+                "in a list of lists of strings",
+            )
+        position = match.end() if match else position
 
 
 def _strings(text, source: str, row: int, column: str) -> list[str]:
