@@ -10,23 +10,30 @@ The deterministic grader, :func:`grade_short_answer` (``answer`` against ``gold`
    whole text when it has at most :data:`SHORT_ANSWER_WORDS` words, else its last sentence.
 2. **Abstention.** An answer that says it does not know (:data:`ABSTENTIONS`) is not correct.
 3. **Normalisation** (:func:`normalize_text`, both sides): Unicode compatibility form without accents, case
-   folded; dates in any of "March 3, 2001", "3 March 2001", "3rd of March 2001", "2001-03-03" become one date token
-   (and "March 2001" a month token); "1,000" -> "1000"; "%" -> "percent"; "&" -> "and"; punctuation removed (a
-   decimal point and a leading minus kept); the articles a/an/the dropped; ordinals "37th" -> "37"; number words
-   ("twenty-five", "one hundred and five", "first") and scale words ("1.5 million") -> digits; "6.0" -> "6";
-   a number glued to a unit ("-63C") split from it.
+   folded; dates in any of "March 3, 2001", "3 March 2001", "3rd of March 2001", "2001-03-03" become date tokens
+   (the day, its month, and its day of the year), "March 2001" a month token, "April 2" a day-of-year token;
+   "1,000" -> "1000"; "%" -> "percent"; "&" -> "and"; a possessive "'s" dropped; punctuation removed (a decimal
+   point and a leading minus kept); the articles a/an/the dropped; ordinals "37th" -> "37"; number words
+   ("twenty-five", "one hundred and five", "first") and scale words ("1.5 million") -> digits; "6.0" -> "6"; a
+   number glued to a unit ("-63C") split from it.
 4. **Aliases.** The gold is tried whole and as each alternative: the text without a parenthesised part, the
    parenthesised part, and the pieces around " or ", "/" (not between digits) and ";". One accepted alternative
-   suffices.
-5. **Dates.** When the gold holds a full date, the answer must hold the same date; a gold month ("March 2001")
-   needs the same month (a full date within it counts).
-6. **Numbers.** When the gold holds numbers, the answer's numbers, apart from those the question itself states,
-   must be non-empty and all among the gold's: "87 feet" matches "26.5 meters or 87 feet", "It ranks 37th"
-   matches "37th", but "between 36th and 38th" (two candidates) does not match "37th".
-7. **Text.** Otherwise the answer is correct when its normalised text equals the gold's, contains the gold's
-   tokens as a contiguous run at word boundaries, or is a near-exact spelling of it (character similarity >=
-   :data:`TYPO_SIMILARITY`, for typos in names) -- and does not hedge between candidates (" or " in the answer
-   when the gold has none).
+   suffices. Rules 5 to 7 compare the answer with one alternative.
+5. **Dates** (a gold of at most :data:`LONG_GOLD_TOKENS` tokens holding a date): the answer must hold every date
+   token of the gold: the same day for a full date, the same month for "March 2001" (a day within it counts),
+   the same day of the year for "April 2" (with any year).
+6. **Numbers** (a gold of at most :data:`LONG_GOLD_TOKENS` tokens holding numbers): the answer's numbers, apart
+   from those the question itself states, must be non-empty and all among the gold's (a number before a scale
+   word counts both ways, "19.1 billion" accepting "19.1"). So "87 feet" matches "26.5 meters or 87 feet" and
+   "It ranks 37th" matches "37th", but "between 36th and 38th" (other candidates) does not match "37th".
+7. **Text** (every other gold, sentence-long golds included). Not correct when the answer hedges (" or " in the
+   answer and not in the gold). Correct when the normalised answer contains the gold's tokens as a contiguous
+   run (at word boundaries, so equality too); or holds all the gold's words in another order (stop words aside)
+   and has at most :data:`SHORT_ANSWER_WORDS` tokens; or its words beyond those of the question all occur in the
+   gold and its numbers beyond the question's are among the gold's (a partial name, "George Moscone" for "George
+   Joseph Moscone"; the key part of a sentence-long gold, "Warsaw"); or the gold, spaces removed, of at least
+   :data:`MIN_JOINED_CHARACTERS` characters, occurs in the answer with spaces removed ("YuYu Hakusho"); or the
+   two are near-identical spellings (character similarity >= :data:`TYPO_SIMILARITY`, for typos in names).
 
 :func:`grader_agreement` compares the grader with the authors' verdicts where both exist (the bare-LLM files):
 accuracy, Cohen's kappa, the confusion table and examples of disagreement. :func:`judge_answers` sends the
@@ -51,6 +58,8 @@ from .grading import last_boxed
 __all__ = [
     "ABSTENTIONS",
     "GRADER_SOURCE",
+    "LONG_GOLD_TOKENS",
+    "MIN_JOINED_CHARACTERS",
     "SHORT_ANSWER_WORDS",
     "TYPO_SIMILARITY",
     "extract_final_answer",
@@ -68,8 +77,10 @@ __all__ = [
     "simulated_judge_model",
 ]
 
-SHORT_ANSWER_WORDS = 40
+SHORT_ANSWER_WORDS = 40  # an output this short is graded whole; a longer one on its final statement
 TYPO_SIMILARITY = 0.9
+MIN_JOINED_CHARACTERS = 6  # shortest gold compared with its spaces removed
+LONG_GOLD_TOKENS = 8  # a gold longer than this is a sentence: its numbers need not all be the answer
 GRADER_SOURCE = "deterministic grader (agenteff.metrics.answers)"
 ABSTENTIONS = (
     "i don't know",
@@ -312,8 +323,6 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
 _STOPWORDS = frozenset("of and in on at to for by is was were are be it its with as from that this".split())
 _DATE_PREFIXES = ("date", "month", "day")
 _SCALED = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
-MIN_JOINED_CHARACTERS = 6  # shortest gold compared with its spaces removed
-LONG_GOLD_TOKENS = 8  # a gold longer than this is a sentence: its numbers need not all be the answer
 
 
 def _is_date(token: str) -> bool:
