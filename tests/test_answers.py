@@ -147,9 +147,20 @@ def test_grader_agreement_by_hand():
     assert by_verdict.loc[("simpleqa", "INCORRECT"), "grader_correct"] == 1
     examples = result["disagreements"]
     assert examples[["problem_id", "disagreement"]].to_numpy().tolist() == [["1", "grader only"], ["2", "judge only"]]
+    numeric = result["numeric_gold"].set_index("dataset")
+    # judge-CORRECT rows with a one-number gold: none in frames ("Paris", "Rome"); none in simpleqa (judge said no)
+    assert numeric.loc["all", "judge_correct_numeric_gold"] == 0 and pd.isna(numeric.loc["all", "share"])
     # frames problem ids sort as numbers: "10" after "2"
     frames_summary = result["summary"].set_index(["dataset", "model"]).loc[("frames", "m")]
     assert frames_summary["agreement"] == pytest.approx(2 / 3)
+
+
+def test_numeric_gold_check_by_hand():
+    rows = [("frames", "m", "1", "37th", "It ranks 11th.", "CORRECT"), ("frames", "m", "2", "12", "12 years", "CORRECT"),
+            ("frames", "m", "3", "5", "four", "INCORRECT"), ("frames", "m", "4", "Paris", "Paris", "CORRECT")]  # fmt: skip
+    numeric = answers.grader_agreement(_judged(rows))["numeric_gold"].set_index("dataset").loc["frames"]
+    assert numeric["judge_correct_numeric_gold"] == 2 and numeric["answer_lacks_gold_number"] == 1
+    assert numeric["share"] == pytest.approx(0.5)
 
 
 def test_grader_agreement_rejects_bad_input():
@@ -244,7 +255,11 @@ def test_metrics_reexports_the_grader():
 @pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the bare-LLM files need the mirror")
 def test_grader_against_the_authors_judge_on_the_bare_llm_files():
     samples = datasets.load("agentstop-llm-judged", "samples")
-    summary = answers.grader_agreement(samples)["summary"].set_index(["dataset", "model"])
+    result = answers.grader_agreement(samples)
+    summary = result["summary"].set_index(["dataset", "model"])
+    # two thirds of the judge's CORRECT verdicts on one-number FRAMES golds are for answers without that number
+    frames_numeric = result["numeric_gold"].set_index("dataset").loc["frames"]
+    assert (frames_numeric["judge_correct_numeric_gold"], frames_numeric["answer_lacks_gold_number"]) == (193, 127)
     assert summary.loc[("all", "all"), "n"] == 14420
     assert summary.loc[("frames", "qwen3-32b"), "judge_accuracy"] == pytest.approx(202 / 824)
     # regression guards for the grader (at this commit: SimpleQA kappa 0.87, FRAMES 0.58; FRAMES golds are

@@ -433,7 +433,9 @@ def grader_agreement(samples: pd.DataFrame, grade_column: str = "grader_correct"
       equal labels) and Cohen's kappa (judge CORRECT vs not, against the grader);
     * ``confusion``: the 2 x 2 counts per data set (judge correct x grader correct), and ``all``;
     * ``by_verdict``: grader-correct counts per judge verdict (CORRECT / INCORRECT / NOT_ATTEMPTED);
-    * ``disagreements``: up to ``n_examples`` per kind (grader yes / judge no, and the reverse), in a fixed order.
+    * ``disagreements``: up to ``n_examples`` per kind (grader yes / judge no, and the reverse), in a fixed order;
+    * ``numeric_gold``: per data set, the judge-CORRECT rows whose gold is a single number, and how many of their
+      answers never state that number (a check of the judge that needs no grader).
     """
     for column in ("dataset", "model", "problem_id", "gold", verdict_column):
         if column not in samples.columns:
@@ -483,7 +485,29 @@ def grader_agreement(samples: pd.DataFrame, grade_column: str = "grader_correct"
         "confusion": pd.DataFrame(confusion),
         "by_verdict": by_verdict,
         "disagreements": pd.concat(examples, ignore_index=True),
+        "numeric_gold": _numeric_gold_check(frame),
     }
+
+
+def _single_number(text) -> float | None:
+    tokens = normalize_text(str(text))
+    return float(tokens[0]) if len(tokens) == 1 and _NUMBER.fullmatch(tokens[0]) else None
+
+
+def _numeric_gold_check(frame: pd.DataFrame) -> pd.DataFrame:
+    """Judge-CORRECT rows whose gold is one number: how many answers never state that number."""
+    rows = []
+    for dataset, group in [*frame.groupby("dataset"), ("all", frame)]:
+        judged = group[group["judge_correct"]]
+        gold_numbers = judged["gold"].map(_single_number)
+        numeric = judged[gold_numbers.notna()]
+        absent = sum(
+            number not in _numbers(normalize_text(str(answer)))
+            for number, answer in zip(gold_numbers[gold_numbers.notna()], numeric["answer"])
+        )
+        rows.append({"dataset": dataset, "judge_correct_numeric_gold": len(numeric), "answer_lacks_gold_number": absent,
+                     "share": absent / len(numeric) if len(numeric) else float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _natural_key(values: pd.Series) -> pd.Series:
