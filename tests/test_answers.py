@@ -267,3 +267,18 @@ def test_grader_against_the_authors_judge_on_the_bare_llm_files():
     assert summary.loc[("simpleqa", "all"), "cohen_kappa"] > 0.8
     assert summary.loc[("frames", "all"), "cohen_kappa"] > 0.5
     assert (summary["grader_accuracy"] <= summary["judge_accuracy"] + 0.01).all()  # the grader is the stricter
+
+
+@pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the agent profile needs the mirror")
+def test_label_runs_on_the_agent_profile(judge_url, tmp_path):
+    runs = datasets.load("agentstop-frames-profile", "runs")
+    labelled = answers.label_runs(runs)
+    assert labelled["success"].notna().all() and len(labelled) == 824
+    # regression guard (at this commit the grader accepts 110 runs: 97 finished early, 13 that hit the step cap)
+    assert labelled["success"].sum() == 110
+    assert labelled.loc[labelled["hit_step_cap"], "success"].sum() == 13
+    first = labelled.iloc[:3]
+    with LLMClient(base_url=judge_url, cache_dir=tmp_path / "cache", prices={}) as client:
+        judged = answers.judge_answers(client, first, "sim-judge", answer_column="agent_output")
+    relabelled = answers.label_runs(first, verdicts=judged.set_index(first["run_id"])["judge_verdict"], source="sim")
+    assert relabelled["success"].tolist() == first["success"].tolist()  # the simulated judge runs the same grader
