@@ -1,5 +1,6 @@
 """The strategy auction (engines/auction.py): bids computed by hand with a scripted client, and the simulated
 agents end to end over HTTP."""
+
 import math
 
 import numpy as np
@@ -44,8 +45,9 @@ def test_memory_adjustment_by_hand():
 
 
 def _result(content, prompt, completion, model):
-    return ChatResult({"role": "assistant", "content": content}, prompt, completion, 0, 0, math.nan, 0.0, False,
-                      False, model)
+    return ChatResult(
+        {"role": "assistant", "content": content}, prompt, completion, 0, 0, math.nan, 0.0, False, False, model
+    )
 
 
 class ScriptedClient:
@@ -117,8 +119,9 @@ def test_bad_settings_and_inputs():
     with pytest.raises(ValueError, match="entropy_weight"):
         auction.AuctionSettings(entropy_weight=2)
     with pytest.raises(ValueError, match="jurors"):
-        auction.run_auction(ScriptedClient(), [auction.Bidder("small", 1)], pd.DataFrame(),
-                            auction.AuctionSettings(jury=("judge",)))
+        auction.run_auction(
+            ScriptedClient(), [auction.Bidder("small", 1)], pd.DataFrame(), auction.AuctionSettings(jury=("judge",))
+        )
     with pytest.raises(KeyError, match="gold"):
         auction.run_auction(ScriptedClient(), [auction.Bidder("small", 1)], pd.DataFrame({"task_id": [], "prompt": []}))
     with pytest.raises(ValueError, match="at least one"):

@@ -28,6 +28,7 @@ because the auction's overhead is part of what it costs.
 On the default simulated endpoint (:func:`simulated_agents`) the agents' skill, plans and verdicts follow the
 model in :func:`simulated_behaviour`; those measurements are simulated and compare with no paper's numbers.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,14 +41,33 @@ import pandas as pd
 
 from ..llm.sim import SimModel
 
-__all__ = ["Bidder", "AuctionSettings", "AuctionRun", "arithmetic_tasks", "grade_number", "plan_entropy",
-           "run_auction", "run_single", "reliance_and_cost", "simulated_agents", "simulated_behaviour",
-           "SimulatedSkill", "PLAN_PROMPT", "JURY_PROMPT", "EXECUTE_PROMPT", "SOLVE_PROMPT"]
+__all__ = [
+    "Bidder",
+    "AuctionSettings",
+    "AuctionRun",
+    "arithmetic_tasks",
+    "grade_number",
+    "plan_entropy",
+    "run_auction",
+    "run_single",
+    "reliance_and_cost",
+    "simulated_agents",
+    "simulated_behaviour",
+    "SimulatedSkill",
+    "PLAN_PROMPT",
+    "JURY_PROMPT",
+    "EXECUTE_PROMPT",
+    "SOLVE_PROMPT",
+]
 
-PLAN_PROMPT = ("You are drafting a short strategic plan for a task that another step will carry out. Write at most "
-               "{words} words: numbered steps, no answer.")
-JURY_PROMPT = ("You are a juror scoring a plan for a task. Reply with one integer from 0 (useless or wrong) to 10 "
-               "(complete and correct), nothing else.")
+PLAN_PROMPT = (
+    "You are drafting a short strategic plan for a task that another step will carry out. Write at most "
+    "{words} words: numbered steps, no answer."
+)
+JURY_PROMPT = (
+    "You are a juror scoring a plan for a task. Reply with one integer from 0 (useless or wrong) to 10 "
+    "(complete and correct), nothing else."
+)
 EXECUTE_PROMPT = "Carry out the plan to solve the task. Reply with the final answer only."
 SOLVE_PROMPT = "Solve the task. Reply with the final answer only."
 
@@ -197,16 +217,19 @@ def _plan_messages(prompt: str, settings: AuctionSettings, examples: list[str]) 
     if examples:
         shown = "\n---\n".join(examples)
         user += f"\n\nWinning plans for similar past tasks (for reference):\n{shown}"
-    return [{"role": "system", "content": PLAN_PROMPT.format(words=settings.plan_words)},
-            {"role": "user", "content": user}]
+    return [
+        {"role": "system", "content": PLAN_PROMPT.format(words=settings.plan_words)},
+        {"role": "user", "content": user},
+    ]
 
 
 def _call_cost(result, price: float) -> float:
     return price * (result.prompt_tokens + result.completion_tokens) / 1000
 
 
-def run_auction(client, bidders: list[Bidder], tasks: pd.DataFrame, settings: AuctionSettings | None = None,
-                grade=grade_number) -> AuctionRun:
+def run_auction(
+    client, bidders: list[Bidder], tasks: pd.DataFrame, settings: AuctionSettings | None = None, grade=grade_number
+) -> AuctionRun:
     """Auction every task of ``tasks`` (columns ``task_id``, ``prompt``, ``gold``) in order, memory carried over.
 
     ``client`` is an :class:`agenteff.llm.LLMClient` on any endpoint serving the bidders' (and jurors') models;
@@ -225,64 +248,118 @@ def run_auction(client, bidders: list[Bidder], tasks: pd.DataFrame, settings: Au
     bid_rows, outcome_rows = [], []
     for task in tasks.itertuples(index=False):
         examples = memory.examples(task.prompt, settings.memory_neighbours, settings.memory_examples)
-        plans = client.chat_many([{"model": b.model, "messages": _plan_messages(task.prompt, settings, examples),
-                                   "max_tokens": settings.plan_max_tokens} for b in bidders], desc="plans")
+        plans = client.chat_many(
+            [
+                {
+                    "model": b.model,
+                    "messages": _plan_messages(task.prompt, settings, examples),
+                    "max_tokens": settings.plan_max_tokens,
+                }
+                for b in bidders
+            ],
+            desc="plans",
+        )
         verdict_requests = [
-            {"model": juror, "max_tokens": 4,
-             "messages": [{"role": "system", "content": JURY_PROMPT},
-                          {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{plan.content or ''}"}]}
-            for plan in plans for juror in jurors]
+            {
+                "model": juror,
+                "max_tokens": 4,
+                "messages": [
+                    {"role": "system", "content": JURY_PROMPT},
+                    {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{plan.content or ''}"},
+                ],
+            }
+            for plan in plans
+            for juror in jurors
+        ]
         verdicts = client.chat_many(verdict_requests, desc="jury")
         rows = []
         for i, (bidder, plan) in enumerate(zip(bidders, plans)):
-            own = verdicts[i * len(jurors):(i + 1) * len(jurors)]
-            rows.append({"task_id": task.task_id, "model": bidder.model, "plan": plan.content or "",
-                         "plan_tokens": plan.completion_tokens,
-                         "plan_cost": bidder.price_per_token * plan.completion_tokens,
-                         "jury": float(np.mean([_jury_score(v.content) for v in own])),
-                         "entropy": plan_entropy(plan.content),
-                         "memory": settings.memory_weight * memory.adjustment(
-                             task.prompt, bidder.model, settings.memory_neighbours),
-                         "call_cost": _call_cost(plan, bidder.price_per_token)
-                         + sum(_call_cost(v, prices[j]) for v, j in zip(own, jurors))})
+            own = verdicts[i * len(jurors) : (i + 1) * len(jurors)]
+            rows.append(
+                {
+                    "task_id": task.task_id,
+                    "model": bidder.model,
+                    "plan": plan.content or "",
+                    "plan_tokens": plan.completion_tokens,
+                    "plan_cost": bidder.price_per_token * plan.completion_tokens,
+                    "jury": float(np.mean([_jury_score(v.content) for v in own])),
+                    "entropy": plan_entropy(plan.content),
+                    "memory": settings.memory_weight
+                    * memory.adjustment(task.prompt, bidder.model, settings.memory_neighbours),
+                    "call_cost": _call_cost(plan, bidder.price_per_token)
+                    + sum(_call_cost(v, prices[j]) for v, j in zip(own, jurors)),
+                }
+            )
         bids = pd.DataFrame(rows)
         top = bids["plan_cost"].max()
         bids["cost"] = settings.cost_weight * (bids["plan_cost"] / top if top > 0 else 0.0)
-        bids["value"] = ((1 - settings.entropy_weight) * bids["jury"]
-                         + settings.entropy_weight * (1 - bids["entropy"]) + bids["memory"])
+        bids["value"] = (
+            (1 - settings.entropy_weight) * bids["jury"]
+            + settings.entropy_weight * (1 - bids["entropy"])
+            + bids["memory"]
+        )
         bids["score"] = bids["cost"] - bids["value"]
         winner = int(bids["score"].to_numpy().argmin())  # ties: the first bidder listed (cheapest, by convention)
         bids["won"] = np.arange(len(bids)) == winner
         bidder = bidders[winner]
-        answer = client.chat(bidder.model, [{"role": "system", "content": EXECUTE_PROMPT},
-                                            {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n"
-                                                                        f"{bids['plan'].iloc[winner]}"}],
-                             max_tokens=settings.answer_max_tokens)
+        answer = client.chat(
+            bidder.model,
+            [
+                {"role": "system", "content": EXECUTE_PROMPT},
+                {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{bids['plan'].iloc[winner]}"},
+            ],
+            max_tokens=settings.answer_max_tokens,
+        )
         success = bool(grade(answer.content, task.gold))
         memory.add(task.prompt, bidder.model, success, dict(zip(bids["model"], bids["plan"])))
         overhead = float(bids["call_cost"].sum())
         execution = _call_cost(answer, bidder.price_per_token)
-        outcome_rows.append({"task_id": task.task_id, "winner": bidder.model, "answer": answer.content,
-                             "success": success, "execution_cost": execution, "auction_cost": overhead,
-                             "cost": execution + overhead, "simulated": answer.simulated})
+        outcome_rows.append(
+            {
+                "task_id": task.task_id,
+                "winner": bidder.model,
+                "answer": answer.content,
+                "success": success,
+                "execution_cost": execution,
+                "auction_cost": overhead,
+                "cost": execution + overhead,
+                "simulated": answer.simulated,
+            }
+        )
         bid_rows.append(bids)
     return AuctionRun(pd.concat(bid_rows, ignore_index=True), pd.DataFrame(outcome_rows))
 
 
-def run_single(client, bidder: Bidder, tasks: pd.DataFrame, settings: AuctionSettings | None = None,
-               grade=grade_number) -> pd.DataFrame:
+def run_single(
+    client, bidder: Bidder, tasks: pd.DataFrame, settings: AuctionSettings | None = None, grade=grade_number
+) -> pd.DataFrame:
     """The baseline: ``bidder`` alone answers every task directly (no plan, no jury). One row per task."""
     settings = settings or AuctionSettings()
     _require_tasks(tasks)
-    replies = client.chat_many([{"model": bidder.model, "max_tokens": settings.answer_max_tokens,
-                                 "messages": [{"role": "system", "content": SOLVE_PROMPT},
-                                              {"role": "user", "content": f"Task: {prompt}"}]}
-                                for prompt in tasks["prompt"]], desc=f"{bidder.model} alone")
-    return pd.DataFrame({"task_id": tasks["task_id"].to_numpy(), "winner": bidder.model,
-                         "answer": [r.content for r in replies],
-                         "success": [bool(grade(r.content, g)) for r, g in zip(replies, tasks["gold"])],
-                         "cost": [_call_cost(r, bidder.price_per_token) for r in replies],
-                         "simulated": [r.simulated for r in replies]})
+    replies = client.chat_many(
+        [
+            {
+                "model": bidder.model,
+                "max_tokens": settings.answer_max_tokens,
+                "messages": [
+                    {"role": "system", "content": SOLVE_PROMPT},
+                    {"role": "user", "content": f"Task: {prompt}"},
+                ],
+            }
+            for prompt in tasks["prompt"]
+        ],
+        desc=f"{bidder.model} alone",
+    )
+    return pd.DataFrame(
+        {
+            "task_id": tasks["task_id"].to_numpy(),
+            "winner": bidder.model,
+            "answer": [r.content for r in replies],
+            "success": [bool(grade(r.content, g)) for r, g in zip(replies, tasks["gold"])],
+            "cost": [_call_cost(r, bidder.price_per_token) for r in replies],
+            "simulated": [r.simulated for r in replies],
+        }
+    )
 
 
 def _require_tasks(tasks: pd.DataFrame) -> None:
@@ -301,10 +378,15 @@ def reliance_and_cost(outcomes: pd.DataFrame, baseline: pd.DataFrame, largest: s
     """
     share = float((outcomes["winner"] == largest).mean())
     baseline_share = float((baseline["winner"] == largest).mean())
-    return {"largest_share": share, "reliance_reduction": 1 - share / baseline_share,
-            "auction_cost": float(outcomes["cost"].sum()), "baseline_cost": float(baseline["cost"].sum()),
-            "cost_reduction": 1 - float(outcomes["cost"].sum()) / float(baseline["cost"].sum()),
-            "auction_pass1": float(outcomes["success"].mean()), "baseline_pass1": float(baseline["success"].mean())}
+    return {
+        "largest_share": share,
+        "reliance_reduction": 1 - share / baseline_share,
+        "auction_cost": float(outcomes["cost"].sum()),
+        "baseline_cost": float(baseline["cost"].sum()),
+        "cost_reduction": 1 - float(outcomes["cost"].sum()) / float(baseline["cost"].sum()),
+        "auction_pass1": float(outcomes["success"].mean()),
+        "baseline_pass1": float(baseline["success"].mean()),
+    }
 
 
 # --- the simulated agents ----------------------------------------------------------------------------------
@@ -332,15 +414,23 @@ class SimulatedSkill:
     work_tokens_per_step: int = 250
 
     def p_right(self, size_b: float, steps: int) -> float:
-        return 1 / (1 + math.exp(-(self.base_logit - steps * self.difficulty / size_b ** self.exponent)))
+        return 1 / (1 + math.exp(-(self.base_logit - steps * self.difficulty / size_b**self.exponent)))
 
 
 def simulated_agents(sizes_b, skill: SimulatedSkill | None = None, prefix: str = "sim-agent") -> list[SimModel]:
     """Simulated agents, one per size, named ``<prefix>-<size>b``, playing :func:`simulated_behaviour`."""
     skill = skill or SimulatedSkill()
-    return [SimModel(f"{prefix}-{size:g}b", behaviour="agenteff.engines.auction:simulated_behaviour",
-                     error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0,
-                     params={"size_b": float(size), "skill": skill.__dict__}) for size in sizes_b]
+    return [
+        SimModel(
+            f"{prefix}-{size:g}b",
+            behaviour="agenteff.engines.auction:simulated_behaviour",
+            error_prob=0.0,
+            latency_mean_s=0.0,
+            latency_sd_s=0.0,
+            params={"size_b": float(size), "skill": skill.__dict__},
+        )
+        for size in sizes_b
+    ]
 
 
 def _task_steps(text: str) -> tuple[int | None, list[tuple[str, int]]]:
