@@ -36,7 +36,6 @@ __all__ = [
     "DEFAULTS",
     "SIZES",
     "LARGEST",
-    "SMALLEST",
     "ACTIVE_B",
     "TOTAL_B",
     "COST_MODELS",
@@ -67,7 +66,7 @@ __all__ = [
 DEFAULTS = {"n_boot": (2000, 200), "n_tasks": (120, 30), "cv_folds": (5, 3)}
 
 SIZES = ("qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b", "qwen3-30b", "qwen3-32b")
-LARGEST, SMALLEST = "qwen3-32b", "qwen3-1.7b"
+LARGEST = "qwen3-32b"
 #: parameters in billions (Qwen3 model cards: 30B-A3B has 30B in total, 3.3B activated per token)
 TOTAL_B = {"qwen3-1.7b": 1.7, "qwen3-4b": 4.0, "qwen3-8b": 8.0, "qwen3-14b": 14.0, "qwen3-30b": 30.0, "qwen3-32b": 32.0}
 ACTIVE_B = {**TOTAL_B, "qwen3-30b": 3.3}
@@ -82,9 +81,9 @@ COST_UNITS = {
 def price_per_token(models, cost_model, prices: PriceTable | None = None) -> dict[str, float]:
     """Price of one token per model under ``cost_model``, in the units of :data:`COST_UNITS` per 1,000 tokens.
 
-    ``"price table"`` uses ``prices`` (a :class:`PriceTable`; the output rate, since the question is short next
-    to nothing and both are billed: see :func:`outcomes_from_samples`), converted to USD per 1,000 tokens; a
-    model it cannot price raises.
+    ``"price table"`` uses ``prices`` (a :class:`PriceTable`): its output rate in USD per 1,000 tokens, applied
+    to question and reply tokens alike (one rate keeps the three cost models comparable); a model it cannot
+    price raises.
     """
     if cost_model == "active parameters":
         table = ACTIVE_B
@@ -283,7 +282,7 @@ def route_description(
             if labels.all() or not labels.any():
                 probability[test, k] = float(labels.all())
                 continue
-            model = LogisticRegression(C=1.0, solver="liblinear", class_weight="balanced")
+            model = LogisticRegression(C=1.0, solver="liblinear", class_weight="balanced", random_state=seed)
             probability[test, k] = model.fit(train_x, labels).predict_proba(test_x)[:, 1]
     relative = expected_cost / expected_cost[:, [out.largest]]
     results = []
