@@ -88,6 +88,9 @@ class ChatResult:
     simulated: bool
     model: str
     finish_reason: str = "stop"
+    # ((token, log-probability), ...) of the reply's content when the request asked for ``logprobs=True`` and
+    # the endpoint returned them; None otherwise
+    logprobs: tuple | None = None
 
     @property
     def content(self) -> str | None:
@@ -128,7 +131,10 @@ def _parse_reply(body, messages: list, tools) -> dict:
                   "arguments": _arguments(c["function"].get("arguments"))}
                  for i, c in enumerate(raw.get("tool_calls") or [])]
         usage = body.get("usage") or {}
-    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        token_logprobs = (choice.get("logprobs") or {}).get("content")
+        logprobs = (tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs)
+                    if token_logprobs else None)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
     message = {"role": "assistant", "content": raw.get("content"), "tool_calls": calls,
                "reasoning_content": raw.get("reasoning_content", raw.get("reasoning"))}
@@ -148,6 +154,7 @@ def _parse_reply(body, messages: list, tools) -> dict:
         "simulated": str(body.get("system_fingerprint") or "").startswith(SIMULATED_FINGERPRINT),
         "model": body.get("model") or "",
         "finish_reason": choice.get("finish_reason") or "stop",
+        "logprobs": logprobs,
     }
 
 

@@ -106,6 +106,29 @@ def count_tokens(text: str | None) -> int:
     return sum(1 + (len(piece) - 1) // 4 for piece in _TOKEN.findall(text))
 
 
+def _token_pieces(text: str) -> list[str]:
+    """The tokens :func:`count_tokens` counts, as strings (a space before a word joins its first piece)."""
+    pieces = []
+    for match in _TOKEN.finditer(text):
+        word = match.group(0)
+        chunks = [word[i:i + 4] for i in range(0, len(word), 4)]
+        if match.start() and text[match.start() - 1].isspace():
+            chunks[0] = " " + chunks[0]
+        pieces += chunks
+    return pieces
+
+
+def token_logprobs(text: str | None, seed: int) -> list[dict]:
+    """Plausible, deterministic per-token log-probabilities of a simulated reply, in the OpenAI ``logprobs``
+    format: most tokens near-certain, about one in ten uncertain (a seeded draw per request)."""
+    pieces = _token_pieces(text or "")
+    rng = np.random.default_rng([seed, 1])  # its own stream: the reply's other draws stay as they were
+    uncertain = rng.random(len(pieces)) < 0.1
+    values = -np.where(uncertain, rng.exponential(2.0, len(pieces)), rng.exponential(0.05, len(pieces)))
+    return [{"token": piece, "logprob": round(float(value), 6), "top_logprobs": []}
+            for piece, value in zip(pieces, values)]
+
+
 def _content_text(content) -> str:
     if content is None:
         return ""
@@ -368,7 +391,8 @@ class SimServer:
             "created": 0,
             "model": name,
             "system_fingerprint": SIMULATED_FINGERPRINT,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish,
+                         "logprobs": {"content": token_logprobs(content, seed)} if body.get("logprobs") else None}],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
