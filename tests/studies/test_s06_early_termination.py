@@ -322,7 +322,7 @@ def test_claims_statuses_follow_the_numbers():
         10,
         spend,
         {"kendall_tau": 1.0, "pairs_swapped": 0, "pairs_total": 1, "close_in_success_separated_by_eqa": 1},
-        {"accuracy": 0.9, "kappa": 0.8, "n": 100},
+        {"n": 100, "judge_accuracy": 0.2, "grader_accuracy": 0.25, "agreement": 0.9, "cohen_kappa": 0.8},
     )
     table = pd.DataFrame(rows).set_index("claim")
     assert set(table["status"]) <= set(report.CLAIM_STATUSES)
@@ -334,3 +334,31 @@ def test_claims_statuses_follow_the_numbers():
     assert statuses[4] == "differs"  # strict labels: 30
     assert table.iloc[5]["status"] == "not reproducible"  # no bare-LLM energy
     assert "25.0%" in table.iloc[0]["note"]  # the random score's saving is named beside the classifier's
+
+
+def test_enough_for_nested_cv_fills_every_inner_fold():
+    # 7 successes: an outer training part keeps at least 7 - ceil(7/5) = 5, one per inner fold
+    assert s06.enough_for_nested_cv(np.array([0] * 7 + [1] * 50), 5, 5)
+    # 6 successes fill the outer folds but leave an outer training part with 4 for 5 inner folds
+    assert not s06.enough_for_nested_cv(np.array([0] * 6 + [1] * 50), 5, 5)
+    assert not s06.enough_for_nested_cv(np.array([1] * 50), 5, 5)
+
+
+def test_labellings_order_strict_grader_lenient():
+    runs = pd.DataFrame(
+        {
+            "agent_output": ["Final answer: Paris", "Paris, I think, or Lyon", "no idea"],
+            "gold": ["Paris", "Paris", "Rome"],
+            "run_id": ["a", "b", "c"],
+            "task": ["0", "1", "2"],
+            "suite": "s",
+            "architecture": "a",
+            "n_agents": 1,
+            "model": "m",
+            "seed": 0,
+            "success": None,
+        }
+    )
+    labels = s06.labellings(runs)
+    assert labels["strict"].tolist() == [True, False, False]
+    assert labels["lenient"].tolist() == [True, True, False]  # the gold appears in the second output

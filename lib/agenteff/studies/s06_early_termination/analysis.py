@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ... import report
+from ...metrics.answers import extract_final_answer, gold_alternatives, label_runs, normalize_text
 from .predictor import best_under_drop, fpr_targets, roc_points, score_traces, stop_all_at_step, waste_vs_drop
-from .traces import Traces
+from .traces import Traces, step_feature_blocks
 
-__all__ = ["DEFAULTS", "run_predictor", "headline", "label_sensitivity", "claims"]
+__all__ = ["DEFAULTS", "run_predictor", "headline", "labellings", "label_sensitivity", "claims"]
 
 #: parameter -> (full run, fast run), settled by :func:`agenteff.params.settle`
 DEFAULTS = {
@@ -31,14 +32,16 @@ def run_predictor(
     seed: int = 42,
     classifier: str = "logistic",
     threshold_source: str = "evaluation",
+    features: tuple | None = None,
 ) -> dict:
     """Score every decision step 1..``decision_steps``, account the energy, and pool the ROC curves.
 
-    Returns ``{"scored", "table" (all methods and the stop-all rule), "roc"}``.
+    Returns ``{"scored", "table" (all methods and the stop-all rule), "roc"}``. ``features`` as in
+    :func:`score_traces`.
     """
     targets = fpr_targets(fpr_step)
     steps = range(1, decision_steps + 1)
-    scored = score_traces(traces, steps, classifier, n_folds, inner_folds, seed, targets=targets)
+    scored = score_traces(traces, steps, classifier, n_folds, inner_folds, seed, targets=targets, features=features)
     table = pd.concat(
         [
             waste_vs_drop(traces, scored, targets, threshold_source, n_boot, seed),
@@ -75,14 +78,47 @@ def headline(table: pd.DataFrame, max_drop_pct: float = 5.0) -> pd.DataFrame:
     return pd.DataFrame(rows).reindex(columns=columns).reset_index(drop=True)
 
 
+def _phrase(tokens) -> str:
+    return " " + " ".join(tokens) + " "
+
+
+def _exact(output, gold) -> bool:
+    final = extract_final_answer(output)
+    answer = normalize_text(final) if final else ()
+    return bool(answer) and any(answer == normalize_text(g) for g in gold_alternatives(gold))
+
+
+def _anywhere(output, gold) -> bool:
+    text = _phrase(normalize_text(output or ""))
+    return any(len(normalize_text(g)) and _phrase(normalize_text(g)) in text for g in gold_alternatives(gold))
+
+
+def labellings(runs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Three labellings of the agent runs, strictest to most lenient (the release has no judge labels for them):
+
+    * ``grader``: the project's short-answer grader (:func:`agenteff.metrics.answers.label_runs`);
+    * ``strict``: the final answer, normalised, equals the gold or one of its alternatives;
+    * ``lenient``: the normalised gold (or an alternative) appears anywhere in the agent's output, tool results
+      and reasoning included.
+    """
+    outputs, golds = runs["agent_output"].tolist(), runs["gold"].tolist()
+    return {
+        "strict": np.array([_exact(o, g) for o, g in zip(outputs, golds)]),
+        "grader": label_runs(runs)["success"].astype(bool).to_numpy(),
+        "lenient": np.array([_anywhere(o, g) for o, g in zip(outputs, golds)]),
+    }
+
+
 def label_sensitivity(
     traces: Traces, labellings: dict[str, np.ndarray], max_drop_pct: float = 5.0, **predictor
 ) -> pd.DataFrame:
     """The headline under each labelling of the same runs (``{name: success array}``): success rate, AgentStop's
     best saving below the drop bound, and the random score's and stop-all rule's for reference."""
+    features = predictor.pop("features", None) or step_feature_blocks(traces)
     rows = []
     for name, success in labellings.items():
-        result = run_predictor(traces.relabel(~np.asarray(success, dtype=bool)), **predictor)
+        relabelled = traces.relabel(~np.asarray(success, dtype=bool))
+        result = run_predictor(relabelled, features=features, **predictor)
         best = headline(result["table"], max_drop_pct).set_index("method")
         rows.append(
             {
@@ -97,6 +133,10 @@ def label_sensitivity(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _pct(value) -> str:
+    return "no point under the bound" if pd.isna(value) else f"{value:.1f}%"
 
 
 def _point(best: pd.DataFrame, method: str) -> pd.Series:
@@ -126,7 +166,11 @@ def claims(
     agreement: dict,
     max_drop_pct: float = 5.0,
 ) -> list[dict]:
-    """The claims table of notebook 06 from the study's results and the paper values (``paper``)."""
+    """The claims table of notebook 06 from the study's results and the paper values (``paper``).
+
+    ``agreement``: one row of :func:`agenteff.metrics.answers.grader_agreement`'s summary (``n, judge_accuracy,
+    grader_accuracy, agreement, cohen_kappa``).
+    """
     ours, random = _point(best, "agentstop"), _point(best, "random")
     deployable = _point(best_training, "agentstop")
     energy = overhead.set_index("quantity")
@@ -174,7 +218,7 @@ def claims(
                 round(float(row.agentstop_waste_reduction_pct), 2),
                 tolerance=0,
                 note=f"{row.successes} successful runs ({100 * row.success_rate:.1f}%); random score "
-                f"{row.random_waste_reduction_pct:.1f}%, stop-all {row.stop_all_waste_reduction_pct:.1f}%",
+                f"{_pct(row.random_waste_reduction_pct)}, stop-all {_pct(row.stop_all_waste_reduction_pct)}",
             )
         )
     rows += [
@@ -230,11 +274,12 @@ def claims(
             "in success are separated by EQA",
         ),
         report.claim(
-            "grader agreement with the authors' judge (bare-LLM answers)",
+            "grader agreement with the authors' judge (bare-LLM answers on FRAMES)",
             None,
-            round(float(agreement["accuracy"]), 3),
+            round(float(agreement["agreement"]), 3),
             unit="fraction",
-            note=f"Cohen's kappa {agreement['kappa']:.3f} over {agreement['n']} answers",
+            note=f"Cohen's kappa {agreement['cohen_kappa']:.3f} over {agreement['n']:.0f} answers; judge accuracy "
+            f"{agreement['judge_accuracy']:.3f}, grader accuracy {agreement['grader_accuracy']:.3f}",
         ),
     ]
     return rows

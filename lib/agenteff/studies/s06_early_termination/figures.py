@@ -59,11 +59,13 @@ def waste_vs_drop_figure(
                 alpha=0.2,
                 lw=0,
             )
+    shown = table[table["performance_drop_pct"] <= max_axis_pct]["waste_reduction_pct"]
+    lowest, highest = float(shown.min()), float(shown.max())
     for ax, title in ((left, "AgentStop per decision step k"), (right, f"All methods at k = {focus_step}")):
         ax.axvline(max_drop_pct, color="0.4", ls="--", lw=1)
         ax.plot([0, max_axis_pct], [0, max_axis_pct], color="0.8", lw=1, zorder=0)
         ax.set_xlim(-0.5, max_axis_pct)
-        ax.set_ylim(-max_axis_pct / 3, max_axis_pct * 1.5)
+        ax.set_ylim(min(-2.0, lowest - 2), highest + 5)
         ax.set_xlabel("performance drop (% of successes lost)")
         ax.set_title(title)
         ax.legend(fontsize=8, loc="upper left", ncol=2 if ax is left else 1)

@@ -23,6 +23,7 @@ __all__ = [
     "spend_where_bare_correct",
     "eqa_by_group",
     "rank_changes",
+    "reasoning_groups",
 ]
 
 
@@ -199,3 +200,18 @@ def rank_changes(table: pd.DataFrame, group: str = "group") -> dict:
         "pairs_total": len(rows) * (len(rows) - 1) // 2,
         "close_in_success_separated_by_eqa": len(pairs),
     }
+
+
+def reasoning_groups(runs: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
+    """``run_id, group``: each run under each FRAMES reasoning type of its question (' | '-separated)."""
+    types = questions.set_index("problem_id")["reasoning_types"]
+    missing = ~runs["task"].isin(types.index)
+    if missing.any():
+        raise ValueError(
+            f"{int(missing.sum())} runs have no FRAMES question, e.g. {runs.loc[missing, 'task'].iloc[0]!r}"
+        )
+    frame = pd.DataFrame({"run_id": runs["run_id"].to_numpy(), "group": types.reindex(runs["task"]).to_numpy()})
+    frame["group"] = frame["group"].str.split("|")
+    frame = frame.explode("group")
+    frame["group"] = frame["group"].str.strip()
+    return frame[frame["group"] != ""].reset_index(drop=True)

@@ -17,6 +17,7 @@ spread of the accounting, not the spread of re-training).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from ...progress import progress
 from .traces import Traces, features_at_step, step_feature_blocks
@@ -40,10 +42,12 @@ __all__ = [
     "StopScores",
     "fpr_targets",
     "nested_cv_scores",
+    "enough_for_nested_cv",
     "thresholds_at_fpr",
     "stop_decisions",
     "stop_accounting",
     "bootstrap_accounting",
+    "bootstrap_counts",
     "baseline_scores",
     "score_traces",
     "waste_vs_drop",
@@ -105,6 +109,12 @@ class StopScores:
         return float(roc_auc_score(self.y, self.scores)) if 0 < self.y.sum() < len(self.y) else np.nan
 
 
+def enough_for_nested_cv(y: np.ndarray, n_folds: int, inner_folds: int) -> bool:
+    """Does the rarer class fill every outer fold and, within each outer training part, every inner fold?"""
+    rarer = int(min(np.sum(y), len(y) - np.sum(y)))
+    return rarer >= n_folds and rarer - math.ceil(rarer / n_folds) >= inner_folds
+
+
 def nested_cv_scores(
     X: np.ndarray,
     y: np.ndarray,
@@ -125,10 +135,10 @@ def nested_cv_scores(
     if n_folds < 2 or inner_folds < 2:
         raise ValueError(f"need at least 2 outer and 2 inner folds, got {n_folds} and {inner_folds}")
     y = np.asarray(y, dtype=int)
-    if min(y.sum(), len(y) - y.sum()) < n_folds:
+    if not enough_for_nested_cv(y, n_folds, inner_folds):
         raise ValueError(
             f"too few runs of one class ({int(y.sum())} failed, {int(len(y) - y.sum())} successful) "
-            f"for {n_folds}-fold stratified CV"
+            f"for {n_folds}-fold stratified CV with {inner_folds} inner folds"
         )
     factory, default_grid = CLASSIFIERS[classifier]
     outer = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
@@ -139,7 +149,8 @@ def nested_cv_scores(
         model = factory(seed, inner)
         if grid or default_grid:
             model = GridSearchCV(model, grid or default_grid, scoring="roc_auc", cv=inner, n_jobs=1)
-        with warnings.catch_warnings():
+        # one BLAS thread: many tiny fits, where threads only contend (ten times slower on a busy machine)
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore", ConvergenceWarning)  # a weakly regularised fit; the search judges it
             model.fit(X[train], y[train])
         scores[test] = model.predict_proba(X[test])[:, 1]
@@ -217,20 +228,34 @@ def stop_accounting(failed, total_energy, energy_at_k, stopped) -> dict:
     }
 
 
+def bootstrap_counts(n: int, n_boot: int = 1000, seed: int = 42) -> np.ndarray:
+    """How often each of ``n`` runs is drawn in each of ``n_boot`` bootstrap resamples (n_boot, n)."""
+    if n_boot < 1 or n < 1:
+        raise ValueError(f"bootstrap needs runs and replicates, got n={n}, n_boot={n_boot}")
+    return np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+
+
 def bootstrap_accounting(
-    failed, total_energy, energy_at_k, stopped, n_boot: int = 1000, ci: float = 0.95, seed: int = 42
+    failed,
+    total_energy,
+    energy_at_k,
+    stopped,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 42,
+    counts: np.ndarray | None = None,
 ) -> dict:
     """Percentile bootstrap intervals (runs resampled, decisions fixed) of waste reduction and performance drop.
 
-    Returns ``{name: (low, high)}`` arrays per operating point for both percentages.
+    Returns ``{name: (low, high)}`` arrays per operating point for both percentages. ``counts`` (from
+    :func:`bootstrap_counts`) reuses one set of resamples, so methods and steps are compared on the same draws.
     """
     failed = np.asarray(failed, dtype=bool)
     total_energy = np.asarray(total_energy, float)
     savings, lost = _per_run_terms(
         failed, total_energy, np.asarray(energy_at_k, float), np.asarray(stopped, dtype=bool)
     )
-    n = len(failed)
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    counts = bootstrap_counts(len(failed), n_boot, seed) if counts is None else counts
     waste = counts @ np.where(failed, total_energy, 0.0)
     successes = counts @ (~failed).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -275,17 +300,19 @@ def score_traces(
     baselines=BASELINES,
     grid: dict | None = None,
     targets: np.ndarray = FPR_TARGETS,
+    features: tuple | None = None,
 ) -> list[StopScores]:
     """Failure scores of AgentStop's classifier and of the baselines at every decision step.
 
-    Steps where one class has fewer than ``n_folds`` eligible runs are skipped (the authors stop there too).
+    Steps where the rarer class cannot fill every outer and inner fold are skipped (the authors skip them too).
+    ``features``: :func:`step_feature_blocks` of ``traces``, when already computed (they do not depend on labels).
     """
-    blocks, overlap = step_feature_blocks(traces, n_smallest)
+    blocks, overlap = features if features is not None else step_feature_blocks(traces, n_smallest)
     out = []
     for k in progress(list(steps), desc="decision steps"):
         X, eligible = features_at_step(traces, k, blocks, overlap)
         y = traces.failed[eligible].astype(int)
-        if min(y.sum(), len(y) - y.sum()) < n_folds:
+        if not enough_for_nested_cv(y, n_folds, inner_folds):
             continue
         scores, folds, train_thresholds = nested_cv_scores(X, y, classifier, n_folds, inner_folds, seed, grid, targets)
         out.append(StopScores("agentstop", k, eligible, y, scores, folds, train_thresholds))
@@ -303,13 +330,15 @@ def waste_vs_drop(
 ) -> pd.DataFrame:
     """Waste reduction and performance drop (%, with bootstrap intervals) per method, step and FPR target."""
     total = traces.total_energy
+    counts = bootstrap_counts(len(traces), n_boot, seed)
     rows = []
     for stop in scored:
         source = threshold_source if stop.train_thresholds is not None else "evaluation"
         stopped = stop_decisions(stop, targets, source)
         energy_at_k = traces.energy_first(stop.k)
         point = stop_accounting(traces.failed, total, energy_at_k, stopped)
-        spread = bootstrap_accounting(traces.failed, total, energy_at_k, stopped, n_boot, seed=seed)
+        spread = bootstrap_accounting(traces.failed, total, energy_at_k, stopped, counts=counts)
+        auc = stop.auc
         for t, target in enumerate(targets):
             rows.append(
                 {
@@ -317,7 +346,7 @@ def waste_vs_drop(
                     "k": stop.k,
                     "fpr_target": float(target),
                     "n_eligible": len(stop.y),
-                    "auc": stop.auc,
+                    "auc": auc,
                     "stopped": int(stopped[t].sum()),
                     "waste_reduction_pct": point["waste_reduction_pct"][t],
                     "waste_reduction_low": spread["waste_reduction_pct"][0, t],
@@ -353,6 +382,7 @@ def roc_points(scored: list[StopScores], method: str = "agentstop") -> pd.DataFr
 def stop_all_at_step(traces: Traces, steps=range(1, 11), n_boot: int = 1000, seed: int = 42) -> pd.DataFrame:
     """The rule with no predictor: stop every run still going after step k. The reference any predictor must
     beat, since long runs fail more often (rows in :func:`waste_vs_drop`'s columns, ``fpr_target`` NaN)."""
+    counts = bootstrap_counts(len(traces), n_boot, seed)
     rows = []
     for k in steps:
         stopped = (traces.n_steps > k)[None, :]
@@ -360,7 +390,7 @@ def stop_all_at_step(traces: Traces, steps=range(1, 11), n_boot: int = 1000, see
             continue
         energy_at_k = traces.energy_first(k)
         point = stop_accounting(traces.failed, traces.total_energy, energy_at_k, stopped)
-        spread = bootstrap_accounting(traces.failed, traces.total_energy, energy_at_k, stopped, n_boot, seed=seed)
+        spread = bootstrap_accounting(traces.failed, traces.total_energy, energy_at_k, stopped, counts=counts)
         rows.append(
             {
                 "method": "stop_all",
