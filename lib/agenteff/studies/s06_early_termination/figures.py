@@ -94,7 +94,7 @@ def energy_figure(per_task: pd.DataFrame) -> plt.Figure:
     """Energy per task of the agent run against the energy of its first LLM call (mWh, log scale), by outcome."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     values = np.concatenate([per_task["run_energy_mwh"], per_task["first_call_energy_mwh"]])
-    bins = np.geomspace(max(values[values > 0].min(), 1e-3), values.max(), 40)
+    bins = np.geomspace(max(values[values > 0].min(), 1e-3), values.max(), 40).tolist()
     ax.hist(per_task["first_call_energy_mwh"], bins=bins, alpha=0.6, label="first LLM call of the run")
     for outcome, rows in per_task.groupby("success"):
         ax.hist(

@@ -189,7 +189,7 @@ def stop_decisions(
         if threshold_source == "evaluation":
             thresholds = thresholds_at_fpr(stop.y[part], stop.scores[part], targets)
         else:
-            thresholds = stop.train_thresholds[fold]
+            thresholds = np.asarray(stop.train_thresholds)[fold]  # present: checked above
         decided[:, part] = stop.scores[part][None, :] >= thresholds[:, None]
     out = np.zeros((len(targets), len(stop.eligible)), dtype=bool)
     out[:, stop.eligible] = decided
