@@ -58,7 +58,9 @@ DEFAULT_MODEL = "agenteff-sim"
 class SimModel:
     """A simulated model: its name (the model id clients ask for), behaviour, capability and latency.
 
-    ``error_prob`` is the probability that one step (one reply) goes wrong, read by the behaviour;
+    ``priced_as`` names the real model whose list price its tokens are billed at (see
+    :meth:`agenteff.llm.PriceTable.priced_as`; None: unpriced). ``error_prob`` is the probability that one step
+    (one reply) goes wrong, read by the behaviour;
     latency is lognormal with mean ``latency_mean_s`` and standard deviation ``latency_sd_s`` (constant when the
     deviation is 0). ``params`` holds behaviour-specific settings; the server itself reads ``prompt_caching``
     (report the prompt prefix before the last message as cached, in 128-token blocks from 1,024 tokens on, the
@@ -73,6 +75,7 @@ class SimModel:
     latency_mean_s: float = 0.05
     latency_sd_s: float = 0.01
     params: dict = field(default_factory=dict, hash=False)  # compared, but left out of the hash (a dict)
+    priced_as: str | None = None
 
     def __post_init__(self):
         if not 0.0 <= self.error_prob <= 1.0:
