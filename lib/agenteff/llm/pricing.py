@@ -75,12 +75,13 @@ class PriceTable:
     def priced_as(self, stand_ins: dict[str, str]) -> PriceTable:
         """A copy in which each model id ``name`` of ``{name: real model}`` costs what its real model costs
         (looked up by the rules above); a real model without a price is an error, not a silently free model."""
-        unpriced = sorted(real for real in stand_ins.values() if self.lookup(real) is None)
+        resolved = {name: self.lookup(real) for name, real in stand_ins.items()}
+        unpriced = sorted(stand_ins[name] for name, price in resolved.items() if price is None)
         if unpriced:
             raise ValueError(f"no price for {unpriced}, which simulated models are priced as: add a row to "
                              "data/prices.csv or pass prices={...}")
         table = PriceTable(pd.DataFrame(columns=["model"]))
-        table._prices = self._prices | {name: self.lookup(real) for name, real in stand_ins.items()}
+        table._prices = self._prices | {name: price for name, price in resolved.items() if price is not None}
         return table
 
     def lookup(self, model: str) -> Price | None:
