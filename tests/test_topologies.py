@@ -197,6 +197,13 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     assert sweep[["architecture", "n_agents"]].values.tolist() == [["single", 1], ["centralized", 2], ["centralized", 3]]
 
 
+def test_run_experiment_refuses_a_simulated_model_priced_as_an_unpriced_model():
+    from agenteff.llm import SimModel
+    with pytest.raises(ValueError, match=r"no price for \['no-such-model'\]"):
+        run_experiment(architectures=["single"], suites=["parallel"], n_tasks=1,
+                       models=[SimModel("sim-x", priced_as="no-such-model")])
+
+
 def test_table5_comparison_and_claims():
     from agenteff.studies.s02_coordination_topologies import analysis
     paper = pd.DataFrame([{"architecture": a, "overhead_pct": o, "message_density": 0.0, "redundancy": 0.0,

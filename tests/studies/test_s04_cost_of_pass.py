@@ -314,3 +314,22 @@ def test_a_leaderboard_without_dominated_runs_says_so():
     baselines = s04.baseline_frontier(s04.humaneval_strategies(evaluations([("r", "retry", 1.0, 5)]), 0, 0))
     board = s04.frontier_claims(baselines, leaderboard, paper_values())[1]
     assert (board["reproduced_value"], board["note"]) == ("2 of 2", "no run is dominated")
+
+
+# --- unhappy paths ------------------------------------------------------------------------------------------
+
+
+def test_a_caption_refuses_runs_of_different_sizes():
+    table = evaluations([("r", "retry", 1.0, 5), ("r", "warming", 2.0, 7)])
+    table.loc[table["strategy_name"] == "warming", "n_tasks"] = 12
+    strategies = s04.humaneval_strategies(table, n_boot=0, seed=0)
+    with pytest.raises(ValueError, match="runs of different sizes"):
+        s04.humaneval_frontier_figure(strategies)
+    plt.close("all")
+
+
+def test_missing_paper_values_and_nonsense_models_are_refused():
+    with pytest.raises(KeyError, match="tau-bench/leaderboard-pass-hat-1"):
+        s04.tau_reliability(tau_runs(), paper_values())
+    with pytest.raises(ValueError, match="error_prob must be in"):
+        s04.simulated_models({"sim-x": (1.5, "gpt-4o")})
