@@ -3,6 +3,7 @@
 The simulated endpoint uses it to answer arithmetic questions (:func:`agenteff.llm.sim.arithmetic_answer`) and the
 ZeroEval protocol to evaluate fractional answers (``3/4`` -> 0.75, :mod:`agenteff.datasets.zeroeval`).
 """
+
 from __future__ import annotations
 
 import ast
