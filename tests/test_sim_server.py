@@ -48,7 +48,7 @@ def _post(url, body, path="/chat/completions"):
         return error.code, dict(error.headers), error.read()
 
 
-def test_count_tokens_by_hand():
+def test_approximate_tokens_by_hand():
     assert approximate_tokens("What is 17 * 23?") == 6  # What, is, 17, *, 23, ?
     assert approximate_tokens("internationalization") == 5  # 20 characters: 1 + 19 // 4
     assert approximate_tokens("") == 0 and approximate_tokens(None) == 0
