@@ -250,3 +250,12 @@ def test_nonsense_model_stride_is_refused():
     for every in (0, -1, 1.5):
         with pytest.raises(ValueError, match="every"):
             s03.zeroeval_answers(every=every)
+
+
+def test_other_length_bins_name_their_share():
+    inputs = results()
+    inputs["ranks"] = pd.DataFrame({"rank_bin": [1, 2, 3], "accuracy": [0.9, 0.5, 0.6]})
+    table = by_claim(s03.claims(**inputs, paper=PAPER))
+    thirds = table["ZeroEval: accuracy of the shortest vs the longest 1/3 of answers within problem"]
+    assert thirds["reproduced_value"] == pytest.approx(0.3)  # first bin minus last bin, 0.9 - 0.6
+    assert thirds["note"] == "within-problem rank of relative length, 3 bins"

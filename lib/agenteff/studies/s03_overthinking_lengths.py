@@ -493,6 +493,7 @@ def _zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho,
     only_strict = int((differences["direction"] == "only strict_correct").sum())
     not_found = int((differences["reason"] == "not_found").sum())
     relative = gaps.loc["relative length"]
+    share = "quarter" if len(ranks) == 4 else f"1/{len(ranks)}"
     return [
         report.claim(
             f"ZeroEval math-l5: models whose protocol accuracy matches the published summary within "
@@ -537,9 +538,7 @@ def _zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho,
             f"{relative['geometric_mean_ratio']:.3f}; Wilcoxon p={relative['p_value']:.2g}",
         ),
         report.claim(
-            "ZeroEval: accuracy of the shortest vs the longest quarter of answers within problem"
-            if len(ranks) == 4
-            else f"ZeroEval: accuracy of the shortest vs the longest of {len(ranks)} length bins within problem",
+            f"ZeroEval: accuracy of the shortest vs the longest {share} of answers within problem",
             None,
             round(float(ranks["accuracy"].iloc[0] - ranks["accuracy"].iloc[-1]), 4),
             "accuracy difference",
