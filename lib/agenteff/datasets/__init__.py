@@ -198,7 +198,8 @@ REGISTRY: dict[str, Dataset] = {
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
             (LocalFile("published/efficiency/paper_values.csv"),
-             LocalFile("published/scaling/paper_values.csv")),
+             LocalFile("published/scaling/paper_values.csv"),
+             LocalFile("published/overthinking/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
