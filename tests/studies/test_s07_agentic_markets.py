@@ -1,0 +1,101 @@
+"""Study 07 on hand-made markets and outcomes whose results are computed by hand in the comments."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from agenteff.engines import markets
+from agenteff.studies import s07_agentic_markets as study
+
+M = "mexican_2_3"
+
+
+def _tables(extra_business=False, published=None):
+    """Customer A wants Taco 3.50 + Drink 2.00 (worth 11.00) with Outdoor Seating; B wants Flan 4.00 (worth 8.00).
+
+    B1 sells all, with seating: A pays 4.50 -> +6.50; B pays 4.00 -> +4.00.
+    B2 has Taco 2.00 + Drink 1.00, no seating: A pays 3.00 -> -3.00 (no Flan, so no option for B).
+    B3 has all, no seating: A pays 7.00 -> -7.00; B pays 3.00 -> +5.00 (B needs no amenity).
+    B4 (optional) sells only Flan at 3.00: B -> +5.00, tied with B3 at the lowest price.
+    """
+    menus = {"B1": {"Taco": 3.0, "Drink": 1.5, "Flan": 4.0}, "B2": {"Taco": 2.0, "Drink": 1.0},
+             "B3": {"Flan": 3.0, "Taco": 5.0, "Drink": 2.0}}
+    seating = {"B1": True, "B2": False, "B3": False}
+    if extra_business:
+        menus["B4"], seating["B4"] = {"Flan": 3.0}, False
+    published = published or {("optimal", "constant"): 11.5, ("cheapest", "constant"): 2.0}
+    stats = {s: 0.0 for s in ("median", "q1", "q3", "min", "max", "median_ci_lower", "median_ci_upper")}
+    rows = [{"market": M, "baseline": b, "statistic": s, "value": v} for (b, s), v in published.items()]
+    rows += [{"market": M, "baseline": b, "statistic": s, "value": v}
+             for b in ("random", "random_with_amenities") for s, v in stats.items()]
+    return {
+        "customer_items": pd.DataFrame({"market": M, "customer_id": ["A", "A", "B"], "item": ["Taco", "Drink", "Flan"],
+                                        "reference_price": [3.5, 2.0, 4.0]}),
+        "customer_amenities": pd.DataFrame({"market": [M], "customer_id": ["A"], "amenity": ["Outdoor Seating"]}),
+        "business_items": pd.DataFrame([{"market": M, "business_id": b, "item": i, "price": p}
+                                        for b, menu in menus.items() for i, p in menu.items()]),
+        "business_amenities": pd.DataFrame([{"market": M, "business_id": b, "amenity": "Outdoor Seating", "offered": o}
+                                            for b, o in seating.items()]),
+        "baselines": pd.DataFrame(rows),
+    }
+
+
+def test_options_price_the_requested_items_and_check_amenities():
+    options = markets.market_options(_tables(), M)
+    got = {(r.customer_id, r.business_id): (r.price, r.utility, r.amenities_met) for r in options.itertuples()}
+    assert got == {("A", "B1"): (450, 650, True), ("A", "B2"): (300, -300, False), ("A", "B3"): (700, -700, False),
+                   ("B", "B1"): (400, 400, True), ("B", "B3"): (300, 500, True)}
+
+
+def test_constant_baselines_match_the_hand_computation():
+    # optimal = 6.50 + 5.00 = 11.50; cheapest: A buys from B2 (-3.00), B from B3 (+5.00) -> 2.00
+    table = study.recompute_baselines(_tables(), n_draws=200, replicates=20, seed=1).set_index(["baseline", "statistic"])
+    assert table.loc[("optimal", "constant"), "recomputed"] == 11.5
+    assert table.loc[("cheapest", "constant"), "recomputed"] == 2.0
+    assert table.loc[("optimal", "constant"), "matches"] and table.loc[("cheapest", "constant"), "matches"]
+    # market totals of one random pick each: A in {6.5, -3, -7} plus B in {4, 5}: min -3, max 11.5
+    assert table.loc[("random", "min"), "recomputed"] == -3.0 and table.loc[("random", "max"), "recomputed"] == 11.5
+    # with amenities A must take B1: totals 10.5 or 11.5
+    assert table.loc[("random_with_amenities", "min"), "recomputed"] == 10.5
+    assert not table.loc[("random", "median"), "matches"]  # the published 0.0 is not a possible median here
+
+
+def test_a_tie_at_the_lowest_price_counts_every_tied_business_as_published():
+    # B4 ties B3 at 3.00 for B: the authors' loop adds +5.00 twice -> -3.00 + 10.00 = 7.00
+    published = {("optimal", "constant"): 11.5, ("cheapest", "constant"): 7.0}
+    table = study.recompute_baselines(_tables(True, published), n_draws=50, replicates=5).set_index("baseline")
+    assert table.loc["cheapest", "recomputed"] == 7.0 and table.loc["cheapest", "matches"]
+    assert table.loc["cheapest", "note"] == "1 customer(s) with tied lowest prices"
+
+
+def test_wrong_published_constant_is_flagged():
+    published = {("optimal", "constant"): 11.49, ("cheapest", "constant"): 2.0}
+    table = study.recompute_baselines(_tables(published=published), n_draws=10, replicates=5).set_index("baseline")
+    assert not table.loc["optimal", "matches"]
+
+
+def test_gap_splits_into_amenity_mismatch_and_price():
+    row = study.welfare_gap(_tables()).iloc[0]
+    # E[random] = (6.5 - 3 - 7)/3 + (4 + 5)/2 = 3.3333; gap = 11.5 - 3.3333 = 8.1667
+    assert row["expected_random"] == pytest.approx(10 / 3)
+    assert row["gap"] == pytest.approx(11.5 - 10 / 3)
+    # mismatch: A forfeits its 11.00 with probability 2/3; price: A (4.8333 - 4.50) + B (3.50 - 3.00)
+    assert row["amenity_mismatch"] == pytest.approx(22 / 3)
+    assert row["price"] == pytest.approx(1 / 3 + 0.5)
+    assert row["amenity_mismatch"] + row["price"] == pytest.approx(row["gap"])
+    assert row["expected_random_with_amenities"] == pytest.approx(11.5 - 0.5)  # only B overpays, by 0.50 on average
+
+
+def test_nonsense_parameters_and_markets_are_refused():
+    with pytest.raises(ValueError, match="level"):
+        study.recompute_baselines(_tables(), level=1.5)
+    with pytest.raises(ValueError, match="no customers"):
+        markets.market_options(_tables(), "nowhere")
+    broken = _tables()
+    broken["business_items"] = broken["business_items"].query("item != 'Flan'")
+    with pytest.raises(ValueError, match=r"customer\(s\) \['B'\]"):
+        markets.market_options(broken, M)
+
+
+def test_cents_are_exact():
+    assert markets.cents([0.1, 0.2, 63.779999999999994]).tolist() == [10, 20, 6378]
+    assert np.sum(markets.cents([0.1] * 10)) == 100
