@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
-.PHONY: setup data reproduce test unit notebooks-test lab benchmarks clean
+.PHONY: setup data reproduce test unit lint format typecheck lab benchmarks clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ test: setup
 
 unit: setup
 	$(PY) -m pytest tests
+
+# ruff (lint and format check, notebooks included) and mypy over lib/; `make format` rewrites in place.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: setup
+	$(VENV)/bin/mypy
 
 lab: setup
 	$(PY) -m jupyter lab notebooks/
