@@ -99,3 +99,76 @@ def test_nonsense_parameters_and_markets_are_refused():
 def test_cents_are_exact():
     assert markets.cents([0.1, 0.2, 63.779999999999994]).tolist() == [10, 20, 6378]
     assert np.sum(markets.cents([0.1] * 10)) == 100
+
+
+def _crash_runs():
+    # deviation |p/c - 1|: 0.5, 1, 0 -> d_max 1; sigma_max 0.4
+    return pd.DataFrame({"model": ["A", "A", "B"], "n_stab": [0, 3, 0], "bankruptcy_rate": [0.2, 1.0, 0.0],
+                         "final_avg_price": [1.5, 0.0, 1.0], "price_std": [0.2, 0.4, 0.0], "unit_cost": 1.0})
+
+
+def test_health_score_follows_the_script_definition():
+    health = study.health_scores(_crash_runs())
+    # run 1: (0.8 + (1 - 0.2/0.4) + (1 - 0.5/1)) / 3 = 0.6; run 2: all bankrupt -> 0; run 3: 1
+    assert health["health"].tolist() == pytest.approx([0.6, 0.0, 1.0])
+    sizes = pd.DataFrame({"model": ["A", "B"], "params_b": [3.0, 70.0], "developer": ["x", "y"]})
+    table = study.model_health(health, sizes, resamples=200).set_index("model")
+    assert table.loc["A", "health"] == pytest.approx(0.3) and table.loc["B", "bankruptcy_rate"] == 0.0
+
+
+def _lemon_cells():
+    return pd.DataFrame({"release": "R", "model": "m", "source_file": "heatmap", "seed_index": 0,
+                         "n_sybil": [0, 3, 0], "rep_visible": [True, True, False],
+                         "consumer_welfare": [10.0, -10.0, 0.0], "sybil_rev_share": [0.0, 0.5, 0.0],
+                         "market_volume": [100.0, 50.0, 80.0]})
+
+
+def test_eas_follows_the_script_definition():
+    scored = study.eas_scores(_lemon_cells())
+    # baseline volume 100 -> ratios 1, 0.5, 0.8 -> phi_S 1, 0, 0.6; phi_W 1, 0, 0.5
+    assert scored["eas"].tolist() == pytest.approx([1.0, 0.5 / 3, 2.1 / 3])
+    tokens = pd.DataFrame({"release": ["R"], "input_tokens": [900], "output_tokens": [100]})
+    row = study.release_eas(_lemon_cells(), tokens, resamples=100).iloc[0]
+    assert row["eas"] == pytest.approx((1 + 0.5 / 3 + 0.7) / 3)
+    assert row["tokens_per_eas"] == pytest.approx(1000 / row["eas"])
+    with pytest.raises(ValueError, match="one release"):
+        study.eas_scores(pd.concat([_lemon_cells(), _lemon_cells().assign(release="S")]))
+
+
+def test_published_eas_is_compared_cell_by_cell():
+    cells = _lemon_cells().assign(source_file="score")
+    published = pd.DataFrame({"release": "R", "model": "m", "n_sybil": [0], "rep_visible": [True], "eas_mean": [0.9],
+                              "eas_se": [0.0]})
+    both = study.compare_published_eas(cells, published).set_index(["n_sybil", "rep_visible"])
+    assert both.loc[(0, True), "difference"] == pytest.approx(0.1)
+    assert np.isnan(both.loc[(3, True), "eas_mean"])  # recomputed cells without a published value stay visible
+
+
+def test_size_correlation_dose_response_and_tokens():
+    table = pd.DataFrame({"model": list("abc"), "params_b": [1.0, 2.0, 3.0], "bankruptcy_rate": [0.3, 0.2, 0.1],
+                          "health": [0.1, 0.5, 0.4]})
+    result = study.size_vs_failure(table)
+    assert result["rho_bankruptcy"] == pytest.approx(-1.0) and result["rho_health"] == pytest.approx(0.5)
+    runs = pd.DataFrame({"model": ["A", "B", "A", "B"], "n_stab": [0, 0, 5, 5], "bankruptcy_rate": [1.0, 0.8, 0.5, 0.2],
+                         "health": [0.0, 0.2, 0.4, 0.6]})
+    dose = study.dose_response(runs, resamples=100).set_index("n_stab")
+    assert dose.loc[5, "bankruptcy_rate"] == pytest.approx(0.35)
+    assert dose.loc[5, "bankruptcy_rate_change"] == pytest.approx(-0.55)
+    assert dose.loc[0, "all_bankrupt"] == 0.5
+    keys = {"release": "R", "model": "m", "n_stab": [1, 1, 2], "discovery": 3}
+    firms = pd.DataFrame({**keys, "firms_at_end": [2, 4, 0]})
+    tokens = pd.DataFrame({**keys, "input_tokens": [90, 270, 40], "output_tokens": [10, 30, 10]})
+    row = study.token_efficiency(firms, tokens).iloc[0]
+    # cell 1: 200 tokens/run, 3 survivors; cell 2: 50 tokens, 0 survivors -> 250 / 3
+    assert row["tokens_per_surviving_firm"] == pytest.approx(250 / 3) and row["cells"] == 2
+
+
+def test_mixed_model_attributes_model_effects_to_models_not_size():
+    # six models, intercepts unrelated to size (high, low, low, high, high, low), small seed noise
+    level = [0.9, 0.1, 0.1, 0.9, 0.9, 0.1]
+    noise = [-0.02, 0.0, 0.02]
+    runs = pd.DataFrame([{"model": f"m{i}", "n_stab": k, "bankruptcy_rate": level[i] + e}
+                         for i in range(6) for k in (0, 5) for e in noise])
+    sizes = pd.DataFrame({"model": [f"m{i}" for i in range(6)], "params_b": [3.0, 8.0, 14.0, 32.0, 70.0, 405.0]})
+    fit = study.mixed_model(runs, sizes)
+    assert fit["icc"] > 0.9 and fit["models"] == 6 and fit["p_slope"] > 0.05

@@ -1,4 +1,4 @@
-"""Study 07: agentic markets -- Magentic Marketplace (arXiv:2510.25779) and Agent Bazaar (arXiv:2605.17698).
+"""Study 07, Magentic Marketplace (arXiv:2510.25779): the released markets and their welfare baselines.
 
 Magentic: the four published welfare baselines of every released market, recomputed from the market files and
 put beside ``baseline_utilities.json``; the gap between random and optimal choice split into what missing
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engines.markets import market_options
+from ...engines.markets import market_options
 
 __all__ = ["recompute_baselines", "welfare_gap"]
 
