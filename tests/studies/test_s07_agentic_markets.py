@@ -1,4 +1,6 @@
 """Study 07 on hand-made markets and outcomes whose results are computed by hand in the comments."""
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,3 +174,125 @@ def test_mixed_model_attributes_model_effects_to_models_not_size():
     sizes = pd.DataFrame({"model": [f"m{i}" for i in range(6)], "params_b": [3.0, 8.0, 14.0, 32.0, 70.0, 405.0]})
     fit = study.mixed_model(runs, sizes)
     assert fit["icc"] > 0.9 and fit["models"] == 6 and fit["p_slope"] > 0.05
+
+
+def test_marketplace_policies_and_their_invariants():
+    market = markets.synthetic_market(60, 8, seed=3)
+    assert len(market) == 60 * 8 and (market["value"] > 0).all()
+    first = markets.simulate_marketplace(market, "first", seed=3)
+    fastest = market.loc[market.groupby("customer")["latency"].idxmin(), "business"].to_numpy()
+    assert (first["business"].to_numpy() == fastest).all() and (first["rank"] == 0).all()
+    everything = markets.simulate_marketplace(market, "best_of_k", None, seed=3)
+    assert (everything["utility"] == everything["optimal_utility"]).all()  # ideal search is optimal
+    welfare = [markets.simulate_marketplace(market, "best_of_k", k, seed=3)["utility"].sum() for k in (1, 2, 4, 8)]
+    assert welfare == sorted(welfare)  # best of more proposals never loses welfare
+    noisy = [markets.simulate_marketplace(market, "noisy", 4, noise_usd=5.0, seed=s) for s in (1, 1, 2)]
+    pd.testing.assert_frame_equal(noisy[0], noisy[1])  # deterministic from the seed
+    assert not noisy[0].equals(noisy[2])
+    assert (noisy[0]["rank"] < 4).all()
+
+
+def test_speed_vs_quality_by_hand():
+    # first proposal: the fastest business gets every sale, the best none
+    first = markets.speed_vs_quality(50, 5, 1.0, "first")
+    assert first["fastest_share"] == 1.0 and first["speed_advantage"] == np.inf
+    # seeing all proposals finds the cheaper business every time
+    assert markets.speed_vs_quality(50, 5, 1.0, "best_of_k")["best_share"] == 1.0
+    # best of the first 2 of 5: the best business is second with probability 1/4
+    share = markets.speed_vs_quality(4000, 5, 1.0, "best_of_k", k=2, seed=1)["best_share"]
+    assert share == pytest.approx(0.25, abs=0.03)
+    assert study.bias_for_advantage(10) == pytest.approx(10 / 11)
+    with pytest.raises(ValueError, match="two businesses"):
+        markets.speed_vs_quality(5, 1, 1.0, "first")
+
+
+def test_marketplace_refuses_nonsense():
+    market = markets.synthetic_market(3, 2)
+    with pytest.raises(ValueError, match="policy"):
+        markets.simulate_marketplace(market, "cheapest")
+    with pytest.raises(ValueError, match="k must be"):
+        markets.simulate_marketplace(market, "best_of_k", 0)
+    with pytest.raises(ValueError, match="client"):
+        markets.simulate_marketplace(market, "llm")
+    with pytest.raises(ValueError, match="amenity_share"):
+        markets.synthetic_market(3, 2, amenity_share=2.0)
+
+
+def test_assistant_behaviour_reads_the_proposals():
+    market = pd.DataFrame({"customer": 0, "business": [7, 8], "price": [1500, 900], "value": 2000,
+                           "amenities_met": [True, False], "latency": [1.0, 2.0], "utility": [500, -900]})
+    text = markets._proposal_text(market)
+    model = SimpleNamespace(params={"first_bias": 0.0, "noise_usd": 0.0})
+    reply = markets.assistant_behaviour([{"role": "user", "content": text}], None, model, np.random.default_rng(0))
+    assert reply["content"] == "ACCEPT 1"  # $20 - $15 beats -$9 (amenity missing)
+    assert markets._parse_choice("I would ACCEPT 2.", 2) == 1
+    assert markets._parse_choice("no idea", 2) == 0 and markets._parse_choice("ACCEPT 9", 2) == 0
+
+
+def test_llm_assistants_on_the_simulated_endpoint():
+    welfare, speed = study.llm_marketplace(None, "t", [0.0, 1.0], n_customers=8, n_businesses=4, ks=[4],
+                                           gap_usd=1.0, seed=0, noise_usd=0.0)
+    assert set(welfare["model"]) == {"t-bias0", "t-bias1"}
+    biased = speed.set_index("model")
+    assert biased.loc["t-bias1", "fastest_share"] == 1.0  # always the first proposal
+    assert biased.loc["t-bias0", "best_share"] == 1.0  # no noise, no bias: always the best
+    assert welfare.set_index("model").loc["t-bias0", "welfare_share"] == pytest.approx(1.0)
+    assert (speed["tokens_per_call"] > 0).all()
+
+
+def test_crash_spiral_and_stabilizers():
+    run = markets.simulate_crash(n_firms=4, n_stabilizers=0, steps=40, seed=5)
+    assert run["mean_price"].iloc[0] > run["mean_price"].dropna().iloc[-1]  # prices spiral down
+    assert run["mean_price"].dropna().min() == pytest.approx(0.5)  # to the floor, half the unit cost
+    assert run["firms_in_business"].iloc[-1] == 0 and run["firms_in_business"].is_monotonic_decreasing
+    held = markets.simulate_crash(n_firms=4, n_stabilizers=4, steps=40, seed=5)
+    assert (held["firms_in_business"] == 4).all() and held["mean_price"].to_numpy() == pytest.approx(1.3)
+    pd.testing.assert_frame_equal(run, markets.simulate_crash(n_firms=4, n_stabilizers=0, steps=40, seed=5))
+    sweep = study.crash_sweep(4, [0, 2], [2], [1, 2], steps=40)
+    assert sweep.groupby("n_stab")["bankruptcy_rate"].mean().tolist() == [1.0, 0.5]
+    with pytest.raises(ValueError, match="n_stabilizers"):
+        markets.simulate_crash(n_firms=2, n_stabilizers=3)
+
+
+def test_claims_have_statuses_from_the_results():
+    from agenteff.report import PaperValue, PaperValues
+    paper = PaperValues({"magentic/first-proposal-advantage": PaperValue("magentic/first-proposal-advantage", "x",
+                                                                          low=10, high=30, unit="x")}
+                        | {key: PaperValue(key, "a qualitative claim") for key in (
+                            "magentic/optimal-only-ideal-search", "magentic/degrades-with-options",
+                            "magentic/first-proposal-bias-all-models", "bazaar/fail-to-self-regulate",
+                            "bazaar/by-model-not-size", "bazaar/stabilizers-help-fragile", "bazaar/rl-9b-beats-frontier")})
+    baselines = study.recompute_baselines(_tables(), n_draws=50, replicates=10)
+    gap = study.welfare_gap(_tables())
+    consideration = pd.DataFrame({"policy": "noisy", "k": [1, 5], "seed": 0, "welfare_share": [0.3, 0.8]})
+    first_sweep = pd.DataFrame({"policy": ["best_of_k", "noisy"], "k": [2, 10], "n_businesses": 10,
+                                "speed_advantage": [12.0, 0.5]})
+    llm_speed = pd.DataFrame({"model": ["a", "b"], "speed_advantage": [0.2, 20.0]})
+    llm_welfare = pd.DataFrame({"model": "a", "k": [2, 10], "welfare_share": [0.6, 0.99]})
+    runs = _crash_runs().assign(health=[0.6, 0.0, 1.0])
+    dose = pd.DataFrame({"n_stab": [0, 5], "models": 2, "bankruptcy_rate": [0.9, 0.6],
+                         "bankruptcy_rate_change": [0.0, -0.3], "all_bankrupt": [0.5, 0.2]})
+    mixed = {"slope_per_decade": 0.01, "slope_low": -0.1, "slope_high": 0.1, "p_slope": 0.8, "icc": 0.5}
+    correlation = {"rho_bankruptcy": 0.1, "p_bankruptcy": 0.7, "models": 2}
+    eas_check = pd.DataFrame({"release": "R", "eas_mean": [0.5, 0.7], "recomputed": [0.5, 0.7 + 1e-12],
+                              "difference": [0.0, 1e-12]})
+    eas = pd.DataFrame({"release": ["R"], "model": "m", "eas": [0.6], "eas_low": 0.5, "eas_high": 0.7,
+                        "tokens_per_eas": [1e6]})
+    token_eff = pd.DataFrame({"release": ["R", "S"], "tokens_per_surviving_firm": [5e5, np.inf]})
+    crash = pd.DataFrame({"n_stab": [0, 5], "bankruptcy_rate": [1.0, 0.0]})
+    rows = study.claims(paper, baselines, gap, 0.99, consideration, first_sweep, llm_speed, llm_welfare, runs,
+                        correlation, mixed, dose, eas_check, eas, token_eff, crash, ["X"])
+    status = {row["claim"].split(" (")[0].split(":")[0]: row["status"] for row in rows}
+    table = pd.DataFrame(rows).set_index("claim")
+    assert table.filter(like="optimal and cheapest", axis=0)["status"].item() == "reproduced"
+    assert table.filter(like="by model rather than by size", axis=0)["status"].item() == "reproduced"
+    assert table.filter(like="stabilizing firms", axis=0)["status"].item() == "reproduced"  # -0.3 and 0.2 > 0
+    assert table.filter(like="EAS recomputed", axis=0)["reproduced_value"].item() == 2
+    assert table.filter(like="small consideration set", axis=0)["note"].item().startswith("simulated; in the paper's "
+                                                                                            "range only for k=2 of 10")
+    assert "S no survivor" in table.filter(like="surviving firm", axis=0)["note"].item()
+    assert set(status.values()) <= {"reproduced", "differs", "not reproducible", "new"}
+    mixed["p_slope"] = 0.001
+    rows = study.claims(paper, baselines, gap, 0.99, consideration, first_sweep, llm_speed, llm_welfare, runs,
+                        correlation, mixed, dose, eas_check, eas, token_eff, crash, ["X"])
+    assert pd.DataFrame(rows).set_index("claim").filter(like="by model rather", axis=0)["status"].item() == "differs"

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = ["health_scores", "model_health", "eas_scores", "release_eas", "compare_published_eas", "size_vs_failure",
-           "mixed_model", "dose_response", "token_efficiency"]
+           "mixed_model", "dose_response", "token_efficiency", "models_without_data"]
 
 
 def _bootstrap_mean(values: np.ndarray, groups: np.ndarray, rng, resamples: int, level: float = 0.95):
@@ -185,3 +185,8 @@ def token_efficiency(firms: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     out["tokens_per_surviving_firm"] = np.where(out["alive"] > 0, out["tokens"] / out["alive"].where(out["alive"] > 0),
                                                 np.inf)
     return out.drop(columns=["tokens", "alive"]).reset_index()
+
+
+def models_without_data(health: pd.DataFrame, sizes: pd.DataFrame) -> list[str]:
+    """Models the size script lists that have no run in the released cache."""
+    return sorted(set(sizes["model"]) - set(health["model"]))
