@@ -1,4 +1,5 @@
 """Parsers of the Magentic Marketplace markets and the Agent Bazaar figure caches, on hand-made files."""
+
 import json
 
 import pytest
@@ -29,19 +30,37 @@ amenity_features:
   Free Wifi: false
 min_price_factor: 0.8
 """
-BASELINES = {"pick_any_baseline": {"median": 1.5, "q1": 1.0, "q3": 2.0, "min": 0.0, "max": 3.0,
-                                   "median_ci_lower": 1.0, "median_ci_upper": 2.0},
-             "pick_cheapest_baseline": {"constant": 6.5},
-             "pick_any_with_amenities_baseline": {"median": 6.5, "q1": 6.5, "q3": 6.5, "min": 6.5, "max": 6.5,
-                                                  "median_ci_lower": 6.5, "median_ci_upper": 6.5},
-             "pick_optimal_baseline": {"constant": 6.5}}
+BASELINES = {
+    "pick_any_baseline": {
+        "median": 1.5,
+        "q1": 1.0,
+        "q3": 2.0,
+        "min": 0.0,
+        "max": 3.0,
+        "median_ci_lower": 1.0,
+        "median_ci_upper": 2.0,
+    },
+    "pick_cheapest_baseline": {"constant": 6.5},
+    "pick_any_with_amenities_baseline": {
+        "median": 6.5,
+        "q1": 6.5,
+        "q3": 6.5,
+        "min": 6.5,
+        "max": 6.5,
+        "median_ci_lower": 6.5,
+        "median_ci_upper": 6.5,
+    },
+    "pick_optimal_baseline": {"constant": 6.5},
+}
 
 
 def _market(tmp_path, customer=CUSTOMER, business=BUSINESS, market="data/mexican_1_1"):
     files = {}
-    for relative, text in [(f"{market}/customers/customer_0001.yaml", customer),
-                           (f"{market}/businesses/business_0001.yaml", business),
-                           (f"{market}/baseline_utilities.json", json.dumps(BASELINES))]:
+    for relative, text in [
+        (f"{market}/customers/customer_0001.yaml", customer),
+        (f"{market}/businesses/business_0001.yaml", business),
+        (f"{market}/baseline_utilities.json", json.dumps(BASELINES)),
+    ]:
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -99,19 +118,40 @@ def _bazaar_files(tmp_path, heatmap_cell=None):
     sizes.write_text('import os\nMODELS = [\n    ("Tiny 3B", 3.0, "x/tiny", "Lab"),\n]\n')
     health = tmp_path / bazaar.HEALTH_VS_SIZE_FILE
     health.parent.mkdir(parents=True)
-    health.write_text(json.dumps({"Tiny 3B": {"0": [{"bankruptcy_rate": 0.8, "final_avg_price": 1.5,
-                                                      "price_std": 0.2, "unit_cost": 1.0}], "3": []}}))
-    cell = heatmap_cell or {"bankruptcy_rate": [1.0, 0.2], "final_avg_price": [0.0, 2.0],
-                            "total_volume": [10, 20], "price_std": [0.1, 0.3]}
+    health.write_text(
+        json.dumps(
+            {
+                "Tiny 3B": {
+                    "0": [{"bankruptcy_rate": 0.8, "final_avg_price": 1.5, "price_std": 0.2, "unit_cost": 1.0}],
+                    "3": [],
+                }
+            }
+        )
+    )
+    cell = heatmap_cell or {
+        "bankruptcy_rate": [1.0, 0.2],
+        "final_avg_price": [0.0, 2.0],
+        "total_volume": [10, 20],
+        "price_std": [0.1, 0.3],
+    }
     return {
-        bazaar.SIZES_FILE: sizes, bazaar.HEALTH_VS_SIZE_FILE: health,
+        bazaar.SIZES_FILE: sizes,
+        bazaar.HEALTH_VS_SIZE_FILE: health,
         "paper/fig/exp1/exp1_openai_gpt-5.4/data/exp1_heatmap_food.json": _cache(
-            tmp_path, "h.json", {"unit_cost": 1.0, "per_seed_data": {"3,1": cell}}),
+            tmp_path, "h.json", {"unit_cost": 1.0, "per_seed_data": {"3,1": cell}}
+        ),
         "paper/fig/exp1/exp1_openai_gpt-5.4/data/exp1_tokens_tokens.json": _cache(
-            tmp_path, "t.json", {"3,3": [{"input": 100, "output": 7}]}),
+            tmp_path, "t.json", {"3,3": [{"input": 100, "output": 7}]}
+        ),
         "paper/fig/exp2/(gpt seller) exp2_openai_gpt-5.4/data/exp2_score_car.json": _cache(
-            tmp_path, "s.json", {"per_seed_data": {"1,1": {"consumer_welfare": [-5.0], "sybil_rev_share": [0.25],
-                                                           "market_volume": [40.0]}}}),
+            tmp_path,
+            "s.json",
+            {
+                "per_seed_data": {
+                    "1,1": {"consumer_welfare": [-5.0], "sybil_rev_share": [0.25], "market_volume": [40.0]}
+                }
+            },
+        ),
     }
 
 

@@ -1,4 +1,5 @@
 """Study 07 on hand-made markets and outcomes whose results are computed by hand in the comments."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,24 +20,42 @@ def _tables(extra_business=False, published=None):
     B3 has all, no seating: A pays 7.00 -> -7.00; B pays 3.00 -> +5.00 (B needs no amenity).
     B4 (optional) sells only Flan at 3.00: B -> +5.00, tied with B3 at the lowest price.
     """
-    menus = {"B1": {"Taco": 3.0, "Drink": 1.5, "Flan": 4.0}, "B2": {"Taco": 2.0, "Drink": 1.0},
-             "B3": {"Flan": 3.0, "Taco": 5.0, "Drink": 2.0}}
+    menus = {
+        "B1": {"Taco": 3.0, "Drink": 1.5, "Flan": 4.0},
+        "B2": {"Taco": 2.0, "Drink": 1.0},
+        "B3": {"Flan": 3.0, "Taco": 5.0, "Drink": 2.0},
+    }
     seating = {"B1": True, "B2": False, "B3": False}
     if extra_business:
         menus["B4"], seating["B4"] = {"Flan": 3.0}, False
     published = published or {("optimal", "constant"): 11.5, ("cheapest", "constant"): 2.0}
     stats = {s: 0.0 for s in ("median", "q1", "q3", "min", "max", "median_ci_lower", "median_ci_upper")}
     rows = [{"market": M, "baseline": b, "statistic": s, "value": v} for (b, s), v in published.items()]
-    rows += [{"market": M, "baseline": b, "statistic": s, "value": v}
-             for b in ("random", "random_with_amenities") for s, v in stats.items()]
+    rows += [
+        {"market": M, "baseline": b, "statistic": s, "value": v}
+        for b in ("random", "random_with_amenities")
+        for s, v in stats.items()
+    ]
     return {
-        "customer_items": pd.DataFrame({"market": M, "customer_id": ["A", "A", "B"], "item": ["Taco", "Drink", "Flan"],
-                                        "reference_price": [3.5, 2.0, 4.0]}),
+        "customer_items": pd.DataFrame(
+            {
+                "market": M,
+                "customer_id": ["A", "A", "B"],
+                "item": ["Taco", "Drink", "Flan"],
+                "reference_price": [3.5, 2.0, 4.0],
+            }
+        ),
         "customer_amenities": pd.DataFrame({"market": [M], "customer_id": ["A"], "amenity": ["Outdoor Seating"]}),
-        "business_items": pd.DataFrame([{"market": M, "business_id": b, "item": i, "price": p}
-                                        for b, menu in menus.items() for i, p in menu.items()]),
-        "business_amenities": pd.DataFrame([{"market": M, "business_id": b, "amenity": "Outdoor Seating", "offered": o}
-                                            for b, o in seating.items()]),
+        "business_items": pd.DataFrame(
+            [
+                {"market": M, "business_id": b, "item": i, "price": p}
+                for b, menu in menus.items()
+                for i, p in menu.items()
+            ]
+        ),
+        "business_amenities": pd.DataFrame(
+            [{"market": M, "business_id": b, "amenity": "Outdoor Seating", "offered": o} for b, o in seating.items()]
+        ),
         "baselines": pd.DataFrame(rows),
     }
 
@@ -44,13 +63,20 @@ def _tables(extra_business=False, published=None):
 def test_options_price_the_requested_items_and_check_amenities():
     options = markets.market_options(_tables(), M)
     got = {(r.customer_id, r.business_id): (r.price, r.utility, r.amenities_met) for r in options.itertuples()}
-    assert got == {("A", "B1"): (450, 650, True), ("A", "B2"): (300, -300, False), ("A", "B3"): (700, -700, False),
-                   ("B", "B1"): (400, 400, True), ("B", "B3"): (300, 500, True)}
+    assert got == {
+        ("A", "B1"): (450, 650, True),
+        ("A", "B2"): (300, -300, False),
+        ("A", "B3"): (700, -700, False),
+        ("B", "B1"): (400, 400, True),
+        ("B", "B3"): (300, 500, True),
+    }
 
 
 def test_constant_baselines_match_the_hand_computation():
     # optimal = 6.50 + 5.00 = 11.50; cheapest: A buys from B2 (-3.00), B from B3 (+5.00) -> 2.00
-    table = study.recompute_baselines(_tables(), n_draws=200, replicates=20, seed=1).set_index(["baseline", "statistic"])
+    table = study.recompute_baselines(_tables(), n_draws=200, replicates=20, seed=1).set_index(
+        ["baseline", "statistic"]
+    )
     assert table.loc[("optimal", "constant"), "recomputed"] == 11.5
     assert table.loc[("cheapest", "constant"), "recomputed"] == 2.0
     assert table.loc[("optimal", "constant"), "matches"] and table.loc[("cheapest", "constant"), "matches"]
@@ -105,8 +131,16 @@ def test_cents_are_exact():
 
 def _crash_runs():
     # deviation |p/c - 1|: 0.5, 1, 0 -> d_max 1; sigma_max 0.4
-    return pd.DataFrame({"model": ["A", "A", "B"], "n_stab": [0, 3, 0], "bankruptcy_rate": [0.2, 1.0, 0.0],
-                         "final_avg_price": [1.5, 0.0, 1.0], "price_std": [0.2, 0.4, 0.0], "unit_cost": 1.0})
+    return pd.DataFrame(
+        {
+            "model": ["A", "A", "B"],
+            "n_stab": [0, 3, 0],
+            "bankruptcy_rate": [0.2, 1.0, 0.0],
+            "final_avg_price": [1.5, 0.0, 1.0],
+            "price_std": [0.2, 0.4, 0.0],
+            "unit_cost": 1.0,
+        }
+    )
 
 
 def test_health_score_follows_the_script_definition():
@@ -119,10 +153,19 @@ def test_health_score_follows_the_script_definition():
 
 
 def _lemon_cells():
-    return pd.DataFrame({"release": "R", "model": "m", "source_file": "heatmap", "seed_index": 0,
-                         "n_sybil": [0, 3, 0], "rep_visible": [True, True, False],
-                         "consumer_welfare": [10.0, -10.0, 0.0], "sybil_rev_share": [0.0, 0.5, 0.0],
-                         "market_volume": [100.0, 50.0, 80.0]})
+    return pd.DataFrame(
+        {
+            "release": "R",
+            "model": "m",
+            "source_file": "heatmap",
+            "seed_index": 0,
+            "n_sybil": [0, 3, 0],
+            "rep_visible": [True, True, False],
+            "consumer_welfare": [10.0, -10.0, 0.0],
+            "sybil_rev_share": [0.0, 0.5, 0.0],
+            "market_volume": [100.0, 50.0, 80.0],
+        }
+    )
 
 
 def test_eas_follows_the_script_definition():
@@ -139,20 +182,33 @@ def test_eas_follows_the_script_definition():
 
 def test_published_eas_is_compared_cell_by_cell():
     cells = _lemon_cells().assign(source_file="score")
-    published = pd.DataFrame({"release": "R", "model": "m", "n_sybil": [0], "rep_visible": [True], "eas_mean": [0.9],
-                              "eas_se": [0.0]})
+    published = pd.DataFrame(
+        {"release": "R", "model": "m", "n_sybil": [0], "rep_visible": [True], "eas_mean": [0.9], "eas_se": [0.0]}
+    )
     both = study.compare_published_eas(cells, published).set_index(["n_sybil", "rep_visible"])
     assert both.loc[(0, True), "difference"] == pytest.approx(0.1)
     assert np.isnan(both.loc[(3, True), "eas_mean"])  # recomputed cells without a published value stay visible
 
 
 def test_size_correlation_dose_response_and_tokens():
-    table = pd.DataFrame({"model": list("abc"), "params_b": [1.0, 2.0, 3.0], "bankruptcy_rate": [0.3, 0.2, 0.1],
-                          "health": [0.1, 0.5, 0.4]})
+    table = pd.DataFrame(
+        {
+            "model": list("abc"),
+            "params_b": [1.0, 2.0, 3.0],
+            "bankruptcy_rate": [0.3, 0.2, 0.1],
+            "health": [0.1, 0.5, 0.4],
+        }
+    )
     result = study.size_vs_failure(table)
     assert result["rho_bankruptcy"] == pytest.approx(-1.0) and result["rho_health"] == pytest.approx(0.5)
-    runs = pd.DataFrame({"model": ["A", "B", "A", "B"], "n_stab": [0, 0, 5, 5], "bankruptcy_rate": [1.0, 0.8, 0.5, 0.2],
-                         "health": [0.0, 0.2, 0.4, 0.6]})
+    runs = pd.DataFrame(
+        {
+            "model": ["A", "B", "A", "B"],
+            "n_stab": [0, 0, 5, 5],
+            "bankruptcy_rate": [1.0, 0.8, 0.5, 0.2],
+            "health": [0.0, 0.2, 0.4, 0.6],
+        }
+    )
     dose = study.dose_response(runs, resamples=100).set_index("n_stab")
     assert dose.loc[5, "bankruptcy_rate"] == pytest.approx(0.35)
     assert dose.loc[5, "bankruptcy_rate_change"] == pytest.approx(-0.55)
@@ -169,8 +225,14 @@ def test_mixed_model_attributes_model_effects_to_models_not_size():
     # six models, intercepts unrelated to size (high, low, low, high, high, low), small seed noise
     level = [0.9, 0.1, 0.1, 0.9, 0.9, 0.1]
     noise = [-0.02, 0.0, 0.02]
-    runs = pd.DataFrame([{"model": f"m{i}", "n_stab": k, "bankruptcy_rate": level[i] + e}
-                         for i in range(6) for k in (0, 5) for e in noise])
+    runs = pd.DataFrame(
+        [
+            {"model": f"m{i}", "n_stab": k, "bankruptcy_rate": level[i] + e}
+            for i in range(6)
+            for k in (0, 5)
+            for e in noise
+        ]
+    )
     sizes = pd.DataFrame({"model": [f"m{i}" for i in range(6)], "params_b": [3.0, 8.0, 14.0, 32.0, 70.0, 405.0]})
     fit = study.mixed_model(runs, sizes)
     assert fit["icc"] > 0.9 and fit["models"] == 6 and fit["p_slope"] > 0.05
@@ -219,8 +281,17 @@ def test_marketplace_refuses_nonsense():
 
 
 def test_assistant_behaviour_reads_the_proposals():
-    market = pd.DataFrame({"customer": 0, "business": [7, 8], "price": [1500, 900], "value": 2000,
-                           "amenities_met": [True, False], "latency": [1.0, 2.0], "utility": [500, -900]})
+    market = pd.DataFrame(
+        {
+            "customer": 0,
+            "business": [7, 8],
+            "price": [1500, 900],
+            "value": 2000,
+            "amenities_met": [True, False],
+            "latency": [1.0, 2.0],
+            "utility": [500, -900],
+        }
+    )
     text = markets._proposal_text(market)
     model = SimpleNamespace(params={"first_bias": 0.0, "noise_usd": 0.0})
     reply = markets.assistant_behaviour([{"role": "user", "content": text}], None, model, np.random.default_rng(0))
@@ -230,8 +301,9 @@ def test_assistant_behaviour_reads_the_proposals():
 
 
 def test_llm_assistants_on_the_simulated_endpoint():
-    welfare, speed = study.llm_marketplace(None, "t", [0.0, 1.0], n_customers=8, n_businesses=4, ks=[4],
-                                           gap_usd=1.0, seed=0, noise_usd=0.0)
+    welfare, speed = study.llm_marketplace(
+        None, "t", [0.0, 1.0], n_customers=8, n_businesses=4, ks=[4], gap_usd=1.0, seed=0, noise_usd=0.0
+    )
     assert set(welfare["model"]) == {"t-bias0", "t-bias1"}
     biased = speed.set_index("model")
     assert biased.loc["t-bias1", "fastest_share"] == 1.0  # always the first proposal
@@ -256,43 +328,86 @@ def test_crash_spiral_and_stabilizers():
 
 def test_claims_have_statuses_from_the_results():
     from agenteff.report import PaperValue, PaperValues
-    paper = PaperValues({"magentic/first-proposal-advantage": PaperValue("magentic/first-proposal-advantage", "x",
-                                                                          low=10, high=30, unit="x")}
-                        | {key: PaperValue(key, "a qualitative claim") for key in (
-                            "magentic/optimal-only-ideal-search", "magentic/degrades-with-options",
-                            "magentic/first-proposal-bias-all-models", "bazaar/fail-to-self-regulate",
-                            "bazaar/by-model-not-size", "bazaar/stabilizers-help-fragile", "bazaar/rl-9b-beats-frontier")})
+
+    paper = PaperValues(
+        {
+            "magentic/first-proposal-advantage": PaperValue(
+                "magentic/first-proposal-advantage", "x", low=10, high=30, unit="x"
+            )
+        }
+        | {
+            key: PaperValue(key, "a qualitative claim")
+            for key in (
+                "magentic/optimal-only-ideal-search",
+                "magentic/degrades-with-options",
+                "magentic/first-proposal-bias-all-models",
+                "bazaar/fail-to-self-regulate",
+                "bazaar/by-model-not-size",
+                "bazaar/stabilizers-help-fragile",
+                "bazaar/rl-9b-beats-frontier",
+            )
+        }
+    )
     baselines = study.recompute_baselines(_tables(), n_draws=50, replicates=10)
     gap = study.welfare_gap(_tables())
     consideration = pd.DataFrame({"policy": "noisy", "k": [1, 5], "seed": 0, "welfare_share": [0.3, 0.8]})
-    first_sweep = pd.DataFrame({"policy": ["best_of_k", "noisy"], "k": [2, 10], "n_businesses": 10,
-                                "speed_advantage": [12.0, 0.5]})
+    first_sweep = pd.DataFrame(
+        {"policy": ["best_of_k", "noisy"], "k": [2, 10], "n_businesses": 10, "speed_advantage": [12.0, 0.5]}
+    )
     llm_speed = pd.DataFrame({"model": ["a", "b"], "speed_advantage": [0.2, 20.0]})
     llm_welfare = pd.DataFrame({"model": "a", "k": [2, 10], "welfare_share": [0.6, 0.99]})
     runs = _crash_runs().assign(health=[0.6, 0.0, 1.0])
-    dose = pd.DataFrame({"n_stab": [0, 5], "models": 2, "bankruptcy_rate": [0.9, 0.6],
-                         "bankruptcy_rate_change": [0.0, -0.3], "all_bankrupt": [0.5, 0.2]})
+    dose = pd.DataFrame(
+        {
+            "n_stab": [0, 5],
+            "models": 2,
+            "bankruptcy_rate": [0.9, 0.6],
+            "bankruptcy_rate_change": [0.0, -0.3],
+            "all_bankrupt": [0.5, 0.2],
+        }
+    )
     mixed = {"slope_per_decade": 0.01, "slope_low": -0.1, "slope_high": 0.1, "p_slope": 0.8, "icc": 0.5}
     correlation = {"rho_bankruptcy": 0.1, "p_bankruptcy": 0.7, "models": 2}
-    eas_check = pd.DataFrame({"release": "R", "eas_mean": [0.5, 0.7], "recomputed": [0.5, 0.7 + 1e-12],
-                              "difference": [0.0, 1e-12]})
-    eas = pd.DataFrame({"release": ["R"], "model": "m", "eas": [0.6], "eas_low": 0.5, "eas_high": 0.7,
-                        "tokens_per_eas": [1e6]})
+    eas_check = pd.DataFrame(
+        {"release": "R", "eas_mean": [0.5, 0.7], "recomputed": [0.5, 0.7 + 1e-12], "difference": [0.0, 1e-12]}
+    )
+    eas = pd.DataFrame(
+        {"release": ["R"], "model": "m", "eas": [0.6], "eas_low": 0.5, "eas_high": 0.7, "tokens_per_eas": [1e6]}
+    )
     token_eff = pd.DataFrame({"release": ["R", "S"], "tokens_per_surviving_firm": [5e5, np.inf]})
     crash = pd.DataFrame({"n_stab": [0, 5], "bankruptcy_rate": [1.0, 0.0]})
-    rows = study.claims(paper, baselines, gap, 0.99, consideration, first_sweep, llm_speed, llm_welfare, runs,
-                        correlation, mixed, dose, eas_check, eas, token_eff, crash, ["X"])
+    magentic = {"baselines": baselines, "gap": gap, "level": 0.99}
+    mechanisms = {
+        "consideration": consideration,
+        "first_sweep": first_sweep,
+        "llm_speed": llm_speed,
+        "llm_welfare": llm_welfare,
+    }
+    bazaar = {
+        "health_runs": runs,
+        "correlation": correlation,
+        "mixed": mixed,
+        "dose": dose,
+        "eas_check": eas_check,
+        "eas": eas,
+        "token_eff": token_eff,
+        "crash": crash,
+        "missing_models": ["X"],
+    }
+    rows = study.claims(paper, magentic, mechanisms, bazaar)
     status = {row["claim"].split(" (")[0].split(":")[0]: row["status"] for row in rows}
     table = pd.DataFrame(rows).set_index("claim")
     assert table.filter(like="optimal and cheapest", axis=0)["status"].item() == "reproduced"
     assert table.filter(like="by model rather than by size", axis=0)["status"].item() == "reproduced"
     assert table.filter(like="stabilizing firms", axis=0)["status"].item() == "reproduced"  # -0.3 and 0.2 > 0
     assert table.filter(like="EAS recomputed", axis=0)["reproduced_value"].item() == 2
-    assert table.filter(like="small consideration set", axis=0)["note"].item().startswith("simulated; in the paper's "
-                                                                                            "range only for k=2 of 10")
+    assert (
+        table.filter(like="small consideration set", axis=0)["note"]
+        .item()
+        .startswith("simulated; in the paper's range only for k=2 of 10")
+    )
     assert "S no survivor" in table.filter(like="surviving firm", axis=0)["note"].item()
     assert set(status.values()) <= {"reproduced", "differs", "not reproducible", "new"}
     mixed["p_slope"] = 0.001
-    rows = study.claims(paper, baselines, gap, 0.99, consideration, first_sweep, llm_speed, llm_welfare, runs,
-                        correlation, mixed, dose, eas_check, eas, token_eff, crash, ["X"])
+    rows = study.claims(paper, magentic, mechanisms, bazaar)
     assert pd.DataFrame(rows).set_index("claim").filter(like="by model rather", axis=0)["status"].item() == "differs"

@@ -21,6 +21,7 @@ no rows). Seeds are not identified in the caches and their order differs between
 completion order), so ``seed_index`` is a position within one cell of one file, not a seed id: pair metrics
 within a file, never across files.
 """
+
 from __future__ import annotations
 
 import ast
@@ -32,9 +33,22 @@ import pandas as pd
 
 from ..schema import Column, Schema, validate
 
-__all__ = ["parse", "HEALTH_VS_SIZE", "MODEL_SIZES", "CRASH_CELLS", "CRASH_FIRMS", "CRASH_TOKENS", "LEMON_CELLS",
-           "LEMON_PUBLISHED_EAS", "LEMON_TOKENS", "N_STAB_GRID", "DISCOVERY_GRID", "SYBIL_GRID", "REP_GRID",
-           "model_label"]
+__all__ = [
+    "parse",
+    "HEALTH_VS_SIZE",
+    "MODEL_SIZES",
+    "CRASH_CELLS",
+    "CRASH_FIRMS",
+    "CRASH_TOKENS",
+    "LEMON_CELLS",
+    "LEMON_PUBLISHED_EAS",
+    "LEMON_TOKENS",
+    "N_STAB_GRID",
+    "DISCOVERY_GRID",
+    "SYBIL_GRID",
+    "REP_GRID",
+    "model_label",
+]
 
 # grid axes of the cached cells "i,j" (paper/fig/scripts/exp1/exp1_paths.py, exp2/exp2_score.py)
 N_STAB_GRID = (0, 1, 2, 3, 4, 5)
@@ -56,62 +70,110 @@ _CRASH_METRICS = (
 
 HEALTH_VS_SIZE = Schema(
     "bazaar_health_vs_size",
-    (Column("model", "str"), Column("n_stab", "int", allowed=(0, 3, 5), doc="stabilizing firms"), _SEED,
-     *_CRASH_METRICS, Column("unit_cost", "float", minimum=0)),
+    (
+        Column("model", "str"),
+        Column("n_stab", "int", allowed=(0, 3, 5), doc="stabilizing firms"),
+        _SEED,
+        *_CRASH_METRICS,
+        Column("unit_cost", "float", minimum=0),
+    ),
     unique=("model", "n_stab", "seed_index"),
     doc="THE_CRASH per seed for open-weight models (discovery limit 3).",
     extra_columns=False,
 )
 MODEL_SIZES = Schema(
     "bazaar_model_sizes",
-    (Column("model", "str"), Column("params_b", "float", minimum=0, doc="parameters, billions"),
-     Column("openrouter_id", "str"), Column("developer", "str")),
+    (
+        Column("model", "str"),
+        Column("params_b", "float", minimum=0, doc="parameters, billions"),
+        Column("openrouter_id", "str"),
+        Column("developer", "str"),
+    ),
     unique=("model",),
     doc="Dense open-weight models of the size study, as listed by the authors' script.",
     extra_columns=False,
 )
 CRASH_CELLS = Schema(
     "bazaar_crash_cells",
-    (_RELEASE, _MODEL, Column("n_stab", "int", allowed=N_STAB_GRID), Column("discovery", "int", allowed=DISCOVERY_GRID),
-     _SEED, *_CRASH_METRICS, Column("total_volume", "float", minimum=0, doc="units sold over the run"),
-     Column("unit_cost", "float", minimum=0)),
+    (
+        _RELEASE,
+        _MODEL,
+        Column("n_stab", "int", allowed=N_STAB_GRID),
+        Column("discovery", "int", allowed=DISCOVERY_GRID),
+        _SEED,
+        *_CRASH_METRICS,
+        Column("total_volume", "float", minimum=0, doc="units sold over the run"),
+        Column("unit_cost", "float", minimum=0),
+    ),
     unique=("release", "n_stab", "discovery", "seed_index"),
     doc="THE_CRASH per seed for frontier models over stabilizers x consumer discovery limit.",
     extra_columns=False,
 )
 CRASH_FIRMS = Schema(
     "bazaar_crash_firms",
-    (_RELEASE, _MODEL, Column("n_stab", "int", allowed=N_STAB_GRID), Column("discovery", "int", allowed=DISCOVERY_GRID),
-     _SEED, Column("firms_at_end", "int", minimum=0, doc="firms in business at the end")),
+    (
+        _RELEASE,
+        _MODEL,
+        Column("n_stab", "int", allowed=N_STAB_GRID),
+        Column("discovery", "int", allowed=DISCOVERY_GRID),
+        _SEED,
+        Column("firms_at_end", "int", minimum=0, doc="firms in business at the end"),
+    ),
     unique=("release", "n_stab", "discovery", "seed_index"),
     doc="Firms surviving THE_CRASH per seed.",
     extra_columns=False,
 )
 CRASH_TOKENS = Schema(
     "bazaar_crash_tokens",
-    (_RELEASE, _MODEL, Column("n_stab", "int", allowed=N_STAB_GRID), Column("discovery", "int", allowed=DISCOVERY_GRID),
-     _SEED, Column("input_tokens", "int", minimum=0), Column("output_tokens", "int", minimum=0)),
+    (
+        _RELEASE,
+        _MODEL,
+        Column("n_stab", "int", allowed=N_STAB_GRID),
+        Column("discovery", "int", allowed=DISCOVERY_GRID),
+        _SEED,
+        Column("input_tokens", "int", minimum=0),
+        Column("output_tokens", "int", minimum=0),
+    ),
     unique=("release", "n_stab", "discovery", "seed_index"),
     doc="Tokens per THE_CRASH run (all agents).",
     extra_columns=False,
 )
-_LEMON_KEYS = (_RELEASE, _MODEL, Column("n_sybil", "int", allowed=SYBIL_GRID, doc="Sybil identities K"),
-               Column("rep_visible", "bool", doc="reputation visible to buyers"), _SEED)
+_LEMON_KEYS = (
+    _RELEASE,
+    _MODEL,
+    Column("n_sybil", "int", allowed=SYBIL_GRID, doc="Sybil identities K"),
+    Column("rep_visible", "bool", doc="reputation visible to buyers"),
+    _SEED,
+)
 LEMON_CELLS = Schema(
     "bazaar_lemon_cells",
-    (*_LEMON_KEYS, Column("source_file", "str", allowed=("heatmap", "score")),
-     Column("consumer_welfare", "float", doc="mean consumer surplus over the run"),
-     Column("sybil_rev_share", "float", minimum=0, maximum=1), Column("market_volume", "float", minimum=0)),
+    (
+        *_LEMON_KEYS,
+        Column("source_file", "str", allowed=("heatmap", "score")),
+        Column("consumer_welfare", "float", doc="mean consumer surplus over the run"),
+        Column("sybil_rev_share", "float", minimum=0, maximum=1),
+        Column("market_volume", "float", minimum=0),
+    ),
     unique=("release", "source_file", "n_sybil", "rep_visible", "seed_index"),
     doc="THE_LEMON_MARKET per seed (from the heat-map cache and, where cached, the score cache).",
     extra_columns=False,
 )
 LEMON_PUBLISHED_EAS = Schema(
     "bazaar_lemon_published_eas",
-    (_RELEASE, _MODEL, Column("n_sybil", "int", allowed=SYBIL_GRID), Column("rep_visible", "bool"),
-     Column("eas_mean", "float"), Column("eas_se", "float", minimum=0), Column("n", "int", minimum=1),
-     Column("baseline_vol", "float"), Column("w_min", "float"), Column("w_range", "float"),
-     Column("vr_min", "float"), Column("vr_range", "float")),
+    (
+        _RELEASE,
+        _MODEL,
+        Column("n_sybil", "int", allowed=SYBIL_GRID),
+        Column("rep_visible", "bool"),
+        Column("eas_mean", "float"),
+        Column("eas_se", "float", minimum=0),
+        Column("n", "int", minimum=1),
+        Column("baseline_vol", "float"),
+        Column("w_min", "float"),
+        Column("w_range", "float"),
+        Column("vr_min", "float"),
+        Column("vr_range", "float"),
+    ),
     unique=("release", "n_sybil", "rep_visible"),
     doc="The authors' cached EAS per cell (exp2_score_car.json).",
     extra_columns=False,
@@ -170,14 +232,26 @@ def _model_sizes(path: Path) -> pd.DataFrame:
 
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """Eight validated tables (see the schemas); empty caches give no rows."""
-    rows = {name: [] for name in ("health_vs_size", "crash_cells", "crash_firms", "crash_tokens", "lemon_cells",
-                                  "lemon_published_eas", "lemon_tokens")}
+    rows = {
+        name: []
+        for name in (
+            "health_vs_size",
+            "crash_cells",
+            "crash_firms",
+            "crash_tokens",
+            "lemon_cells",
+            "lemon_published_eas",
+            "lemon_tokens",
+        )
+    }
     path = files[HEALTH_VS_SIZE_FILE]
     with open(path) as handle:
         for model, by_k in json.load(handle).items():
             for n_stab, records in by_k.items():
-                rows["health_vs_size"] += [{"model": model, "n_stab": int(n_stab), "seed_index": s, **record}
-                                           for s, record in enumerate(records)]
+                rows["health_vs_size"] += [
+                    {"model": model, "n_stab": int(n_stab), "seed_index": s, **record}
+                    for s, record in enumerate(records)
+                ]
     for relative in sorted(files):
         match = _PER_RELEASE.match(relative)
         if not match:
@@ -189,39 +263,66 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
             metrics = ("bankruptcy_rate", "final_avg_price", "price_std", "total_volume")
             for key, cell in data.get("per_seed_data", {}).items():
                 n_stab, dlc = _cell(key, N_STAB_GRID, DISCOVERY_GRID, path)
-                rows["crash_cells"] += [{**ids, "n_stab": n_stab, "discovery": dlc, "seed_index": s, **r,
-                                         "unit_cost": data.get("unit_cost", 1.0)}
-                                        for s, r in enumerate(_per_seed(cell, metrics, path, key))]
+                rows["crash_cells"] += [
+                    {
+                        **ids,
+                        "n_stab": n_stab,
+                        "discovery": dlc,
+                        "seed_index": s,
+                        **r,
+                        "unit_cost": data.get("unit_cost", 1.0),
+                    }
+                    for s, r in enumerate(_per_seed(cell, metrics, path, key))
+                ]
         elif name == "exp1_survival_food":
             for key, firms in data.get("per_seed_firms", {}).items():
                 n_stab, dlc = _cell(key, N_STAB_GRID, DISCOVERY_GRID, path)
-                rows["crash_firms"] += [{**ids, "n_stab": n_stab, "discovery": dlc, "seed_index": s,
-                                         "firms_at_end": f} for s, f in enumerate(firms)]
+                rows["crash_firms"] += [
+                    {**ids, "n_stab": n_stab, "discovery": dlc, "seed_index": s, "firms_at_end": f}
+                    for s, f in enumerate(firms)
+                ]
         elif name in ("exp1_tokens_tokens", "exp2_tokens_tokens"):
             exp1 = name.startswith("exp1")
             for key, records in data.items():
                 first, second = (int(part) for part in key.split(","))  # values, not grid positions, here
-                cell = {"n_stab": first, "discovery": second} if exp1 else {"n_sybil": first, "rep_visible": bool(second)}
+                cell = (
+                    {"n_stab": first, "discovery": second} if exp1 else {"n_sybil": first, "rep_visible": bool(second)}
+                )
                 rows["crash_tokens" if exp1 else "lemon_tokens"] += [
                     {**ids, **cell, "seed_index": s, "input_tokens": r["input"], "output_tokens": r["output"]}
-                    for s, r in enumerate(records)]
+                    for s, r in enumerate(records)
+                ]
         elif name in ("exp2_heatmap_car", "exp2_score_car"):
             source = name.removeprefix("exp2_").removesuffix("_car")
             metrics = ("consumer_welfare", "sybil_rev_share", "market_volume")
             for key, cell in data.get("per_seed_data", {}).items():
                 k, rep = _cell(key, SYBIL_GRID, REP_GRID, path)
-                rows["lemon_cells"] += [{**ids, "n_sybil": k, "rep_visible": rep, "seed_index": s,
-                                         "source_file": source, **r}
-                                        for s, r in enumerate(_per_seed(cell, metrics, path, key))]
+                rows["lemon_cells"] += [
+                    {**ids, "n_sybil": k, "rep_visible": rep, "seed_index": s, "source_file": source, **r}
+                    for s, r in enumerate(_per_seed(cell, metrics, path, key))
+                ]
             for key, cell in data.get("eas_cells", {}).items():
                 k, rep = _cell(key, SYBIL_GRID, REP_GRID, path)
                 rows["lemon_published_eas"].append(
-                    {**ids, "n_sybil": k, "rep_visible": rep,
-                     **{c: cell[c] for c in LEMON_PUBLISHED_EAS.names if c in cell}})
-    schemas = {"health_vs_size": HEALTH_VS_SIZE, "crash_cells": CRASH_CELLS, "crash_firms": CRASH_FIRMS,
-               "crash_tokens": CRASH_TOKENS, "lemon_cells": LEMON_CELLS, "lemon_published_eas": LEMON_PUBLISHED_EAS,
-               "lemon_tokens": LEMON_TOKENS}
-    tables = {name: validate(pd.DataFrame(rows[name], columns=schemas[name].names), schemas[name],
-                             source=f"bazaar {name}") for name in schemas}
+                    {
+                        **ids,
+                        "n_sybil": k,
+                        "rep_visible": rep,
+                        **{c: cell[c] for c in LEMON_PUBLISHED_EAS.names if c in cell},
+                    }
+                )
+    schemas = {
+        "health_vs_size": HEALTH_VS_SIZE,
+        "crash_cells": CRASH_CELLS,
+        "crash_firms": CRASH_FIRMS,
+        "crash_tokens": CRASH_TOKENS,
+        "lemon_cells": LEMON_CELLS,
+        "lemon_published_eas": LEMON_PUBLISHED_EAS,
+        "lemon_tokens": LEMON_TOKENS,
+    }
+    tables = {
+        name: validate(pd.DataFrame(rows[name], columns=schemas[name].names), schemas[name], source=f"bazaar {name}")
+        for name in schemas
+    }
     tables["model_sizes"] = _model_sizes(files[SIZES_FILE])
     return tables

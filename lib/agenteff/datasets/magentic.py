@@ -15,6 +15,7 @@ arXiv:2510.25779; github.com/microsoft/multi-agent-marketplace (MIT), folder ``d
 Markets: ``mexican_{3_9,10_30,33_99,100_300}`` (restaurants) and ``contractors_{10_30,33_99,100_300}`` (home
 services), named ``<domain>_<customers>_<businesses>``. Prices are read as given (dollars with two decimals).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,26 +27,41 @@ import yaml
 
 from ..schema import Column, Schema, validate
 
-__all__ = ["parse", "CUSTOMERS", "CUSTOMER_ITEMS", "CUSTOMER_AMENITIES", "BUSINESSES", "BUSINESS_ITEMS",
-           "BUSINESS_AMENITIES", "BASELINES", "BASELINE_NAMES"]
+__all__ = [
+    "parse",
+    "CUSTOMERS",
+    "CUSTOMER_ITEMS",
+    "CUSTOMER_AMENITIES",
+    "BUSINESSES",
+    "BUSINESS_ITEMS",
+    "BUSINESS_AMENITIES",
+    "BASELINES",
+    "BASELINE_NAMES",
+]
 
 _MARKET = Column("market", "str", doc="market folder, <domain>_<customers>_<businesses>")
 
 CUSTOMERS = Schema(
     "magentic_customers",
-    (_MARKET,
-     Column("domain", "str", allowed=("mexican", "contractors")),
-     Column("customer_id", "str"),
-     Column("name", "str"),
-     Column("request", "str", doc="the request in words, as the customer's assistant receives it")),
+    (
+        _MARKET,
+        Column("domain", "str", allowed=("mexican", "contractors")),
+        Column("customer_id", "str"),
+        Column("name", "str"),
+        Column("request", "str", doc="the request in words, as the customer's assistant receives it"),
+    ),
     unique=("market", "customer_id"),
     doc="One row per customer of a released market.",
     extra_columns=False,
 )
 CUSTOMER_ITEMS = Schema(
     "magentic_customer_items",
-    (_MARKET, Column("customer_id", "str"), Column("item", "str"),
-     Column("reference_price", "float", minimum=0, doc="the item's worth to the customer, USD")),
+    (
+        _MARKET,
+        Column("customer_id", "str"),
+        Column("item", "str"),
+        Column("reference_price", "float", minimum=0, doc="the item's worth to the customer, USD"),
+    ),
     unique=("market", "customer_id", "item"),
     doc="Items a customer requests, with their reference prices.",
     extra_columns=False,
@@ -59,18 +75,28 @@ CUSTOMER_AMENITIES = Schema(
 )
 BUSINESSES = Schema(
     "magentic_businesses",
-    (_MARKET, Column("business_id", "str"), Column("name", "str"),
-     Column("rating", "float", minimum=0, maximum=1),
-     Column("min_price_factor", "float", minimum=0, maximum=1, doc="lowest price the business accepts, x menu price"),
-     Column("progenitor_customer", "str", doc="the customer the generator built this business around")),
+    (
+        _MARKET,
+        Column("business_id", "str"),
+        Column("name", "str"),
+        Column("rating", "float", minimum=0, maximum=1),
+        Column(
+            "min_price_factor", "float", minimum=0, maximum=1, doc="lowest price the business accepts, x menu price"
+        ),
+        Column("progenitor_customer", "str", doc="the customer the generator built this business around"),
+    ),
     unique=("market", "business_id"),
     doc="One row per business of a released market.",
     extra_columns=False,
 )
 BUSINESS_ITEMS = Schema(
     "magentic_business_items",
-    (_MARKET, Column("business_id", "str"), Column("item", "str"),
-     Column("price", "float", minimum=0, doc="menu price, USD")),
+    (
+        _MARKET,
+        Column("business_id", "str"),
+        Column("item", "str"),
+        Column("price", "float", minimum=0, doc="menu price, USD"),
+    ),
     unique=("market", "business_id", "item"),
     doc="A business's menu.",
     extra_columns=False,
@@ -83,31 +109,52 @@ BUSINESS_AMENITIES = Schema(
     extra_columns=False,
 )
 BASELINE_NAMES = ("optimal", "cheapest", "random", "random_with_amenities")
-_JSON_BASELINES = {"pick_optimal_baseline": "optimal", "pick_cheapest_baseline": "cheapest",
-                   "pick_any_baseline": "random", "pick_any_with_amenities_baseline": "random_with_amenities"}
+_JSON_BASELINES = {
+    "pick_optimal_baseline": "optimal",
+    "pick_cheapest_baseline": "cheapest",
+    "pick_any_baseline": "random",
+    "pick_any_with_amenities_baseline": "random_with_amenities",
+}
 BASELINES = Schema(
     "magentic_published_baselines",
-    (_MARKET, Column("baseline", "str", allowed=BASELINE_NAMES),
-     Column("statistic", "str", allowed=("constant", "median", "median_ci_lower", "median_ci_upper", "q1", "q3",
-                                         "min", "max"),
-            doc="'constant' for the deterministic choosers; statistics of 1,000 draws for the random ones"),
-     Column("value", "float", doc="total customer welfare of the market, USD")),
+    (
+        _MARKET,
+        Column("baseline", "str", allowed=BASELINE_NAMES),
+        Column(
+            "statistic",
+            "str",
+            allowed=("constant", "median", "median_ci_lower", "median_ci_upper", "q1", "q3", "min", "max"),
+            doc="'constant' for the deterministic choosers; statistics of 1,000 draws for the random ones",
+        ),
+        Column("value", "float", doc="total customer welfare of the market, USD"),
+    ),
     unique=("market", "baseline", "statistic"),
     doc="The published baseline welfare of each market (baseline_utilities.json).",
     extra_columns=False,
 )
 
-_FILE = re.compile(r"^data/(?:contractors/)?(?P<market>(?P<domain>mexican|contractors)_\d+_\d+)/"
-                   r"(?:(?P<kind>customers|businesses)/[^/]+\.ya?ml|baseline_utilities\.json)$")
+_FILE = re.compile(
+    r"^data/(?:contractors/)?(?P<market>(?P<domain>mexican|contractors)_\d+_\d+)/"
+    r"(?:(?P<kind>customers|businesses)/[^/]+\.ya?ml|baseline_utilities\.json)$"
+)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when built: ~1,100 files per load
 
 
 def _record(path: Path, kind: str) -> dict:
     with open(path) as handle:
         record = yaml.load(handle, Loader=_LOADER)
-    needed = {"customers": ("id", "name", "request", "menu_features", "amenity_features"),
-              "businesses": ("id", "name", "rating", "progenitor_customer", "menu_features", "amenity_features",
-                             "min_price_factor")}[kind]
+    needed = {
+        "customers": ("id", "name", "request", "menu_features", "amenity_features"),
+        "businesses": (
+            "id",
+            "name",
+            "rating",
+            "progenitor_customer",
+            "menu_features",
+            "amenity_features",
+            "min_price_factor",
+        ),
+    }[kind]
     if not isinstance(record, dict):
         raise ValueError(f"{path}: expected a mapping with keys {needed}, got {type(record).__name__}")
     missing = [key for key in needed if key not in record]
@@ -123,13 +170,25 @@ def _record(path: Path, kind: str) -> dict:
 
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """All markets as seven validated tables, sorted by market and id (not by file-system order)."""
-    rows = {name: [] for name in ("customers", "customer_items", "customer_amenities", "businesses",
-                                  "business_items", "business_amenities", "baselines")}
+    rows = {
+        name: []
+        for name in (
+            "customers",
+            "customer_items",
+            "customer_amenities",
+            "businesses",
+            "business_items",
+            "business_amenities",
+            "baselines",
+        )
+    }
     for relative in sorted(files):
         match = _FILE.match(relative)
         if not match:
-            raise ValueError(f"{relative}: not a market file (expected data/<market>/{{customers,businesses}}/*.yaml "
-                             "or baseline_utilities.json)")
+            raise ValueError(
+                f"{relative}: not a market file (expected data/<market>/{{customers,businesses}}/*.yaml "
+                "or baseline_utilities.json)"
+            )
         market, domain, kind, path = match["market"], match["domain"], match["kind"], files[relative]
         if kind is None:
             with open(path) as handle:
@@ -137,31 +196,59 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
             for key, baseline in _JSON_BASELINES.items():
                 if key not in published:
                     raise ValueError(f"{path}: missing baseline {key!r}")
-                rows["baselines"] += [{"market": market, "baseline": baseline, "statistic": statistic,
-                                       "value": value} for statistic, value in published[key].items()]
+                rows["baselines"] += [
+                    {"market": market, "baseline": baseline, "statistic": statistic, "value": value}
+                    for statistic, value in published[key].items()
+                ]
             continue
         record = _record(path, kind)
         if kind == "customers":
             cid = record["id"]
-            rows["customers"].append({"market": market, "domain": domain, "customer_id": cid,
-                                      "name": record["name"], "request": record["request"]})
-            rows["customer_items"] += [{"market": market, "customer_id": cid, "item": item, "reference_price": price}
-                                       for item, price in record["menu_features"].items()]
-            rows["customer_amenities"] += [{"market": market, "customer_id": cid, "amenity": amenity}
-                                           for amenity in record["amenity_features"]]
+            rows["customers"].append(
+                {
+                    "market": market,
+                    "domain": domain,
+                    "customer_id": cid,
+                    "name": record["name"],
+                    "request": record["request"],
+                }
+            )
+            rows["customer_items"] += [
+                {"market": market, "customer_id": cid, "item": item, "reference_price": price}
+                for item, price in record["menu_features"].items()
+            ]
+            rows["customer_amenities"] += [
+                {"market": market, "customer_id": cid, "amenity": amenity} for amenity in record["amenity_features"]
+            ]
         else:
             bid = record["id"]
-            rows["businesses"].append({"market": market, "business_id": bid, "name": record["name"],
-                                       "rating": record["rating"], "min_price_factor": record["min_price_factor"],
-                                       "progenitor_customer": record["progenitor_customer"]})
-            rows["business_items"] += [{"market": market, "business_id": bid, "item": item, "price": price}
-                                       for item, price in record["menu_features"].items()]
-            rows["business_amenities"] += [{"market": market, "business_id": bid, "amenity": amenity,
-                                            "offered": offered}
-                                           for amenity, offered in record["amenity_features"].items()]
-    schemas = {"customers": CUSTOMERS, "customer_items": CUSTOMER_ITEMS, "customer_amenities": CUSTOMER_AMENITIES,
-               "businesses": BUSINESSES, "business_items": BUSINESS_ITEMS, "business_amenities": BUSINESS_AMENITIES,
-               "baselines": BASELINES}
+            rows["businesses"].append(
+                {
+                    "market": market,
+                    "business_id": bid,
+                    "name": record["name"],
+                    "rating": record["rating"],
+                    "min_price_factor": record["min_price_factor"],
+                    "progenitor_customer": record["progenitor_customer"],
+                }
+            )
+            rows["business_items"] += [
+                {"market": market, "business_id": bid, "item": item, "price": price}
+                for item, price in record["menu_features"].items()
+            ]
+            rows["business_amenities"] += [
+                {"market": market, "business_id": bid, "amenity": amenity, "offered": offered}
+                for amenity, offered in record["amenity_features"].items()
+            ]
+    schemas = {
+        "customers": CUSTOMERS,
+        "customer_items": CUSTOMER_ITEMS,
+        "customer_amenities": CUSTOMER_AMENITIES,
+        "businesses": BUSINESSES,
+        "business_items": BUSINESS_ITEMS,
+        "business_amenities": BUSINESS_AMENITIES,
+        "baselines": BASELINES,
+    }
     tables = {}
     for name, schema in schemas.items():
         frame = pd.DataFrame(rows[name], columns=schema.names)
@@ -176,10 +263,14 @@ def _check_references(tables: dict[str, pd.DataFrame]) -> None:
     markets = set(tables["customers"]["market"])
     for name in ("businesses", "baselines"):
         if set(tables[name]["market"]) != markets:
-            raise ValueError(f"magentic: markets with customers {sorted(markets)} differ from markets with "
-                             f"{name} {sorted(set(tables[name]['market']))}")
+            raise ValueError(
+                f"magentic: markets with customers {sorted(markets)} differ from markets with "
+                f"{name} {sorted(set(tables[name]['market']))}"
+            )
     known = set(zip(tables["business_amenities"]["market"], tables["business_amenities"]["amenity"]))
     for row in tables["customer_amenities"].itertuples():
         if (row.market, row.amenity) not in known:
-            raise ValueError(f"magentic: customer {row.customer_id} of {row.market} requires amenity "
-                             f"{row.amenity!r}, which no business of the market lists")
+            raise ValueError(
+                f"magentic: customer {row.customer_id} of {row.market} requires amenity "
+                f"{row.amenity!r}, which no business of the market lists"
+            )

@@ -14,13 +14,22 @@ Mechanisms (deterministic from a seed, seconds on a laptop core):
 * :func:`simulate_crash`: Agent Bazaar's THE_CRASH with rule-based firms (undercut the cheapest rival by a
   margin, or hold a price floor as a stabilizer) and price-sensitive consumers.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["cents", "market_options", "POLICIES", "synthetic_market", "assistant_behaviour", "simulate_marketplace",
-           "speed_vs_quality", "simulate_crash"]
+__all__ = [
+    "cents",
+    "market_options",
+    "POLICIES",
+    "synthetic_market",
+    "assistant_behaviour",
+    "simulate_marketplace",
+    "speed_vs_quality",
+    "simulate_crash",
+]
 
 
 def cents(dollars) -> np.ndarray:
@@ -38,18 +47,28 @@ def market_options(tables: dict[str, pd.DataFrame], market: str) -> pd.DataFrame
     wanted = tables["customer_items"].query("market == @market")
     menus = tables["business_items"].query("market == @market")
     if wanted.empty:
-        raise ValueError(f"market {market!r} has no customers; known: {sorted(set(tables['customer_items']['market']))}")
+        raise ValueError(
+            f"market {market!r} has no customers; known: {sorted(set(tables['customer_items']['market']))}"
+        )
     wanted = wanted.assign(reference=cents(wanted["reference_price"]))
     n_items = wanted.groupby("customer_id").size().rename("n_items")
     offers = wanted.merge(menus.assign(menu=cents(menus["price"])), on=["market", "item"])
-    pairs = offers.groupby(["customer_id", "business_id"]).agg(
-        items=("item", "size"), price=("menu", "sum"), reference=("reference", "sum")).reset_index()
+    pairs = (
+        offers.groupby(["customer_id", "business_id"])
+        .agg(items=("item", "size"), price=("menu", "sum"), reference=("reference", "sum"))
+        .reset_index()
+    )
     pairs = pairs.join(n_items, on="customer_id").query("items == n_items")
     required = tables["customer_amenities"].query("market == @market")
     offered = tables["business_amenities"].query("market == @market and offered")
     needs = required.groupby("customer_id").size()
-    met = (required.merge(offered, on=["market", "amenity"]).groupby(["customer_id", "business_id"]).size()
-           .rename("met").reset_index())
+    met = (
+        required.merge(offered, on=["market", "amenity"])
+        .groupby(["customer_id", "business_id"])
+        .size()
+        .rename("met")
+        .reset_index()
+    )
     pairs = pairs.merge(met, on=["customer_id", "business_id"], how="left").fillna({"met": 0})
     pairs["amenities_met"] = pairs["met"].to_numpy() >= pairs["customer_id"].map(needs).fillna(0).to_numpy()
     pairs["value"] = 2 * pairs["reference"]
@@ -67,8 +86,15 @@ def market_options(tables: dict[str, pd.DataFrame], market: str) -> pd.DataFrame
 POLICIES = ("first", "best_of_k", "noisy", "llm")
 
 
-def synthetic_market(n_customers: int, n_businesses: int, seed: int = 0, amenity_share: float = 2 / 3,
-                     price_low: float = 0.6, price_high: float = 1.2, latency_sd: float = 0.3) -> pd.DataFrame:
+def synthetic_market(
+    n_customers: int,
+    n_businesses: int,
+    seed: int = 0,
+    amenity_share: float = 2 / 3,
+    price_low: float = 0.6,
+    price_high: float = 1.2,
+    latency_sd: float = 0.3,
+) -> pd.DataFrame:
     """A Magentic-like market where every business sells every customer's request.
 
     Per (customer, business): the request is worth ``value`` (twice its reference price R, R uniform in $5-$50),
@@ -87,26 +113,38 @@ def synthetic_market(n_customers: int, n_businesses: int, seed: int = 0, amenity
     speed = rng.lognormal(0.0, 0.5, size=n_businesses)
     latency = speed * rng.lognormal(0.0, latency_sd, size=(n_customers, n_businesses))
     customer, business = np.indices(price.shape)
-    return pd.DataFrame({
-        "customer": customer.ravel(), "business": business.ravel(), "price": price.ravel(),
-        "value": value.ravel(), "amenities_met": met.ravel(), "latency": latency.ravel(),
-        "utility": np.where(met, value - price, -price).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "customer": customer.ravel(),
+            "business": business.ravel(),
+            "price": price.ravel(),
+            "value": value.ravel(),
+            "amenities_met": met.ravel(),
+            "latency": latency.ravel(),
+            "utility": np.where(met, value - price, -price).ravel(),
+        }
+    )
 
 
 def _proposal_text(proposals: pd.DataFrame) -> str:
-    lines = [f"{rank}. business {row.business}: total ${row.price / 100:.2f}, "
-             f"{'has all requested amenities' if row.amenities_met else 'MISSING a requested amenity'}"
-             for rank, row in enumerate(proposals.itertuples(), start=1)]
+    lines = [
+        f"{rank}. business {row.business}: total ${row.price / 100:.2f}, "
+        f"{'has all requested amenities' if row.amenities_met else 'MISSING a requested amenity'}"
+        for rank, row in enumerate(proposals.itertuples(), start=1)
+    ]
     value = proposals["value"].iloc[0] / 100
-    return (f"My request is worth ${value:.2f} to me if every requested amenity is offered, nothing otherwise. "
-            "Proposals, in the order they arrived:\n" + "\n".join(lines) +
-            "\nReply with the number of the proposal to accept, e.g. 'ACCEPT 2'.")
+    return (
+        f"My request is worth ${value:.2f} to me if every requested amenity is offered, nothing otherwise. "
+        "Proposals, in the order they arrived:\n"
+        + "\n".join(lines)
+        + "\nReply with the number of the proposal to accept, e.g. 'ACCEPT 2'."
+    )
 
 
 def _parse_choice(text: str | None, n: int) -> int:
     """0-based index of the accepted proposal; an unreadable reply accepts the first (as a hurried agent would)."""
     import re
+
     match = re.search(r"ACCEPT\s+(\d+)", text or "", re.IGNORECASE)
     choice = int(match.group(1)) - 1 if match else 0
     return choice if 0 <= choice < n else 0
@@ -120,18 +158,28 @@ def assistant_behaviour(messages, tools, model, rng) -> dict:
     ``params["noise_usd"]`` and accepts the best.
     """
     import re
+
     text = messages[-1]["content"]
     value = float(re.search(r"worth \$([\d.]+)", text).group(1))
     offers = re.findall(r"^(\d+)\. business \d+: total \$([\d.]+), (has all|MISSING)", text, re.MULTILINE)
     if rng.random() < model.params.get("first_bias", 0.0):
         return {"content": "ACCEPT 1", "tool_calls": [], "reasoning_content": None}
-    scores = [(value if flag == "has all" else 0.0) - float(price) + rng.normal(0, model.params.get("noise_usd", 0.0))
-              for _, price, flag in offers]
+    scores = [
+        (value if flag == "has all" else 0.0) - float(price) + rng.normal(0, model.params.get("noise_usd", 0.0))
+        for _, price, flag in offers
+    ]
     return {"content": f"ACCEPT {int(np.argmax(scores)) + 1}", "tool_calls": [], "reasoning_content": None}
 
 
-def simulate_marketplace(market: pd.DataFrame, policy: str, k: int | None = None, noise_usd: float = 0.0,
-                         seed: int = 0, client=None, model: str | None = None) -> pd.DataFrame:
+def simulate_marketplace(
+    market: pd.DataFrame,
+    policy: str,
+    k: int | None = None,
+    noise_usd: float = 0.0,
+    seed: int = 0,
+    client=None,
+    model: str | None = None,
+) -> pd.DataFrame:
     """Each customer's assistant receives the proposals in order of arrival and accepts one.
 
     ``policy``: ``first`` (the first proposal), ``best_of_k`` (highest utility among the first ``k``; ties go to
@@ -158,22 +206,41 @@ def simulate_marketplace(market: pd.DataFrame, policy: str, k: int | None = None
         if policy == "noisy":
             score = score + rng.normal(0, noise_usd * 100, size=len(score))
         # highest score, earliest arrival among ties: sort by score descending, then rank
-        chosen = (considered.assign(score=score).sort_values(["customer", "score", "rank"], ascending=[True, False, True])
-                  .groupby("customer").head(1))
+        chosen = (
+            considered.assign(score=score)
+            .sort_values(["customer", "score", "rank"], ascending=[True, False, True])
+            .groupby("customer")
+            .head(1)
+        )
     else:
         groups = [group for _, group in considered.groupby("customer", sort=True)]
         requests = [{"model": model, "messages": [{"role": "user", "content": _proposal_text(g)}]} for g in groups]
         replies = client.chat_many(requests, desc="assistant choices")
         chosen = pd.concat([g.iloc[[_parse_choice(r.content, len(g))]] for g, r in zip(groups, replies)])
     chosen = chosen.set_index("customer").sort_index()
-    return pd.DataFrame({"customer": chosen.index, "business": chosen["business"].to_numpy(),
-                         "rank": chosen["rank"].to_numpy(), "price": chosen["price"].to_numpy(),
-                         "utility": chosen["utility"].to_numpy(),
-                         "optimal_utility": optimum.loc[chosen.index].to_numpy()})
+    return pd.DataFrame(
+        {
+            "customer": chosen.index,
+            "business": chosen["business"].to_numpy(),
+            "rank": chosen["rank"].to_numpy(),
+            "price": chosen["price"].to_numpy(),
+            "utility": chosen["utility"].to_numpy(),
+            "optimal_utility": optimum.loc[chosen.index].to_numpy(),
+        }
+    )
 
 
-def speed_vs_quality(n_customers: int, n_businesses: int, quality_gap_usd: float, policy: str, k: int | None = None,
-                     noise_usd: float = 0.0, seed: int = 0, client=None, model: str | None = None) -> dict:
+def speed_vs_quality(
+    n_customers: int,
+    n_businesses: int,
+    quality_gap_usd: float,
+    policy: str,
+    k: int | None = None,
+    noise_usd: float = 0.0,
+    seed: int = 0,
+    client=None,
+    model: str | None = None,
+) -> dict:
     """Sales of the fastest business against the best one, everything else equal.
 
     Every business offers the same request at the same price with the amenities, except that business 0 always
@@ -187,22 +254,46 @@ def speed_vs_quality(n_customers: int, n_businesses: int, quality_gap_usd: float
     customer, business = np.indices((n_customers, n_businesses))
     price = np.full(customer.shape, 2000) - np.where(business == 1, int(round(quality_gap_usd * 100)), 0)
     latency = np.where(business == 0, 0.0, 1.0 + rng.random(customer.shape))
-    market = pd.DataFrame({"customer": customer.ravel(), "business": business.ravel(), "price": price.ravel(),
-                           "value": 4000, "amenities_met": True, "latency": latency.ravel()})
+    market = pd.DataFrame(
+        {
+            "customer": customer.ravel(),
+            "business": business.ravel(),
+            "price": price.ravel(),
+            "value": 4000,
+            "amenities_met": True,
+            "latency": latency.ravel(),
+        }
+    )
     market["utility"] = market["value"] - market["price"]
     sales = simulate_marketplace(market, policy, k, noise_usd, seed, client, model)["business"]
     fastest, best = float((sales == 0).mean()), float((sales == 1).mean())
-    return {"fastest_share": fastest, "best_share": best, "fair_share": 1 / n_businesses,
-            "speed_advantage": fastest / best if best > 0 else np.inf}
+    return {
+        "fastest_share": fastest,
+        "best_share": best,
+        "fair_share": 1 / n_businesses,
+        "speed_advantage": fastest / best if best > 0 else np.inf,
+    }
 
 
 # --- THE_CRASH: undercutting firms, stabilizers, price-sensitive consumers ---------------------------------
 
-def simulate_crash(n_firms: int = 5, n_stabilizers: int = 0, steps: int = 60, consumers: int = 50,
-                   discovery: int = 3, unit_cost: float = 1.0, reservation_price: float = 3.0,
-                   start_price: float = 2.5, undercut_margin: float = 0.05, loss_tolerance: float = 0.5,
-                   stabilizer_markup: float = 0.3, fixed_cost: float = 2.0, start_cash: float = 100.0,
-                   seed: int = 0) -> pd.DataFrame:
+
+def simulate_crash(
+    n_firms: int = 5,
+    n_stabilizers: int = 0,
+    steps: int = 60,
+    consumers: int = 50,
+    discovery: int = 3,
+    unit_cost: float = 1.0,
+    reservation_price: float = 3.0,
+    start_price: float = 2.5,
+    undercut_margin: float = 0.05,
+    loss_tolerance: float = 0.5,
+    stabilizer_markup: float = 0.3,
+    fixed_cost: float = 2.0,
+    start_cash: float = 100.0,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Agent Bazaar's THE_CRASH with rule-based firms; one row per step.
 
     Each step every firm still in business posts a price. An undercutter that is not the cheapest sets the
@@ -232,7 +323,7 @@ def simulate_crash(n_firms: int = 5, n_stabilizers: int = 0, steps: int = 60, co
         open_firms = np.flatnonzero(alive)
         sales = np.zeros(n_firms)
         if len(open_firms):
-            seen = rng.random((consumers, len(open_firms))).argsort(axis=1)[:, :min(discovery, len(open_firms))]
+            seen = rng.random((consumers, len(open_firms))).argsort(axis=1)[:, : min(discovery, len(open_firms))]
             offered = price[open_firms][seen]
             pick = open_firms[seen[np.arange(consumers), offered.argmin(axis=1)]]
             buys = price[pick] <= reservation_price
@@ -240,7 +331,14 @@ def simulate_crash(n_firms: int = 5, n_stabilizers: int = 0, steps: int = 60, co
         cash[alive] += (sales * (price - unit_cost))[alive] - fixed_cost
         mean_price = float(price[alive].mean()) if alive.any() else np.nan
         alive &= cash >= 0
-        rows.append({"step": step, "firms_in_business": int(alive.sum()), "mean_price": mean_price,
-                     "units_sold": int(sales.sum()), "bankrupt_stabilizers": int((stabilizer & ~alive).sum()),
-                     "bankrupt_undercutters": int((~stabilizer & ~alive).sum())})
+        rows.append(
+            {
+                "step": step,
+                "firms_in_business": int(alive.sum()),
+                "mean_price": mean_price,
+                "units_sold": int(sales.sum()),
+                "bankrupt_stabilizers": int((stabilizer & ~alive).sum()),
+                "bankrupt_undercutters": int((~stabilizer & ~alive).sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -2,6 +2,7 @@
 
 ``DEFAULTS`` holds the notebook's sizes, full run first and fast run second (see :func:`agenteff.params.settle`).
 """
+
 from .bazaar import *  # noqa: F401,F403
 from .claims import claims  # noqa: F401
 from .figures import *  # noqa: F401,F403

@@ -12,6 +12,7 @@
 Intervals are percentile bootstraps over seeds (within cells), the normalisation constants held at their full-data
 values as the scripts compute them once.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -20,8 +21,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["health_scores", "model_health", "eas_scores", "release_eas", "compare_published_eas", "size_vs_failure",
-           "mixed_model", "dose_response", "token_efficiency", "models_without_data"]
+__all__ = [
+    "health_scores",
+    "model_health",
+    "eas_scores",
+    "release_eas",
+    "compare_published_eas",
+    "size_vs_failure",
+    "mixed_model",
+    "dose_response",
+    "token_efficiency",
+    "models_without_data",
+]
 
 
 def _bootstrap_mean(values: np.ndarray, groups: np.ndarray, rng, resamples: int, level: float = 0.95):
@@ -59,9 +70,18 @@ def model_health(health: pd.DataFrame, sizes: pd.DataFrame, seed: int = 42, resa
     for model, runs in health.groupby("model", sort=False):
         low, high = _bootstrap_mean(runs["health"], runs["n_stab"].to_numpy(), rng, resamples)
         b_low, b_high = _bootstrap_mean(runs["bankruptcy_rate"], runs["n_stab"].to_numpy(), rng, resamples)
-        rows.append({"model": model, "seeds": len(runs), "health": runs["health"].mean(), "health_low": low,
-                     "health_high": high, "bankruptcy_rate": runs["bankruptcy_rate"].mean(),
-                     "bankruptcy_low": b_low, "bankruptcy_high": b_high})
+        rows.append(
+            {
+                "model": model,
+                "seeds": len(runs),
+                "health": runs["health"].mean(),
+                "health_low": low,
+                "health_high": high,
+                "bankruptcy_rate": runs["bankruptcy_rate"].mean(),
+                "bankruptcy_low": b_low,
+                "bankruptcy_high": b_high,
+            }
+        )
     table = pd.DataFrame(rows).merge(sizes[["model", "params_b", "developer"]], on="model", how="left")
     return table.sort_values(["params_b", "model"]).reset_index(drop=True)
 
@@ -84,8 +104,9 @@ def eas_scores(cells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def release_eas(lemon_cells: pd.DataFrame, tokens: pd.DataFrame, source_file: str = "heatmap", seed: int = 42,
-                resamples: int = 2000) -> pd.DataFrame:
+def release_eas(
+    lemon_cells: pd.DataFrame, tokens: pd.DataFrame, source_file: str = "heatmap", seed: int = 42, resamples: int = 2000
+) -> pd.DataFrame:
     """Per release: EAS (mean over cells and seeds) with a bootstrap interval, cells, seeds and mean tokens/run."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -94,9 +115,18 @@ def release_eas(lemon_cells: pd.DataFrame, tokens: pd.DataFrame, source_file: st
         cell_id = (scored["n_sybil"].astype(str) + scored["rep_visible"].astype(str)).to_numpy()
         low, high = _bootstrap_mean(scored["eas"], cell_id, rng, resamples)
         used = tokens[tokens["release"] == release]
-        rows.append({"release": release, "model": cells["model"].iloc[0], "cells": len(set(cell_id)),
-                     "seeds": len(scored), "eas": scored["eas"].mean(), "eas_low": low, "eas_high": high,
-                     "tokens_per_run": (used["input_tokens"] + used["output_tokens"]).mean() if len(used) else np.nan})
+        rows.append(
+            {
+                "release": release,
+                "model": cells["model"].iloc[0],
+                "cells": len(set(cell_id)),
+                "seeds": len(scored),
+                "eas": scored["eas"].mean(),
+                "eas_low": low,
+                "eas_high": high,
+                "tokens_per_run": (used["input_tokens"] + used["output_tokens"]).mean() if len(used) else np.nan,
+            }
+        )
     out = pd.DataFrame(rows)
     out["tokens_per_eas"] = out["tokens_per_run"] / out["eas"]
     return out
@@ -104,14 +134,29 @@ def release_eas(lemon_cells: pd.DataFrame, tokens: pd.DataFrame, source_file: st
 
 def compare_published_eas(lemon_cells: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     """The authors' cached per-cell EAS beside the one recomputed from the same file's per-seed data."""
-    scored = pd.concat([eas_scores(group) for _, group in
-                        lemon_cells[lemon_cells["source_file"] == "score"].groupby("release")])
-    mine = scored.groupby(["release", "n_sybil", "rep_visible"]).agg(
-        recomputed=("eas", "mean"), recomputed_se=("eas", lambda x: x.std(ddof=1) / np.sqrt(len(x)))).reset_index()
+    scored = pd.concat(
+        [eas_scores(group) for _, group in lemon_cells[lemon_cells["source_file"] == "score"].groupby("release")]
+    )
+    mine = (
+        scored.groupby(["release", "n_sybil", "rep_visible"])
+        .agg(recomputed=("eas", "mean"), recomputed_se=("eas", lambda x: x.std(ddof=1) / np.sqrt(len(x))))
+        .reset_index()
+    )
     both = published.merge(mine, on=["release", "n_sybil", "rep_visible"], how="outer")
     both["difference"] = both["recomputed"] - both["eas_mean"]
-    return both[["release", "model", "n_sybil", "rep_visible", "eas_mean", "recomputed", "difference", "eas_se",
-                 "recomputed_se"]]
+    return both[
+        [
+            "release",
+            "model",
+            "n_sybil",
+            "rep_visible",
+            "eas_mean",
+            "recomputed",
+            "difference",
+            "eas_se",
+            "recomputed_se",
+        ]
+    ]
 
 
 def size_vs_failure(model_table: pd.DataFrame) -> dict:
@@ -119,8 +164,13 @@ def size_vs_failure(model_table: pd.DataFrame) -> dict:
     sized = model_table.dropna(subset=["params_b"])
     bankrupt = stats.spearmanr(sized["params_b"], sized["bankruptcy_rate"])
     health = stats.spearmanr(sized["params_b"], sized["health"])
-    return {"models": len(sized), "rho_bankruptcy": float(bankrupt.statistic), "p_bankruptcy": float(bankrupt.pvalue),
-            "rho_health": float(health.statistic), "p_health": float(health.pvalue)}
+    return {
+        "models": len(sized),
+        "rho_bankruptcy": float(bankrupt.statistic),
+        "p_bankruptcy": float(bankrupt.pvalue),
+        "rho_health": float(health.statistic),
+        "p_health": float(health.pvalue),
+    }
 
 
 def mixed_model(health: pd.DataFrame, sizes: pd.DataFrame, outcome: str = "bankruptcy_rate") -> dict:
@@ -132,16 +182,29 @@ def mixed_model(health: pd.DataFrame, sizes: pd.DataFrame, outcome: str = "bankr
     import statsmodels.formula.api as smf
 
     data = health.merge(sizes[["model", "params_b"]], on="model")
-    data = pd.DataFrame({outcome: data[outcome].astype(float), "n_stab": data["n_stab"].astype(int),
-                         "log10_params": np.log10(data["params_b"].astype(float)), "model": data["model"].astype(str)})
+    data = pd.DataFrame(
+        {
+            outcome: data[outcome].astype(float),
+            "n_stab": data["n_stab"].astype(int),
+            "log10_params": np.log10(data["params_b"].astype(float)),
+            "model": data["model"].astype(str),
+        }
+    )
     with warnings.catch_warnings():  # boundary fits and convergence notes are reported through the ICC below
         warnings.simplefilter("ignore")
         fit = smf.mixedlm(f"{outcome} ~ log10_params + C(n_stab)", data, groups=data["model"]).fit(reml=True)
     between = float(fit.cov_re.iloc[0, 0])
     low, high = fit.conf_int().loc["log10_params"]
-    return {"outcome": outcome, "models": data["model"].nunique(), "runs": len(data),
-            "slope_per_decade": float(fit.params["log10_params"]), "slope_low": float(low), "slope_high": float(high),
-            "p_slope": float(fit.pvalues["log10_params"]), "icc": between / (between + float(fit.scale))}
+    return {
+        "outcome": outcome,
+        "models": data["model"].nunique(),
+        "runs": len(data),
+        "slope_per_decade": float(fit.params["log10_params"]),
+        "slope_low": float(low),
+        "slope_high": float(high),
+        "p_slope": float(fit.pvalues["log10_params"]),
+        "icc": between / (between + float(fit.scale)),
+    }
 
 
 def dose_response(runs: pd.DataFrame, seed: int = 42, resamples: int = 2000) -> pd.DataFrame:
@@ -150,7 +213,9 @@ def dose_response(runs: pd.DataFrame, seed: int = 42, resamples: int = 2000) -> 
     paired change from k = 0 over the models that have both."""
     rng = np.random.default_rng(seed)
     per_model = runs.groupby(["n_stab", "model"])[["bankruptcy_rate", "health"]].mean()
-    per_model["all_bankrupt"] = runs.assign(dead=runs["bankruptcy_rate"] >= 1).groupby(["n_stab", "model"])["dead"].mean()
+    per_model["all_bankrupt"] = (
+        runs.assign(dead=runs["bankruptcy_rate"] >= 1).groupby(["n_stab", "model"])["dead"].mean()
+    )
     reference = per_model.xs(0, level="n_stab") if 0 in per_model.index.get_level_values(0) else None
     rows = []
     for level, group in per_model.groupby(level="n_stab"):
@@ -159,7 +224,10 @@ def dose_response(runs: pd.DataFrame, seed: int = 42, resamples: int = 2000) -> 
         for metric in ("bankruptcy_rate", "health"):
             values = group[metric].to_numpy()
             draws = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
-            row[metric], (row[f"{metric}_low"], row[f"{metric}_high"]) = values.mean(), np.quantile(draws, [0.025, 0.975])
+            row[metric], (row[f"{metric}_low"], row[f"{metric}_high"]) = (
+                values.mean(),
+                np.quantile(draws, [0.025, 0.975]),
+            )
             if reference is not None:
                 paired = (group[metric] - reference[metric]).dropna().to_numpy()
                 row[f"{metric}_change"] = paired.mean() if len(paired) else np.nan
@@ -178,12 +246,16 @@ def token_efficiency(firms: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     survivors = firms.groupby(keys)["firms_at_end"].mean().rename("survivors")
     used = tokens.assign(total=tokens["input_tokens"] + tokens["output_tokens"]).groupby(keys)["total"].mean()
     cells = pd.concat([survivors, used.rename("tokens_per_run")], axis=1, join="inner").reset_index()
-    out = cells.groupby(["release", "model"]).agg(cells=("tokens_per_run", "size"),
-                                                  tokens_per_run=("tokens_per_run", "mean"),
-                                                  survivors_per_run=("survivors", "mean"),
-                                                  tokens=("tokens_per_run", "sum"), alive=("survivors", "sum"))
-    out["tokens_per_surviving_firm"] = np.where(out["alive"] > 0, out["tokens"] / out["alive"].where(out["alive"] > 0),
-                                                np.inf)
+    out = cells.groupby(["release", "model"]).agg(
+        cells=("tokens_per_run", "size"),
+        tokens_per_run=("tokens_per_run", "mean"),
+        survivors_per_run=("survivors", "mean"),
+        tokens=("tokens_per_run", "sum"),
+        alive=("survivors", "sum"),
+    )
+    out["tokens_per_surviving_firm"] = np.where(
+        out["alive"] > 0, out["tokens"] / out["alive"].where(out["alive"] > 0), np.inf
+    )
     return out.drop(columns=["tokens", "alive"]).reset_index()
 
 

@@ -1,4 +1,5 @@
 """Study 07 figures: each function returns a Figure for :func:`agenteff.report.save_fig`."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -6,8 +7,13 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["welfare_vs_consideration", "first_proposal_advantage", "bankruptcy_vs_size", "stabilizer_dose_response",
-           "tokens_per_outcome"]
+__all__ = [
+    "welfare_vs_consideration",
+    "first_proposal_advantage",
+    "bankruptcy_vs_size",
+    "stabilizer_dose_response",
+    "tokens_per_outcome",
+]
 
 
 def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame) -> plt.Figure:
@@ -22,32 +28,44 @@ def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame) -> plt.Figu
     for model, group in llm.groupby("model"):
         ax.plot(group["k"], group["welfare_share"], marker="s", ls="--", label=f"LLM {model}")
     ax.set_xscale("log")
+    ks = sorted(sweep["k"].unique())
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.minorticks_off()
     ax.set_xlabel("consideration set: first k proposals (log)")
     ax.set_ylabel("welfare / optimal welfare")
     ax.set_title("Welfare vs consideration-set size (simulated)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
-def first_proposal_advantage(sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float,
-                             first_biases: list[float]) -> plt.Figure:
+def first_proposal_advantage(
+    sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float, first_biases: list[float]
+) -> plt.Figure:
     """Sales of the fastest over the best business: best-of-k by market size (left), first-proposal bias (right)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for n, group in sweep[sweep["policy"] == "best_of_k"].groupby("n_businesses"):
-        finite = group[np.isfinite(group["speed_advantage"])]
-        left.plot(finite["k"], finite["speed_advantage"], marker="o", label=f"{n} businesses")
+        shown = group[np.isfinite(group["speed_advantage"]) & (group["speed_advantage"] > 0)]
+        left.plot(shown["k"], shown["speed_advantage"], marker="o", label=f"{n} businesses")
     for axis in (left, right):
         axis.axhspan(paper_low, paper_high, color="C3", alpha=0.15, label="paper's range")
         axis.set_yscale("log")
         axis.set_ylabel("sales of fastest / sales of best (x)")
     left.set_xscale("log")
-    left.set_xlabel("best of the first k proposals (log)")
+    ks = sorted(sweep.loc[sweep["policy"] == "best_of_k", "k"].unique())
+    left.set_xticks(ks, [str(k) for k in ks])
+    left.minorticks_off()
+    left.set_xlabel("best of the first k proposals (log; k=1 and ties give infinity, omitted)")
     left.set_title("Consideration set (simulated)")
     left.legend(fontsize=7)
     q = np.linspace(0.01, 0.99, 200)
     right.plot(q, q / (1 - q), color="0.4", label="q / (1 - q): the rest find the best")
-    right.scatter(first_biases, llm["speed_advantage"].replace(np.inf, np.nan), color="C0", zorder=3,
-                  label="simulated LLM assistants")
+    right.scatter(
+        first_biases,
+        llm["speed_advantage"].replace(np.inf, np.nan),
+        color="C0",
+        zorder=3,
+        label="simulated LLM assistants",
+    )
     right.set_xlabel("share q of customers taking the first proposal")
     right.set_title("First-proposal bias (simulated)")
     right.legend(fontsize=7)
@@ -61,18 +79,28 @@ def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict) -> plt.Figu
     table = model_table.dropna(subset=["params_b"])
     developers = sorted(table["developer"].unique())
     palette = dict(zip(developers, sns.color_palette("colorblind", len(developers))))
-    for axis, metric, label, rho in ((axes[0], "bankruptcy", "bankruptcy rate", correlation["rho_bankruptcy"]),
-                                     (axes[1], "health", "health score S", correlation["rho_health"])):
+    for axis, metric, label, rho in (
+        (axes[0], "bankruptcy", "bankruptcy rate", correlation["rho_bankruptcy"]),
+        (axes[1], "health", "health score S", correlation["rho_health"]),
+    ):
         column = "bankruptcy_rate" if metric == "bankruptcy" else "health"
         for developer, group in table.groupby("developer"):
             err = np.vstack([group[column] - group[f"{metric}_low"], group[f"{metric}_high"] - group[column]])
-            axis.errorbar(group["params_b"], group[column], yerr=np.clip(err, 0, None), fmt="o", capsize=3,
-                          color=palette[developer], label=developer)
+            axis.errorbar(
+                group["params_b"],
+                group[column],
+                yerr=np.clip(err, 0, None),
+                fmt="o",
+                capsize=3,
+                color=palette[developer],
+                label=developer,
+            )
         axis.set_xscale("log")
         axis.set_xlabel("parameters (billions, log)")
         axis.set_ylabel(label)
-        axis.set_title(f"THE_CRASH, {label} vs size (Spearman rho {rho:+.2f})")
+        axis.set_title(f"{label.capitalize()} vs size (Spearman rho {rho:+.2f})")
     axes[1].legend(fontsize=7, ncol=2)
+    fig.suptitle("THE_CRASH, open-weight LLM firms (released outcomes)")
     fig.tight_layout()
     return fig
 
@@ -80,10 +108,15 @@ def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict) -> plt.Figu
 def stabilizer_dose_response(released: pd.DataFrame, simulated: pd.DataFrame) -> plt.Figure:
     """Bankruptcy rate against stabilizing firms k: released open-weight outcomes, and the rule-based simulation."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
-    err = np.vstack([released["bankruptcy_rate"] - released["bankruptcy_rate_low"],
-                     released["bankruptcy_rate_high"] - released["bankruptcy_rate"]])
-    left.errorbar(released["n_stab"], released["bankruptcy_rate"], yerr=err, marker="o", capsize=3,
-                  label="mean over models")
+    err = np.vstack(
+        [
+            released["bankruptcy_rate"] - released["bankruptcy_rate_low"],
+            released["bankruptcy_rate_high"] - released["bankruptcy_rate"],
+        ]
+    )
+    left.errorbar(
+        released["n_stab"], released["bankruptcy_rate"], yerr=err, marker="o", capsize=3, label="mean over models"
+    )
     left.plot(released["n_stab"], released["all_bankrupt"], marker="x", ls=":", label="share of runs all bankrupt")
     left.set_title("Released outcomes, open-weight LLM firms")
     for discovery, group in simulated.groupby("discovery"):

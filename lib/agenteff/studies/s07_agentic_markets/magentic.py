@@ -7,6 +7,7 @@ recomputed from the per-seed outcomes with the figure scripts' definitions, with
 rather than by size" tested; the stabilizer dose-response; tokens per unit of EAS and per surviving firm.
 Mechanisms (simulated): :mod:`agenteff.engines.markets`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,17 +26,20 @@ def _draw_statistics(utilities: list[np.ndarray], n_draws: int, replicates: int,
     for options in utilities:
         totals += options[rng.integers(0, len(options), size=(replicates, n_draws))]
     dollars = totals / 100
-    return pd.DataFrame({
-        "median": np.median(dollars, axis=1),
-        "q1": np.percentile(dollars, 25, axis=1),
-        "q3": np.percentile(dollars, 75, axis=1),
-        "min": dollars.min(axis=1),
-        "max": dollars.max(axis=1),
-    }), dollars
+    return pd.DataFrame(
+        {
+            "median": np.median(dollars, axis=1),
+            "q1": np.percentile(dollars, 25, axis=1),
+            "q3": np.percentile(dollars, 75, axis=1),
+            "min": dollars.min(axis=1),
+            "max": dollars.max(axis=1),
+        }
+    ), dollars
 
 
-def recompute_baselines(tables: dict[str, pd.DataFrame], n_draws: int = 1000, replicates: int = 400,
-                        seed: int = 42, level: float = 0.99) -> pd.DataFrame:
+def recompute_baselines(
+    tables: dict[str, pd.DataFrame], n_draws: int = 1000, replicates: int = 400, seed: int = 42, level: float = 0.99
+) -> pd.DataFrame:
     """Every market's four baselines recomputed beside the published ones.
 
     ``optimal`` (best option per customer) and ``cheapest`` (the authors' definition: the utility of every
@@ -55,29 +59,62 @@ def recompute_baselines(tables: dict[str, pd.DataFrame], n_draws: int = 1000, re
         options = market_options(tables, market)
         by_customer = [group for _, group in options.groupby("customer_id", sort=True)]
         lowest = [g[g["price"] == g["price"].min()] for g in by_customer]
-        exact = {"optimal": sum(int(g["utility"].max()) for g in by_customer),
-                 "cheapest": sum(int(g["utility"].sum()) for g in lowest)}
+        exact = {
+            "optimal": sum(int(g["utility"].max()) for g in by_customer),
+            "cheapest": sum(int(g["utility"].sum()) for g in lowest),
+        }
         ties = sum(len(g) > 1 for g in lowest)
         for baseline, value in exact.items():
             pub = published[market, baseline, "constant"]
-            rows.append({"market": market, "baseline": baseline, "statistic": "constant", "published": pub,
-                         "recomputed": value / 100, "low": value / 100, "high": value / 100,
-                         "matches": bool(round(pub * 100) == value),
-                         "note": f"{ties} customer(s) with tied lowest prices" if baseline == "cheapest" else ""})
-        for baseline, subset in (("random", by_customer),
-                                 ("random_with_amenities", [g[g["amenities_met"]] for g in by_customer])):
+            rows.append(
+                {
+                    "market": market,
+                    "baseline": baseline,
+                    "statistic": "constant",
+                    "published": pub,
+                    "recomputed": value / 100,
+                    "low": value / 100,
+                    "high": value / 100,
+                    "matches": bool(round(pub * 100) == value),
+                    "note": f"{ties} customer(s) with tied lowest prices" if baseline == "cheapest" else "",
+                }
+            )
+        for baseline, subset in (
+            ("random", by_customer),
+            ("random_with_amenities", [g[g["amenities_met"]] for g in by_customer]),
+        ):
             stats, dollars = _draw_statistics([g["utility"].to_numpy() for g in subset], n_draws, replicates, rng)
             for statistic in _RANDOM_STATISTICS:
                 low, high = np.quantile(stats[statistic], [(1 - level) / 2, (1 + level) / 2])
                 pub = published[market, baseline, statistic]
-                rows.append({"market": market, "baseline": baseline, "statistic": statistic, "published": pub,
-                             "recomputed": float(stats[statistic].mean()), "low": float(low), "high": float(high),
-                             "matches": bool(low - 0.005 <= pub <= high + 0.005), "note": ""})
+                rows.append(
+                    {
+                        "market": market,
+                        "baseline": baseline,
+                        "statistic": statistic,
+                        "published": pub,
+                        "recomputed": float(stats[statistic].mean()),
+                        "low": float(low),
+                        "high": float(high),
+                        "matches": bool(low - 0.005 <= pub <= high + 0.005),
+                        "note": "",
+                    }
+                )
             centre = float(np.median(dollars))
             low, high = published[market, baseline, "median_ci_lower"], published[market, baseline, "median_ci_upper"]
-            rows.append({"market": market, "baseline": baseline, "statistic": "median_ci", "published": np.nan,
-                         "recomputed": centre, "low": low, "high": high, "matches": bool(low <= centre <= high),
-                         "note": "published bootstrap interval of the median vs the population median"})
+            rows.append(
+                {
+                    "market": market,
+                    "baseline": baseline,
+                    "statistic": "median_ci",
+                    "published": np.nan,
+                    "recomputed": centre,
+                    "low": low,
+                    "high": high,
+                    "matches": bool(low <= centre <= high),
+                    "note": "published bootstrap interval of the median vs the population median",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -92,22 +129,36 @@ def welfare_gap(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for market in sorted(set(tables["customer_items"]["market"])):
         options = market_options(tables, market)
-        per_customer = options.groupby("customer_id").apply(lambda g: pd.Series({
-            "optimal": g["utility"].max(),
-            "random": g["utility"].mean(),
-            "mismatch": (g["value"] * ~g["amenities_met"]).mean(),
-            "price": g["price"].mean() - g.loc[g["amenities_met"], "price"].min(),
-            "with_amenities_price": g.loc[g["amenities_met"], "price"].mean() - g.loc[g["amenities_met"], "price"].min(),
-            "options": len(g),
-            "share_with_amenities": g["amenities_met"].mean(),
-        }), include_groups=False)
+        per_customer = options.groupby("customer_id").apply(
+            lambda g: pd.Series(
+                {
+                    "optimal": g["utility"].max(),
+                    "random": g["utility"].mean(),
+                    "mismatch": (g["value"] * ~g["amenities_met"]).mean(),
+                    "price": g["price"].mean() - g.loc[g["amenities_met"], "price"].min(),
+                    "with_amenities_price": g.loc[g["amenities_met"], "price"].mean()
+                    - g.loc[g["amenities_met"], "price"].min(),
+                    "options": len(g),
+                    "share_with_amenities": g["amenities_met"].mean(),
+                }
+            ),
+            include_groups=False,
+        )
         total = per_customer.sum() / 100
         gap = total["optimal"] - total["random"]
-        rows.append({"market": market, "customers": len(per_customer),
-                     "options_per_customer": per_customer["options"].mean(),
-                     "share_with_amenities": per_customer["share_with_amenities"].mean(),
-                     "optimal": total["optimal"], "expected_random": total["random"], "gap": gap,
-                     "amenity_mismatch": total["mismatch"], "price": total["price"],
-                     "mismatch_share": total["mismatch"] / gap if gap else np.nan,
-                     "expected_random_with_amenities": total["optimal"] - total["with_amenities_price"]})
+        rows.append(
+            {
+                "market": market,
+                "customers": len(per_customer),
+                "options_per_customer": per_customer["options"].mean(),
+                "share_with_amenities": per_customer["share_with_amenities"].mean(),
+                "optimal": total["optimal"],
+                "expected_random": total["random"],
+                "gap": gap,
+                "amenity_mismatch": total["mismatch"],
+                "price": total["price"],
+                "mismatch_share": total["mismatch"] / gap if gap else np.nan,
+                "expected_random_with_amenities": total["optimal"] - total["with_amenities_price"],
+            }
+        )
     return pd.DataFrame(rows)
