@@ -411,3 +411,23 @@ def test_claims_have_statuses_from_the_results():
     mixed["p_slope"] = 0.001
     rows = study.claims(paper, magentic, mechanisms, bazaar)
     assert pd.DataFrame(rows).set_index("claim").filter(like="by model rather", axis=0)["status"].item() == "differs"
+
+
+def test_cell_health_follows_the_heatmap_script():
+    cells = pd.DataFrame(
+        {
+            "release": "R",
+            "model": "m",
+            "n_stab": [0, 0, 5],
+            "discovery": 3,
+            "bankruptcy_rate": [1.0, 0.5, 0.0],
+            "price_std": [0.2, 0.4, 0.0],
+            "final_avg_price": [0.0, 1.5, 1.0],
+            "unit_cost": 1.0,
+        }
+    )
+    table = study.cell_health(cells).set_index("n_stab")
+    # k=0: cell means 0.75, 0.3, deviation 0.75 -> (0.25 + 0.25 + 0.25) / 3; per seed 0 and 1/3
+    assert table.loc[0, "composite"] == pytest.approx(0.25)
+    assert table.loc[0, "composite_se"] == pytest.approx(np.std([0, 1 / 3], ddof=1) / np.sqrt(2))
+    assert table.loc[5, "composite"] == pytest.approx(1.0) and table.loc[5, "composite_se"] == 0.0

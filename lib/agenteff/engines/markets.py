@@ -17,6 +17,8 @@ Mechanisms (deterministic from a seed, seconds on a laptop core):
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -143,8 +145,6 @@ def _proposal_text(proposals: pd.DataFrame) -> str:
 
 def _parse_choice(text: str | None, n: int) -> int:
     """0-based index of the accepted proposal; an unreadable reply accepts the first (as a hurried agent would)."""
-    import re
-
     match = re.search(r"ACCEPT\s+(\d+)", text or "", re.IGNORECASE)
     choice = int(match.group(1)) - 1 if match else 0
     return choice if 0 <= choice < n else 0
@@ -157,8 +157,6 @@ def assistant_behaviour(messages, tools, model, rng) -> dict:
     scores each listed proposal (value if the amenities are there, minus price) with Gaussian noise of sd
     ``params["noise_usd"]`` and accepts the best.
     """
-    import re
-
     text = messages[-1]["content"]
     value = float(re.search(r"worth \$([\d.]+)", text).group(1))
     offers = re.findall(r"^(\d+)\. business \d+: total \$([\d.]+), (has all|MISSING)", text, re.MULTILINE)

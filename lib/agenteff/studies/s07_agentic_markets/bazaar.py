@@ -32,6 +32,7 @@ __all__ = [
     "dose_response",
     "token_efficiency",
     "models_without_data",
+    "cell_health",
 ]
 
 
@@ -262,3 +263,39 @@ def token_efficiency(firms: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
 def models_without_data(health: pd.DataFrame, sizes: pd.DataFrame) -> list[str]:
     """Models the size script lists that have no run in the released cache."""
     return sorted(set(sizes["model"]) - set(health["model"]))
+
+
+def cell_health(cells: pd.DataFrame) -> pd.DataFrame:
+    """The composite health heat-map of ``exp1_score.py`` per release (the script runs once per model).
+
+    Per cell (k stabilizers x discovery limit): means of the seeds' bankruptcy rate, volatility and price deviation;
+    sigma_max and d_max are the largest per-seed values of the release; the composite is 0 when the mean bankruptcy
+    rate is 1, else the mean of the three components of the cell means; its SE is that of per-seed scores.
+    """
+    rows = []
+    for release, runs in cells.groupby("release"):
+        deviation = (runs["final_avg_price"] / runs["unit_cost"] - 1).abs()
+        max_std = runs["price_std"].max() or 1.0
+        max_dev = deviation.max() or 1.0
+        scored = health_scores(runs)  # per-seed scores with the same release-wide maxima
+        for (n_stab, discovery), cell in runs.assign(deviation=deviation).groupby(["n_stab", "discovery"]):
+            bankrupt = cell["bankruptcy_rate"].mean()
+            parts = (
+                1 - bankrupt,
+                1 - cell["price_std"].mean() / max_std,
+                1 - min(cell["deviation"].mean() / max_dev, 1),
+            )
+            seeds = scored.loc[cell.index, "health"]
+            rows.append(
+                {
+                    "release": release,
+                    "model": runs["model"].iloc[0],
+                    "n_stab": n_stab,
+                    "discovery": discovery,
+                    "seeds": len(cell),
+                    "bankruptcy_rate": bankrupt,
+                    "composite": 0.0 if bankrupt >= 1 else sum(parts) / 3,
+                    "composite_se": seeds.std(ddof=1) / np.sqrt(len(seeds)) if len(seeds) > 1 else 0.0,
+                }
+            )
+    return pd.DataFrame(rows)
