@@ -296,6 +296,8 @@ def test_assistant_behaviour_reads_the_proposals():
     model = SimpleNamespace(params={"first_bias": 0.0, "noise_usd": 0.0})
     reply = markets.assistant_behaviour([{"role": "user", "content": text}], None, model, np.random.default_rng(0))
     assert reply["content"] == "ACCEPT 1"  # $20 - $15 beats -$9 (amenity missing)
+    with pytest.raises(ValueError, match="not a proposal prompt"):
+        markets.assistant_behaviour([{"role": "user", "content": "hello"}], None, model, np.random.default_rng(0))
     assert markets._parse_choice("I would ACCEPT 2.", 2) == 1
     assert markets._parse_choice("no idea", 2) == 0 and markets._parse_choice("ACCEPT 9", 2) == 0
 

@@ -232,7 +232,7 @@ def _model_sizes(path: Path) -> pd.DataFrame:
 
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """Eight validated tables (see the schemas); empty caches give no rows."""
-    rows = {
+    rows: dict[str, list[dict]] = {
         name: []
         for name in (
             "health_vs_size",
@@ -294,12 +294,12 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
                 ]
         elif name in ("exp2_heatmap_car", "exp2_score_car"):
             source = name.removeprefix("exp2_").removesuffix("_car")
-            metrics = ("consumer_welfare", "sybil_rev_share", "market_volume")
+            lemon_metrics = ("consumer_welfare", "sybil_rev_share", "market_volume")
             for key, cell in data.get("per_seed_data", {}).items():
                 k, rep = _cell(key, SYBIL_GRID, REP_GRID, path)
                 rows["lemon_cells"] += [
                     {**ids, "n_sybil": k, "rep_visible": rep, "seed_index": s, "source_file": source, **r}
-                    for s, r in enumerate(_per_seed(cell, metrics, path, key))
+                    for s, r in enumerate(_per_seed(cell, lemon_metrics, path, key))
                 ]
             for key, cell in data.get("eas_cells", {}).items():
                 k, rep = _cell(key, SYBIL_GRID, REP_GRID, path)

@@ -170,7 +170,7 @@ def _record(path: Path, kind: str) -> dict:
 
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """All markets as seven validated tables, sorted by market and id (not by file-system order)."""
-    rows = {
+    rows: dict[str, list[dict]] = {
         name: []
         for name in (
             "customers",

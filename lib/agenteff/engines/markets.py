@@ -158,7 +158,10 @@ def assistant_behaviour(messages, tools, model, rng) -> dict:
     ``params["noise_usd"]`` and accepts the best.
     """
     text = messages[-1]["content"]
-    value = float(re.search(r"worth \$([\d.]+)", text).group(1))
+    worth = re.search(r"worth \$([\d.]+)", text)
+    if worth is None:
+        raise ValueError("not a proposal prompt: no 'worth $...' in the last message")
+    value = float(worth.group(1))
     offers = re.findall(r"^(\d+)\. business \d+: total \$([\d.]+), (has all|MISSING)", text, re.MULTILINE)
     if rng.random() < model.params.get("first_bias", 0.0):
         return {"content": "ACCEPT 1", "tool_calls": [], "reasoning_content": None}

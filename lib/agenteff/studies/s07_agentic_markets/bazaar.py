@@ -221,7 +221,11 @@ def dose_response(runs: pd.DataFrame, seed: int = 42, resamples: int = 2000) -> 
     rows = []
     for level, group in per_model.groupby(level="n_stab"):
         group = group.droplevel("n_stab")
-        row = {"n_stab": int(level), "models": len(group), "seeds": int((runs["n_stab"] == level).sum())}
+        row: dict[str, float] = {
+            "n_stab": int(level),
+            "models": len(group),
+            "seeds": int((runs["n_stab"] == level).sum()),
+        }
         for metric in ("bankruptcy_rate", "health"):
             values = group[metric].to_numpy()
             draws = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
