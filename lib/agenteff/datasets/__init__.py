@@ -107,8 +107,7 @@ REGISTRY: dict[str, Dataset] = {
             (LocalFile("published/scaling/configs_v2.csv"),
              LocalFile("published/scaling/coordination_metrics.csv"),
              LocalFile("published/scaling/intelligence_index.csv"),
-             LocalFile("published/scaling/tool_counts.csv"),
-             LocalFile("published/scaling/paper_claims.csv")),
+             LocalFile("published/scaling/tool_counts.csv")),
             "agent_scaling:parse_v2_configs",
             "published figures, cited",
             _SCALING_PAPER,
@@ -201,6 +200,7 @@ REGISTRY: dict[str, Dataset] = {
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
             (LocalFile("published/efficiency/paper_values.csv"),
+             LocalFile("published/scaling/paper_values.csv"),
              LocalFile("published/markets/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
