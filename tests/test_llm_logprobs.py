@@ -8,7 +8,7 @@ import pytest
 
 from agenteff.llm import LLMClient, SimModel, sim_server
 from agenteff.llm import client as client_module
-from agenteff.llm.sim import count_tokens, token_logprobs
+from agenteff.llm.sim import approximate_tokens, token_logprobs
 from agenteff.studies.s06_early_termination import step_feature_blocks, traces_from_tables
 
 MODEL = "sim-logprobs"
@@ -29,7 +29,7 @@ def test_logprobs_are_returned_when_asked(url, tmp_path):
     assert plain.logprobs is None
     tokens = [token for token, _ in scored.logprobs]
     assert "".join(tokens) == scored.content == plain.content == "The answer is 391."
-    assert len(tokens) == scored.completion_tokens == count_tokens(scored.content)
+    assert len(tokens) == scored.completion_tokens == approximate_tokens(scored.content)
     assert all(value <= 0 for _, value in scored.logprobs)
     assert again.from_cache and again.logprobs == scored.logprobs
 

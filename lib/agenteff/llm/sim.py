@@ -110,7 +110,7 @@ def approximate_tokens(text: str | None) -> int:
 
 
 def _token_pieces(text: str) -> list[str]:
-    """The tokens :func:`count_tokens` counts, as strings (a space before a word joins its first piece)."""
+    """The tokens :func:`approximate_tokens` counts, as strings (a space before a word joins its first piece)."""
     pieces = []
     for match in _TOKEN.finditer(text):
         word = match.group(0)
