@@ -362,3 +362,26 @@ def test_labellings_order_strict_grader_lenient():
     labels = s06.labellings(runs)
     assert labels["strict"].tolist() == [True, False, False]
     assert labels["lenient"].tolist() == [True, True, False]  # the gold appears in the second output
+
+
+def test_gradient_boosting_classifier_runs_the_same_protocol():
+    traces = synthetic_traces(n=90, seed=1)
+    scored = s06.score_traces(
+        traces, range(1, 2), classifier="gradient_boosting", n_folds=3, inner_folds=3, baselines=()
+    )
+    assert [s.method for s in scored] == ["agentstop"] and scored[0].auc > 0.9
+
+
+def test_reasoning_groups_split_multi_type_questions():
+    runs = pd.DataFrame({"run_id": ["a", "b"], "task": ["0", "1"]})
+    questions = pd.DataFrame(
+        {"problem_id": ["0", "1"], "reasoning_types": ["Numerical reasoning | Tabular reasoning", "Temporal reasoning"]}
+    )
+    groups = s06.reasoning_groups(runs, questions)
+    assert groups.values.tolist() == [
+        ["a", "Numerical reasoning"],
+        ["a", "Tabular reasoning"],
+        ["b", "Temporal reasoning"],
+    ]
+    with pytest.raises(ValueError, match="no FRAMES question"):
+        s06.reasoning_groups(pd.DataFrame({"run_id": ["c"], "task": ["9"]}), questions)
