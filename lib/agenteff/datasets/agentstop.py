@@ -32,8 +32,10 @@ and the FRAMES ``samples.problem_id`` join; SimpleQA questions are numbered by t
 
 The files are CSV inside zip archives, with Python-literal columns (lists of floats, lists of strings, dicts).
 They are read with the ``csv`` module and the literals parsed without ``eval``: float lists are checked to hold
-only number characters and then read as JSON; string lists and dicts go through ``ast.literal_eval`` (literals
-only, never code) and their structure is checked. Every error names the file, the 1-based data row and the column.
+only number characters and then read as JSON; in string lists a regular expression finds the string literals and
+the rest must have the shape of a list of lists (literals with escapes are decoded one by one by
+``ast.literal_eval``, which accepts literals only, never code); dicts go through ``ast.literal_eval`` and their
+type is checked. Every error names the file, the 1-based data row and the column.
 """
 
 from __future__ import annotations
