@@ -31,8 +31,8 @@ Task ids: FRAMES questions keep the file's ``Index`` (0..823, as text), so ``run
 and the FRAMES ``samples.problem_id`` join; SimpleQA questions are numbered by their row in the file (0-based).
 
 The files are CSV inside zip archives, with Python-literal columns (lists of floats, lists of strings, dicts).
-They are read with the ``csv`` module and the literals parsed without ``eval``: float lists are checked to hold
-only number characters and then read as JSON; in string lists a regular expression finds the string literals and
+They are read with the ``csv`` module and the literals parsed without ``eval``: float lists must match the grammar
+of a list of lists of JSON numbers and each inner list is kept verbatim; in string lists a regular expression finds the string literals and
 the rest must have the shape of a list of lists (literals with escapes are decoded one by one by
 ``ast.literal_eval``, which accepts literals only, never code); dicts go through ``ast.literal_eval`` and their
 type is checked. Every error names the file, the 1-based data row and the column.
