@@ -148,7 +148,8 @@ def parse_simple_calls(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         if kind:
             folders.setdefault((model, run_name), {})[kind] = path
     seeds = {model: _run_seeds([r for m, r in folders if m == model]) for model, _ in folders}
-    run_rows, step_rows = [], []
+    run_rows: list[dict] = []
+    step_rows: list[dict] = []
     for (model, run_name), paths in sorted(folders.items()):
         if "results" not in paths:
             raise ValueError(f"{model}/{run_name}: a log without a results file")

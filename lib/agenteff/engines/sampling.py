@@ -225,11 +225,12 @@ def run_sampling(
     chosen = chosen.sort_values("problem_id", key=lambda ids: ids.astype(int) if ids.str.isdigit().all() else ids)
     simulated = base_url is None
     sim = reasoner_model()
+    sampled_model = sim.name if simulated or model is None else model  # a real endpoint always names one
     with endpoint(base_url, [sim]) as url:
         client = LLMClient(base_url=url, api_key=api_key or ("sim" if simulated else None), cache=not simulated)
         try:
             return sample_problems(
-                client, chosen, sim.name if simulated else model, k=k, temperature=temperature, max_tokens=max_tokens
+                client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens
             )
         finally:
             client.close()

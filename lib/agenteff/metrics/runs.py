@@ -105,7 +105,7 @@ def cost_of_pass(
         costs = sub[cost].to_numpy(dtype=float)
         solved = sub[success].astype(float).to_numpy()
         tries = sub[attempts].to_numpy(dtype=float) if attempts else None
-        n_attempts = float(tries.sum()) if attempts else float(len(sub))
+        n_attempts = float(tries.sum()) if tries is not None else float(len(sub))
         point = float(_ratio(np.array([costs.sum()]), np.array([solved.sum()]))[0])
         if n_boot > 0:
             replicates = _bootstrap_cost_of_pass(costs, solved, tries, n_boot, rng)
@@ -167,7 +167,7 @@ def pass_hat_k(runs: pd.DataFrame, k, by=None, task: str = "task", success: str 
     """
     by = _as_list(by)
     _require(runs, [*by, task, success], "pass_hat_k")
-    ks = [int(k)] if np.isscalar(k) else [int(x) for x in k]
+    ks = [int(k)] if isinstance(k, int | np.integer) else [int(x) for x in k]
     if any(x < 1 for x in ks):
         raise ValueError(f"pass_hat_k: k must be >= 1, got {ks}")
     rows = []
@@ -277,7 +277,7 @@ def success_within_budget(
     if max_steps < 1:
         raise ValueError(f"success_within_budget: max_steps must be >= 1, got {max_steps}")
     budgets = np.arange(1, int(max_steps) + 1)
-    rows = []
+    rows: list[dict] = []
     for key, sub in _groups(frame, by):
         used = sub[steps].to_numpy(dtype=float)
         ok = sub[success].astype(bool).to_numpy()

@@ -64,7 +64,7 @@ class Dag:
 
     @property
     def children(self) -> tuple[tuple[int, ...], ...]:
-        kids = [[] for _ in self.parents]
+        kids: list[list[int]] = [[] for _ in self.parents]
         for node, parents in enumerate(self.parents):
             for q in parents:
                 kids[q].append(node)
@@ -196,7 +196,7 @@ def layered_dag(templates: pd.DataFrame, n_nodes: int, n_layers: int, edge_prob:
     if not 1 <= n_layers <= n_nodes:
         raise ValueError("need 1 <= n_layers <= n_nodes")
     layers = np.array_split(np.arange(n_nodes), n_layers)
-    parents = [[] for _ in range(n_nodes)]
+    parents: list[list[int]] = [[] for _ in range(n_nodes)]
     for above, below in zip(layers, layers[1:]):
         for node in below:
             linked = [int(q) for q in above if rng.random() < edge_prob]
