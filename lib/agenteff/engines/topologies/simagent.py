@@ -92,7 +92,7 @@ class AgentView:
     keys: dict = field(default_factory=dict)
 
     @classmethod
-    def from_messages(cls, messages: list[dict]) -> "AgentView":
+    def from_messages(cls, messages: list[dict]) -> AgentView:
         system = "\n".join(_text(m) for m in messages if m.get("role") == "system")
         keys = dict(_KEY_LINE.findall(system))
         users = [i for i, m in enumerate(messages) if m.get("role") == "user"]

@@ -135,7 +135,7 @@ class Dag:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Dag":
+    def from_dict(cls, data: dict) -> Dag:
         nodes = sorted(data["nodes"], key=lambda n: n["node_id"])
         if [n["node_id"] for n in nodes] != list(range(len(nodes))) or data.get("n_nodes", len(nodes)) != len(nodes):
             raise ValueError("node ids must be 0..n_nodes-1, each once")
@@ -158,7 +158,7 @@ class Instance:
                 "dag": self.dag.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict, name: str = "") -> "Instance":
+    def from_dict(cls, data: dict, name: str = "") -> Instance:
         budget = math.inf if data["budget"] is None else float(data["budget"])
         deadline = math.inf if data["deadline"] is None else float(data["deadline"])
         return cls(Dag.from_dict(data["dag"]), budget, deadline, name)
