@@ -147,9 +147,20 @@ def test_grader_agreement_by_hand():
     assert by_verdict.loc[("simpleqa", "INCORRECT"), "grader_correct"] == 1
     examples = result["disagreements"]
     assert examples[["problem_id", "disagreement"]].to_numpy().tolist() == [["1", "grader only"], ["2", "judge only"]]
+    numeric = result["numeric_gold"].set_index("dataset")
+    # judge-CORRECT rows with a one-number gold: none in frames ("Paris", "Rome"); none in simpleqa (judge said no)
+    assert numeric.loc["all", "judge_correct_numeric_gold"] == 0 and pd.isna(numeric.loc["all", "share"])
     # frames problem ids sort as numbers: "10" after "2"
     frames_summary = result["summary"].set_index(["dataset", "model"]).loc[("frames", "m")]
     assert frames_summary["agreement"] == pytest.approx(2 / 3)
+
+
+def test_numeric_gold_check_by_hand():
+    rows = [("frames", "m", "1", "37th", "It ranks 11th.", "CORRECT"), ("frames", "m", "2", "12", "12 years", "CORRECT"),
+            ("frames", "m", "3", "5", "four", "INCORRECT"), ("frames", "m", "4", "Paris", "Paris", "CORRECT")]  # fmt: skip
+    numeric = answers.grader_agreement(_judged(rows))["numeric_gold"].set_index("dataset").loc["frames"]
+    assert numeric["judge_correct_numeric_gold"] == 2 and numeric["answer_lacks_gold_number"] == 1
+    assert numeric["share"] == pytest.approx(0.5)
 
 
 def test_grader_agreement_rejects_bad_input():
@@ -244,7 +255,11 @@ def test_metrics_reexports_the_grader():
 @pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the bare-LLM files need the mirror")
 def test_grader_against_the_authors_judge_on_the_bare_llm_files():
     samples = datasets.load("agentstop-llm-judged", "samples")
-    summary = answers.grader_agreement(samples)["summary"].set_index(["dataset", "model"])
+    result = answers.grader_agreement(samples)
+    summary = result["summary"].set_index(["dataset", "model"])
+    # two thirds of the judge's CORRECT verdicts on one-number FRAMES golds are for answers without that number
+    frames_numeric = result["numeric_gold"].set_index("dataset").loc["frames"]
+    assert (frames_numeric["judge_correct_numeric_gold"], frames_numeric["answer_lacks_gold_number"]) == (193, 127)
     assert summary.loc[("all", "all"), "n"] == 14420
     assert summary.loc[("frames", "qwen3-32b"), "judge_accuracy"] == pytest.approx(202 / 824)
     # regression guards for the grader (at this commit: SimpleQA kappa 0.87, FRAMES 0.58; FRAMES golds are
@@ -252,3 +267,18 @@ def test_grader_against_the_authors_judge_on_the_bare_llm_files():
     assert summary.loc[("simpleqa", "all"), "cohen_kappa"] > 0.8
     assert summary.loc[("frames", "all"), "cohen_kappa"] > 0.5
     assert (summary["grader_accuracy"] <= summary["judge_accuracy"] + 0.01).all()  # the grader is the stricter
+
+
+@pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the agent profile needs the mirror")
+def test_label_runs_on_the_agent_profile(judge_url, tmp_path):
+    runs = datasets.load("agentstop-frames-profile", "runs")
+    labelled = answers.label_runs(runs)
+    assert labelled["success"].notna().all() and len(labelled) == 824
+    # regression guard (at this commit the grader accepts 110 runs: 97 finished early, 13 that hit the step cap)
+    assert labelled["success"].sum() == 110
+    assert labelled.loc[labelled["hit_step_cap"], "success"].sum() == 13
+    first = labelled.iloc[:3]
+    with LLMClient(base_url=judge_url, cache_dir=tmp_path / "cache", prices={}) as client:
+        judged = answers.judge_answers(client, first, "sim-judge", answer_column="agent_output")
+    relabelled = answers.label_runs(first, verdicts=judged.set_index(first["run_id"])["judge_verdict"], source="sim")
+    assert relabelled["success"].tolist() == first["success"].tolist()  # the simulated judge runs the same grader

@@ -235,6 +235,8 @@ def test_hand_made_profile_is_parsed(tmp_path):
             r"unexpected character '\+' at position 39",
         ),
         ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd'", "malformed list of lists of strings"),
+        ("tokens", "[['<code', '>'], [s, 'b', 'c', 'd']]", "unexpected character 's' at position 18"),
+        ("tokens", "[['<code', '>'], ['a', 'b', 'c', 'd\\']]", "unexpected character"),
         ("num_LLM_calls", "two", "expected a number"),
         ("num_LLM_calls", "3", "must agree"),
     ],
@@ -382,3 +384,16 @@ def test_logprobs_column_is_validated():
     ]:
         with pytest.raises(SchemaError, match=rf"steps.csv: row 2, column 'logprobs': {message}"):
             validate(_steps_with(["[]", bad]), STEPS, source="steps.csv")
+
+
+def test_judged_files_must_list_the_same_questions(tmp_path):
+    files = _judged_files(tmp_path)
+    other = _csv_text(["Unnamed: 0", "Prompt", "Answer", "qwen3:30b-a3b-instruct-2507-q4_K_M",
+                       "qwen3:30b-a3b-instruct-2507-q4_K_M_eval"],
+                      [[0, "q0", "Paris", "Lyon", "INCORRECT"], [1, "another", "1,000", "1000", "CORRECT"]])  # fmt: skip
+    files[agentstop.FRAMES_30B_FILE] = _zip_csv(tmp_path / "other.zip", other)
+    with pytest.raises(SchemaError, match=r"row 2, column 'Prompt': question differs from"):
+        agentstop.parse_llm_judged(files)
+    files[agentstop.FRAMES_30B_FILE] = _zip_csv(tmp_path / "short.zip", other.rsplit("\n", 2)[0] + "\n")
+    with pytest.raises(SchemaError, match="1 questions, .* has 2"):
+        agentstop.parse_llm_judged(files)

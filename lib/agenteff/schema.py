@@ -172,6 +172,16 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
     return out
 
 
+def _json_numbers(text) -> np.ndarray | None:
+    """The numbers of a JSON list of numbers, or None when ``text`` is not one."""
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+        numbers = np.asarray(values, dtype="float64")
+    except (ValueError, TypeError):
+        return None
+    return numbers if isinstance(values, list) and numbers.ndim == 1 else None
+
+
 def _coerce_float_list(series: pd.Series, col: Column, source) -> pd.Series:
     """Check each cell is a JSON list of finite numbers within the column's bounds; keep the text."""
     lo = col.minimum if col.minimum is not None else -np.inf
@@ -181,19 +191,15 @@ def _coerce_float_list(series: pd.Series, col: Column, source) -> pd.Series:
             if not col.nullable:
                 _fail(source, pos, col.name, "missing value in a column that must be filled")
             continue
-        values = None
-        try:
-            values = json.loads(text) if isinstance(text, str) else None
-            numbers = np.asarray(values, dtype="float64")
-        except (ValueError, TypeError):
-            numbers = None
-        if not isinstance(values, list) or numbers is None or numbers.ndim != 1:
+        numbers = _json_numbers(text)
+        if numbers is None:
             _fail(source, pos, col.name, f"expected a JSON list of numbers, got {_show(text)[:80]}")
-        bad = ~np.isfinite(numbers) | (numbers < lo) | (numbers > hi)
-        if bad.any():
-            at = int(np.flatnonzero(bad)[0])
-            _fail(source, pos, col.name,
-                  f"element {at} ({float(numbers[at])!r}) is not a finite number in [{lo:g}, {hi:g}]")
+        else:
+            bad = ~np.isfinite(numbers) | (numbers < lo) | (numbers > hi)
+            if bad.any():
+                at = int(np.flatnonzero(bad)[0])
+                _fail(source, pos, col.name,
+                      f"element {at} ({float(numbers[at])!r}) is not a finite number in [{lo:g}, {hi:g}]")
     return series.astype("string")
 
 

@@ -10,23 +10,30 @@ The deterministic grader, :func:`grade_short_answer` (``answer`` against ``gold`
    whole text when it has at most :data:`SHORT_ANSWER_WORDS` words, else its last sentence.
 2. **Abstention.** An answer that says it does not know (:data:`ABSTENTIONS`) is not correct.
 3. **Normalisation** (:func:`normalize_text`, both sides): Unicode compatibility form without accents, case
-   folded; dates in any of "March 3, 2001", "3 March 2001", "3rd of March 2001", "2001-03-03" become one date token
-   (and "March 2001" a month token); "1,000" -> "1000"; "%" -> "percent"; "&" -> "and"; punctuation removed (a
-   decimal point and a leading minus kept); the articles a/an/the dropped; ordinals "37th" -> "37"; number words
-   ("twenty-five", "one hundred and five", "first") and scale words ("1.5 million") -> digits; "6.0" -> "6";
-   a number glued to a unit ("-63C") split from it.
+   folded; dates in any of "March 3, 2001", "3 March 2001", "3rd of March 2001", "2001-03-03" become date tokens
+   (the day, its month, and its day of the year), "March 2001" a month token, "April 2" a day-of-year token;
+   "1,000" -> "1000"; "%" -> "percent"; "&" -> "and"; a possessive "'s" dropped; punctuation removed (a decimal
+   point and a leading minus kept); the articles a/an/the dropped; ordinals "37th" -> "37"; number words
+   ("twenty-five", "one hundred and five", "first") and scale words ("1.5 million") -> digits; "6.0" -> "6"; a
+   number glued to a unit ("-63C") split from it.
 4. **Aliases.** The gold is tried whole and as each alternative: the text without a parenthesised part, the
    parenthesised part, and the pieces around " or ", "/" (not between digits) and ";". One accepted alternative
-   suffices.
-5. **Dates.** When the gold holds a full date, the answer must hold the same date; a gold month ("March 2001")
-   needs the same month (a full date within it counts).
-6. **Numbers.** When the gold holds numbers, the answer's numbers, apart from those the question itself states,
-   must be non-empty and all among the gold's: "87 feet" matches "26.5 meters or 87 feet", "It ranks 37th"
-   matches "37th", but "between 36th and 38th" (two candidates) does not match "37th".
-7. **Text.** Otherwise the answer is correct when its normalised text equals the gold's, contains the gold's
-   tokens as a contiguous run at word boundaries, or is a near-exact spelling of it (character similarity >=
-   :data:`TYPO_SIMILARITY`, for typos in names) -- and does not hedge between candidates (" or " in the answer
-   when the gold has none).
+   suffices. Rules 5 to 7 compare the answer with one alternative.
+5. **Dates** (a gold of at most :data:`LONG_GOLD_TOKENS` tokens holding a date): the answer must hold every date
+   token of the gold: the same day for a full date, the same month for "March 2001" (a day within it counts),
+   the same day of the year for "April 2" (with any year).
+6. **Numbers** (a gold of at most :data:`LONG_GOLD_TOKENS` tokens holding numbers): the answer's numbers, apart
+   from those the question itself states, must be non-empty and all among the gold's (a number before a scale
+   word counts both ways, "19.1 billion" accepting "19.1"). So "87 feet" matches "26.5 meters or 87 feet" and
+   "It ranks 37th" matches "37th", but "between 36th and 38th" (other candidates) does not match "37th".
+7. **Text** (every other gold, sentence-long golds included). Not correct when the answer hedges (" or " in the
+   answer and not in the gold). Correct when the normalised answer contains the gold's tokens as a contiguous
+   run (at word boundaries, so equality too); or holds all the gold's words in another order (stop words aside)
+   and has at most :data:`SHORT_ANSWER_WORDS` tokens; or its words beyond those of the question all occur in the
+   gold and its numbers beyond the question's are among the gold's (a partial name, "George Moscone" for "George
+   Joseph Moscone"; the key part of a sentence-long gold, "Warsaw"); or the gold, spaces removed, of at least
+   :data:`MIN_JOINED_CHARACTERS` characters, occurs in the answer with spaces removed ("YuYu Hakusho"); or the
+   two are near-identical spellings (character similarity >= :data:`TYPO_SIMILARITY`, for typos in names).
 
 :func:`grader_agreement` compares the grader with the authors' verdicts where both exist (the bare-LLM files):
 accuracy, Cohen's kappa, the confusion table and examples of disagreement. :func:`judge_answers` sends the
@@ -51,6 +58,8 @@ from .grading import last_boxed
 __all__ = [
     "ABSTENTIONS",
     "GRADER_SOURCE",
+    "LONG_GOLD_TOKENS",
+    "MIN_JOINED_CHARACTERS",
     "SHORT_ANSWER_WORDS",
     "TYPO_SIMILARITY",
     "extract_final_answer",
@@ -68,8 +77,10 @@ __all__ = [
     "simulated_judge_model",
 ]
 
-SHORT_ANSWER_WORDS = 40
+SHORT_ANSWER_WORDS = 40  # an output this short is graded whole; a longer one on its final statement
 TYPO_SIMILARITY = 0.9
+MIN_JOINED_CHARACTERS = 6  # shortest gold compared with its spaces removed
+LONG_GOLD_TOKENS = 8  # a gold longer than this is a sentence: its numbers need not all be the answer
 GRADER_SOURCE = "deterministic grader (agenteff.metrics.answers)"
 ABSTENTIONS = (
     "i don't know",
@@ -226,7 +237,7 @@ def _merge_numbers(tokens: list[str]) -> list[str]:
 
     for token in tokens:
         if token in _NUMBER_WORDS or token in _ORDINAL_WORDS:
-            number = _NUMBER_WORDS.get(token, _ORDINAL_WORDS.get(token))
+            number = _NUMBER_WORDS[token] if token in _NUMBER_WORDS else _ORDINAL_WORDS[token]
             if value is not None and (value % 100 == 0 or (value >= 20 and value % 10 == 0 and number < 10)):
                 value, pending_and = value + number, False
             else:
@@ -312,8 +323,6 @@ def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
 _STOPWORDS = frozenset("of and in on at to for by is was were are be it its with as from that this".split())
 _DATE_PREFIXES = ("date", "month", "day")
 _SCALED = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
-MIN_JOINED_CHARACTERS = 6  # shortest gold compared with its spaces removed
-LONG_GOLD_TOKENS = 8  # a gold longer than this is a sentence: its numbers need not all be the answer
 
 
 def _is_date(token: str) -> bool:
@@ -424,7 +433,9 @@ def grader_agreement(samples: pd.DataFrame, grade_column: str = "grader_correct"
       equal labels) and Cohen's kappa (judge CORRECT vs not, against the grader);
     * ``confusion``: the 2 x 2 counts per data set (judge correct x grader correct), and ``all``;
     * ``by_verdict``: grader-correct counts per judge verdict (CORRECT / INCORRECT / NOT_ATTEMPTED);
-    * ``disagreements``: up to ``n_examples`` per kind (grader yes / judge no, and the reverse), in a fixed order.
+    * ``disagreements``: up to ``n_examples`` per kind (grader yes / judge no, and the reverse), in a fixed order;
+    * ``numeric_gold``: per data set, the judge-CORRECT rows whose gold is a single number, and how many of their
+      answers never state that number (a check of the judge that needs no grader).
     """
     for column in ("dataset", "model", "problem_id", "gold", verdict_column):
         if column not in samples.columns:
@@ -474,7 +485,29 @@ def grader_agreement(samples: pd.DataFrame, grade_column: str = "grader_correct"
         "confusion": pd.DataFrame(confusion),
         "by_verdict": by_verdict,
         "disagreements": pd.concat(examples, ignore_index=True),
+        "numeric_gold": _numeric_gold_check(frame),
     }
+
+
+def _single_number(text) -> float | None:
+    tokens = normalize_text(str(text))
+    return float(tokens[0]) if len(tokens) == 1 and _NUMBER.fullmatch(tokens[0]) else None
+
+
+def _numeric_gold_check(frame: pd.DataFrame) -> pd.DataFrame:
+    """Judge-CORRECT rows whose gold is one number: how many answers never state that number."""
+    rows = []
+    for dataset, group in [*frame.groupby("dataset"), ("all", frame)]:
+        judged = group[group["judge_correct"]]
+        gold_numbers = judged["gold"].map(_single_number)
+        numeric = judged[gold_numbers.notna()]
+        absent = sum(
+            number not in _numbers(normalize_text(str(answer)))
+            for number, answer in zip(gold_numbers[gold_numbers.notna()], numeric["answer"])
+        )
+        rows.append({"dataset": dataset, "judge_correct_numeric_gold": len(numeric), "answer_lacks_gold_number": absent,
+                     "share": absent / len(numeric) if len(numeric) else float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _natural_key(values: pd.Series) -> pd.Series:
