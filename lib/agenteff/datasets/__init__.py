@@ -19,6 +19,7 @@ import importlib
 import logging
 import os
 import shutil
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class RemoteFile:
 
     @property
     def url(self) -> str:
-        return f"{RAW_BASE}/{self.repo}/{self.commit}/{self.path}"
+        # spaces and parentheses in a path must be percent-encoded in the URL (the mirror/cache keep them verbatim)
+        return f"{RAW_BASE}/{self.repo}/{self.commit}/{urllib.parse.quote(self.path)}"
 
     @property
     def relative(self) -> Path:
@@ -201,7 +203,10 @@ REGISTRY: dict[str, Dataset] = {
             "one row per number with its source location",
             (LocalFile("published/auctions/paper_values.csv"),
              LocalFile("published/efficiency/paper_values.csv"),
-             LocalFile("published/scaling/paper_values.csv")),
+             LocalFile("published/scaling/paper_values.csv"),
+             LocalFile("published/overthinking/paper_values.csv"),
+             LocalFile("published/markets/paper_values.csv"),
+             LocalFile("published/agentstop/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
@@ -233,6 +238,26 @@ REGISTRY: dict[str, Dataset] = {
             "agentstop:parse_judge_prompt",
             "MIT",
             _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "magentic-markets",
+            "Magentic Marketplace: the released markets (customers with requested items, reference prices and "
+            "required amenities; businesses with menus, prices, amenities) and each market's published baselines",
+            _pinned("microsoft/multi-agent-marketplace", "fdaf34d", "data/"),
+            "magentic:parse",
+            "MIT",
+            "Bansal et al., 'Magentic Marketplace: An Open-Source Environment for Studying Agentic Markets', "
+            "arXiv:2510.25779",
+        ),
+        Dataset(
+            "bazaar-outcomes",
+            "Agent Bazaar: per-model, per-seed outcomes behind the paper's figures (THE_CRASH bankruptcy, prices, "
+            "survivors; THE_LEMON_MARKET welfare, Sybil revenue share, volume, cached EAS; tokens) and model sizes",
+            _pinned("sethkarten/AI-Bazaar", "aef792a", "paper/fig/"),
+            "bazaar:parse",
+            "MIT",
+            "Karten et al., 'Agent Bazaar: Enabling Economic Alignment in Multi-Agent Marketplaces', arXiv:2605.17698 "
+            "(thesis branch Market-v1)",
         ),
         Dataset(
             "model-prices",

@@ -31,9 +31,11 @@ Task ids: FRAMES questions keep the file's ``Index`` (0..823, as text), so ``run
 and the FRAMES ``samples.problem_id`` join; SimpleQA questions are numbered by their row in the file (0-based).
 
 The files are CSV inside zip archives, with Python-literal columns (lists of floats, lists of strings, dicts).
-They are read with the ``csv`` module and the literals parsed without ``eval``: float lists are checked to hold
-only number characters and then read as JSON; string lists and dicts go through ``ast.literal_eval`` (literals
-only, never code) and their structure is checked. Every error names the file, the 1-based data row and the column.
+They are read with the ``csv`` module and the literals parsed without ``eval``: float lists must match the grammar
+of a list of lists of JSON numbers and each inner list is kept verbatim; in string lists a regular expression finds the string literals and
+the rest must have the shape of a list of lists (literals with escapes are decoded one by one by
+``ast.literal_eval``, which accepts literals only, never code); dicts go through ``ast.literal_eval`` and their
+type is checked. Every error names the file, the 1-based data row and the column.
 """
 
 from __future__ import annotations
@@ -282,22 +284,30 @@ def _literal_error(source: str, row: int, column: str, message: str) -> SchemaEr
     return SchemaError(f"{source}: row {row + 1}, column {column!r}: {message}")
 
 
-def _float_lists(text, source: str, row: int, column: str) -> list[list[float]]:
-    """A literal list of lists of numbers, e.g. ``[[-0.1, -2e-05], []]``, read as JSON after a character check."""
+_JSON_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_NUMBER_LIST = rf"\[\s*(?:{_JSON_NUMBER}(?:\s*,\s*{_JSON_NUMBER})*)?\s*\]"
+_LIST_OF_NUMBER_LISTS = re.compile(rf"\s*\[\s*(?:{_NUMBER_LIST}(?:\s*,\s*{_NUMBER_LIST})*)?\s*\]\s*")
+_INNER_LIST = re.compile(r"\[[^\[\]]*\]")
+
+
+def _float_lists(text, source: str, row: int, column: str) -> list[str]:
+    """A literal list of lists of numbers, e.g. ``[[-0.1, -2e-05], []]``, as the JSON text of each inner list.
+
+    The whole cell must match the grammar of a list of lists of JSON numbers (one regular expression, no
+    decoding); the inner lists are then cut out verbatim, so the numbers are never re-printed.
+    """
     if not isinstance(text, str):
         raise _literal_error(source, row, column, "missing value (expected a list of lists of numbers)")
     if not _FLOAT_LIST_CHARACTERS.fullmatch(text):
         bad = next(ch for ch in text if not _FLOAT_LIST_CHARACTERS.fullmatch(ch))
         raise _literal_error(source, row, column, f"unexpected character {bad!r} in a list of lists of numbers")
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise _literal_error(source, row, column, f"malformed list of lists of numbers ({exc})") from None
-    if not isinstance(value, list) or not all(
-        isinstance(inner, list) and all(isinstance(x, (int, float)) for x in inner) for inner in value
-    ):
+    if not _LIST_OF_NUMBER_LISTS.fullmatch(text):
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise _literal_error(source, row, column, f"malformed list of lists of numbers ({exc})") from None
         raise _literal_error(source, row, column, "expected a list of lists of numbers")
-    return value
+    return _INNER_LIST.findall(text.strip()[1:-1])
 
 
 def _literal(text, source: str, row: int, column: str, expected: type, describe: str):
@@ -493,7 +503,7 @@ def _profile_tables(profile: pd.DataFrame, source: str, task_of_question: dict[s
                 "turn": k,
                 "content": "".join(tokens[k]),
                 "kind": kinds[k][pos],
-                "logprobs": json.dumps(logprobs[k]),
+                "logprobs": logprobs[k],
                 "tokens": json.dumps(tokens[k]),
                 **{target: step_numbers[(k, target)][pos] for target in _STEP_FIELDS.values()},
             }

@@ -36,7 +36,7 @@ from ..progress import progress
 from ..paths import cache_dir as default_cache_root
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
-from .sim import SIMULATED_FINGERPRINT, count_tokens, message_tokens
+from .sim import SIMULATED_FINGERPRINT, approximate_tokens, message_tokens
 from .transport import LoopbackTransport
 
 __all__ = ["LLMClient", "ChatResult", "BudgetExceeded", "RetriesExhausted"]
@@ -88,6 +88,9 @@ class ChatResult:
     simulated: bool
     model: str
     finish_reason: str = "stop"
+    # ((token, log-probability), ...) of the reply's content when the request asked for ``logprobs=True`` and
+    # the endpoint returned them; None otherwise
+    logprobs: tuple | None = None
 
     @property
     def content(self) -> str | None:
@@ -128,7 +131,10 @@ def _parse_reply(body, messages: list, tools) -> dict:
                   "arguments": _arguments(c["function"].get("arguments"))}
                  for i, c in enumerate(raw.get("tool_calls") or [])]
         usage = body.get("usage") or {}
-    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        token_logprobs = (choice.get("logprobs") or {}).get("content")
+        logprobs = (tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs)
+                    if token_logprobs else None)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
     message = {"role": "assistant", "content": raw.get("content"), "tool_calls": calls,
                "reasoning_content": raw.get("reasoning_content", raw.get("reasoning"))}
@@ -137,8 +143,8 @@ def _parse_reply(body, messages: list, tools) -> dict:
     if prompt is None:  # the endpoint reports no usage: estimate from the text
         prompt = message_tokens(messages, tools)
     if completion is None:
-        completion = count_tokens(message["content"]) + count_tokens(message["reasoning_content"]) + sum(
-            count_tokens(c["name"]) + count_tokens(json.dumps(c["arguments"])) for c in calls)
+        completion = approximate_tokens(message["content"]) + approximate_tokens(message["reasoning_content"]) + sum(
+            approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
     return {
         "message": message,
         "prompt_tokens": int(prompt),
@@ -148,6 +154,7 @@ def _parse_reply(body, messages: list, tools) -> dict:
         "simulated": str(body.get("system_fingerprint") or "").startswith(SIMULATED_FINGERPRINT),
         "model": body.get("model") or "",
         "finish_reason": choice.get("finish_reason") or "stop",
+        "logprobs": logprobs,
     }
 
 
