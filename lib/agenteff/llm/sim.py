@@ -462,9 +462,11 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         return False
     if fault == "rate_limit":
         retry_after = state.settings["retry_after_s"]
-        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"),
-                                     {"Retry-After": f"{retry_after:g}",
-                                      "retry-after-ms": f"{retry_after * 1000:g}"}))
+        if isinstance(retry_after, str):  # sent verbatim, to play endpoints that send odd values
+            headers = {"Retry-After": retry_after}
+        else:
+            headers = {"Retry-After": f"{retry_after:g}", "retry-after-ms": f"{retry_after * 1000:g}"}
+        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"), headers))
         return True
     if fault == "server_error":
         writer.write(_response_bytes(500, _error_body("simulated server error", "server_error")))
@@ -504,6 +506,8 @@ async def _connection(state: SimServer, reader, writer):
         await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass  # the client went away (e.g. gave up on a slow reply) or sent garbage: drop the connection
+    except asyncio.CancelledError:
+        pass  # the server is shutting down; ending quietly keeps asyncio from logging a traceback per connection
     finally:
         with contextlib.suppress(Exception):
             writer.close()
