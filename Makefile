@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
-.PHONY: setup data reproduce test unit notebooks-test lab benchmarks clean
+.PHONY: setup data reproduce check test unit lint format typecheck lab benchmarks clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,29 @@ data: setup
 reproduce: data
 	$(PY) -m agenteff reproduce --jobs $(JOBS)
 
-# Unit tests, then nbval re-executes every notebook and compares its outputs with the stored ones.
-test: setup
-	$(PY) -m pytest tests notebooks $(NBVAL)
+# The fast tier (a few minutes): lint, type checks, unit tests, the notebook-structure check, and every study
+# notebook run with fast=True into a temporary folder, its claim statuses checked against tests/fast_claims.csv.
+check: lint typecheck
+	$(PY) -m pytest tests --durations=10
+
+# The fast tier, then nbval re-executes every notebook at full size and compares its outputs with the stored ones.
+test: check
+	$(PY) -m pytest notebooks $(NBVAL) --durations=10
 
 unit: setup
 	$(PY) -m pytest tests
+
+# ruff (lint and format check, notebooks included) and mypy over lib/; `make format` rewrites in place.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: setup
+	$(VENV)/bin/mypy
 
 lab: setup
 	$(PY) -m jupyter lab notebooks/

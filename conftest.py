@@ -17,6 +17,11 @@ if _mirror.is_dir():
 os.environ["TQDM_DISABLE"] = "1"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--record-fast-claims", action="store_true",
+                     help="re-record tests/fast_claims.csv from fast runs instead of checking against it")
+
+
 @pytest.fixture
 def shared_dir():
     """../shared beside the checkout (reference copies for cross-checks); the test skips when it is absent."""

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from agenteff import datasets
-from agenteff.workflows import Instance, layered_dag, portfolio, study
+from agenteff.engines.workflows import Instance, layered_dag, portfolio
+from agenteff.studies.s05_budgeted_workflows import analysis as study
 
 TARGET = 1_000_000
 PORTFOLIO = pd.DataFrame({"model": ["strong", "light"], "success_power": [1.0, 2.0],

@@ -8,7 +8,7 @@ import yaml
 
 from agenteff import datasets
 from agenteff.paths import data_dir
-from agenteff.datasets import agent_eval, aider, efficiency_papers, tau_bench
+from agenteff.datasets import agent_eval, aider, tau_bench
 from agenteff.metrics import pass_hat_k
 
 needs_data = pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE),
@@ -71,10 +71,9 @@ def test_tau_bench_trajectories_reproduce_the_published_pass_hat_k():
     assert set(steps["role"]) == {"system", "user", "single", "tool"}
     assert steps["run_id"].isin(runs["run_id"]).all()
     ours = pass_hat_k(runs, [1, 2, 3, 4]).set_index("k")["pass_hat_k"]
-    paper = datasets.load("efficiency-paper-values")
+    paper = datasets.paper_values()
     for k in (1, 2, 3, 4):
-        published = efficiency_papers.paper_value(paper, "tau-bench", f"pass^{k}", "GPT-4o tool calling; tau-airline; 4 trials")
-        assert round(ours[k], 2) == round(published, 2)
+        assert round(ours[k], 2) == round(paper[f"tau-bench/leaderboard-pass-hat-{k}"].value, 2)
 
 
 # --- hand-made files ------------------------------------------------------------------------------------
@@ -164,9 +163,10 @@ def test_simple_calls_parser_rejects_calls_outside_tasks(tmp_path):
         agent_eval._calls_by_task(log)
 
 
-def test_paper_values_card_lists_every_paper():
-    table = datasets.load("efficiency-paper-values")
+def test_efficiency_paper_values_card_lists_every_paper():
+    table = datasets.load("paper-values")
+    table = table[table["file"] == "published/efficiency/paper_values.csv"]
     card = (data_dir() / "published/efficiency/README.md").read_text()
     for arxiv in table["arxiv"].unique():
         assert arxiv in card
-    assert efficiency_papers.paper_value(table, "Efficient Agents", "cost-of-pass improvement") == pytest.approx(0.284)
+    assert datasets.paper_values()["efficient-agents/cost-of-pass-improvement"].value == pytest.approx(0.284)

@@ -138,6 +138,12 @@ def test_pareto_frontier_by_group_compares_only_within_groups():
     assert list(out.index) == [0, 1, 2]
 
 
+def test_pareto_frontier_of_lengths_keeps_identical_points():
+    frame = pd.DataFrame({"accuracy": [0.5, 0.6, 0.4, 0.6, 0.5], "mean_length": [100, 200, 150, 250, 100]})
+    out = pareto_frontier(frame, cost="mean_length")
+    assert out["on_frontier"].tolist() == [True, True, False, False, True]
+
+
 def test_pareto_frontier_single_point():
     out = pareto_frontier(pd.DataFrame({"cost_usd": [3.0], "accuracy": [0.2]}))
     assert bool(out["on_frontier"].iloc[0])

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agenteff import grading
-from agenteff.grading import extract_answer, is_equivalent, normalize_answer
+from agenteff.metrics import grading
+from agenteff.metrics.grading import extract_answer, is_equivalent, normalize_answer
 
 
 # --- extraction -------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agenteff import lengths
+from agenteff.metrics import samples as lengths
 
 
 def samples(rows):
@@ -112,11 +112,6 @@ def test_round_efficiency():
     assert out.loc["x", "first_correct_round"] == 1 and out.loc["x", "clusters"] == 2
     assert out.loc["y", "outcome_efficiency"] == 0.0 and pd.isna(out.loc["y", "first_correct_round"])
     assert out.loc["y", "process_efficiency"] == pytest.approx(0.5)
-
-
-def test_pareto_frontier():
-    frame = pd.DataFrame({"accuracy": [0.5, 0.6, 0.4, 0.6, 0.5], "mean_length": [100, 200, 150, 250, 100]})
-    assert lengths.pareto_frontier(frame).tolist() == [True, True, False, False, True]
 
 
 def test_relative_length_and_difficulty():

@@ -7,7 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from agenteff import report  # noqa: E402
+from agenteff import datasets, report  # noqa: E402
+from agenteff.schema import SchemaError  # noqa: E402
 
 
 @pytest.fixture
@@ -28,6 +29,53 @@ def test_claim_status_is_derived_from_the_values():
         report.claim("x", 1.0, 1.0)
     with pytest.raises(ValueError, match="status must be one of"):
         report.claim("x", 1.0, 1.0, status="fine")
+
+
+def test_claim_takes_a_published_point_value_with_its_unit_and_source():
+    published = report.PaperValue("p/x", "pass^1", value=0.42, unit="fraction", source="arXiv:1 v1, Table 2")
+    row = report.claim("pass^1", published, 0.4225, tolerance=0.005)
+    assert (row["paper_value"], row["unit"], row["status"]) == (0.42, "fraction", "reproduced")
+    assert row["note"] == "paper: arXiv:1 v1, Table 2"
+    far = report.claim("pass^1", published, 0.30, tolerance=0.005, note="why")
+    assert far["status"] == "differs" and far["note"] == "differs by -0.12 fraction; why (paper: arXiv:1 v1, Table 2)"
+
+
+def test_claim_against_a_published_range_or_bound():
+    saving = report.PaperValue("p/saving", "waste reduction", low=15, high=20, unit="%")
+    assert report.claim("saving", saving, 17.0, tolerance=0)["status"] == "reproduced"
+    assert report.claim("saving", saving, 14.6, tolerance=0.5)["status"] == "reproduced"
+    outside = report.claim("saving", saving, 9.0, tolerance=0.5)
+    assert outside["status"] == "differs" and outside["note"].startswith("outside the published 15 to 20 %")
+    assert outside["paper_value"] == "15 to 20"
+    drop = report.PaperValue("p/drop", "utility drop", high=5, unit="%")
+    assert report.claim("drop", drop, 4.9, tolerance=0)["status"] == "reproduced"
+    assert report.claim("drop", drop, 5.2, tolerance=0)["status"] == "differs"
+    assert report.claim("drop", drop, None)["status"] == "not reproducible"
+
+
+def test_qualitative_paper_claims_need_an_explicit_status():
+    statement = report.PaperValue("p/q", "MCPP beats every baseline")
+    with pytest.raises(ValueError, match="qualitative"):
+        report.claim("beats", statement, 0.05, tolerance=0.01)
+    row = report.claim("beats", statement, "ties the oracle", status="differs")
+    assert row["paper_value"] == "MCPP beats every baseline"
+
+
+def test_paper_values_are_looked_up_by_key_and_name_the_missing_key():
+    values = datasets.paper_values()
+    assert values["tau-bench/leaderboard-pass-hat-4"].value == pytest.approx(0.2)
+    assert values["tau-bench/leaderboard-pass-hat-4"].source.startswith("arXiv:2406.12045")
+    with pytest.raises(KeyError, match="no published value has key 'tau-bench/nope'"):
+        values["tau-bench/nope"]
+
+
+def test_paper_value_keys_must_be_unique_across_files(tmp_path):
+    from agenteff.datasets import published
+    header = ",".join(c.name for c in published.PAPER_VALUES.columns)
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(header + "\nx/y,P,,v1,abstract,q,,1,,,,\n")
+    with pytest.raises(SchemaError, match="x/y"):
+        published.parse({"a.csv": tmp_path / "a.csv", "b.csv": tmp_path / "b.csv"})
 
 
 def test_write_claims_and_gallery(figures):

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agenteff import datasets, grading, sampling
-from agenteff.sampling import REASONER_DEFAULTS, simulated_reasoner
+from agenteff import datasets
+from agenteff.engines import sampling
+from agenteff.metrics import grading
+from agenteff.engines.sampling import REASONER_DEFAULTS, simulated_reasoner
 
 PROBLEM = "What is 6 times 7?"
 LOOKUP = {PROBLEM: "42", "Half of one?": "\\frac{1}{2}"}

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agenteff import datasets, paths, scaling
-from agenteff.datasets.scaling import (CONFIGS, aggregate_instances, normalize_architecture, short_model_id)
+from agenteff import datasets, paths
+from agenteff.studies import s01_scaling_regressions as scaling
+from agenteff.datasets.agent_scaling import (CONFIGS, aggregate_instances, normalize_architecture, short_model_id)
 from agenteff.schema import SchemaError, validate
 
 REFERENCE = Path(paths.REPO_ROOT).parent / "shared" / "reference" / "scaling"

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 from agenteff import report  # noqa: E402
 from agenteff.llm import LLMClient, RetriesExhausted, SimModel, sim_server  # noqa: E402
-from agenteff.sweep import grid, run_sweep  # noqa: E402
+from agenteff.engines.sweep import grid, run_sweep  # noqa: E402
 
 # A fake key, assembled at run time so secret scanners of the repository do not flag this file.
 CANARY = "sk-" + "agenteff-canary-7f3c9a1e5b"

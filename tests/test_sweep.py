@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
-from agenteff.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep
+from agenteff.engines.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep
 
 MODEL = "sim-sweep"
 PRICES = {MODEL: {"input": 1.0, "cached_input": 0.5, "output": 2.0}}
@@ -126,7 +126,7 @@ _KILLED_SWEEP = textwrap.dedent("""
     import functools, sys
     sys.path.insert(0, {tests!r})
     from test_sweep import CONFIGS, TASKS, solve
-    from agenteff.sweep import grid, run_sweep
+    from agenteff.engines.sweep import grid, run_sweep
     jobs = grid(TASKS, CONFIGS, seeds=[1, 2, 3])
     run_sweep(functools.partial(solve, base_url={url!r}, log={log!r}), jobs, {run_dir!r}, executor="thread",
               max_workers=2)

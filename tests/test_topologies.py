@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from agenteff import schema
-from agenteff.topologies import ARCHITECTURES, Limits, make_suite, paper_laws, run_experiment, run_topology
-from agenteff.topologies import protocol as P
-from agenteff.topologies.simagent import simulated_agent
-from agenteff.topologies.suites import grade
+from agenteff.engines.topologies import ARCHITECTURES, Limits, make_suite, run_experiment, run_topology
+from agenteff.studies.s02_coordination_topologies import paper_laws
+from agenteff.engines.topologies import protocol as P
+from agenteff.engines.topologies.simagent import simulated_agent
+from agenteff.engines.topologies.suites import grade
 
 
 class InProcessClient:
@@ -194,7 +195,7 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
 
 
 def test_table5_comparison_and_claims():
-    from agenteff.topologies import analysis
+    from agenteff.studies.s02_coordination_topologies import analysis
     paper = pd.DataFrame([{"architecture": a, "overhead_pct": o, "message_density": 0.0, "redundancy": 0.0,
                            "efficiency": 0.5, "error_amplification": e, "success_per_1k_tokens": 1.0,
                            "turns_mean": t, "turns_sd": 1.0}

@@ -8,9 +8,10 @@ import pytest
 from scipy import special, stats
 
 from agenteff import datasets
-from agenteff.workflows import (MCPP, Dag, Instance, Seq, StaticSplit, chain_dag, layered_dag, load_instances,
+from agenteff.engines.workflows import (MCPP, Dag, Instance, Seq, StaticSplit, chain_dag, layered_dag, load_instances,
                                 portfolio, save_instances, simulate)
-from agenteff.workflows import kernels, study
+from agenteff.engines.workflows import kernels
+from agenteff.studies.s05_budgeted_workflows import analysis as study
 
 
 def test_chain_seq_k_matches_closed_form():

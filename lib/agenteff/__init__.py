@@ -1,2 +1,5 @@
 """agenteff: the helper library behind the agent-efficiency notebooks."""
-__version__ = "0.1.0"
+from . import _moved
+
+__version__ = "0.2.0"
+_moved.install()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -19,8 +21,8 @@ import seaborn as sns
 
 from .paths import figures_dir
 
-__all__ = ["set_style", "save_fig", "claim", "write_claims", "read_claims", "build_gallery",
-           "CLAIM_COLUMNS", "CLAIM_STATUSES", "MANIFEST"]
+__all__ = ["set_style", "seed_global_rng", "save_fig", "PaperValue", "PaperValues", "claim", "write_claims",
+           "build_gallery", "CLAIM_COLUMNS", "CLAIM_STATUSES", "MANIFEST"]
 
 CLAIM_COLUMNS = ["claim", "paper_value", "reproduced_value", "unit", "status", "note"]
 CLAIM_STATUSES = ("reproduced", "differs", "not reproducible", "new")
@@ -30,8 +32,6 @@ MANIFEST = "figures.json"  # per-notebook {figure name: caption}
 def set_style() -> None:
     """The collection's single plot style: readable at a glance, colour-blind safe, stable file output."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
-    # seaborn's strip-plot jitter draws from numpy's global random state: seed it so figures are byte-stable
-    np.random.seed(0)
     pd.set_option("display.precision", 4)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)
@@ -45,6 +45,14 @@ def set_style() -> None:
             "svg.fonttype": "none",
         }
     )
+
+
+def seed_global_rng(seed: int) -> None:
+    """Seed numpy's global random state, which seaborn's strip-plot jitter draws from, so figures are byte-stable.
+
+    Library code takes explicit ``seed``/``rng`` arguments; only plotting code that offers none needs this.
+    """
+    np.random.seed(seed)
 
 
 def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = False) -> None:
@@ -72,14 +80,96 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _number(value) -> float | None:
+    return None if _missing(value) else float(value)
+
+
+@dataclass(frozen=True)
+class PaperValue:
+    """One published number (a row of the ``paper-values`` data set): a point ``value``, an interval or range
+    (``low``/``high``, one side missing for a bound), or neither for a qualitative claim."""
+
+    key: str
+    quantity: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    source: str = ""  # e.g. "arXiv:2406.12045 v1, Table 2"
+
+    @property
+    def shown(self):
+        """What the claims table shows in its ``paper_value`` column."""
+        if self.value is not None:
+            return self.value
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} to {self.high:g}"
+        if self.high is not None:
+            return f"<= {self.high:g}"
+        if self.low is not None:
+            return f">= {self.low:g}"
+        return self.quantity
+
+    def agrees(self, reproduced: float, tolerance: float) -> bool:
+        """Within ``tolerance`` of the point value, or inside the interval widened by ``tolerance``."""
+        if self.value is not None:
+            return abs(reproduced - self.value) <= tolerance
+        low = -math.inf if self.low is None else self.low - tolerance
+        high = math.inf if self.high is None else self.high + tolerance
+        return low <= reproduced <= high
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None or self.low is not None or self.high is not None
+
+
+class PaperValues(Mapping):
+    """Published numbers by key; ``values["tau-bench/leaderboard-pass-hat-1"]`` is a :class:`PaperValue`."""
+
+    def __init__(self, values: dict[str, PaperValue]):
+        self._values = dict(values)
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame) -> "PaperValues":
+        values = {}
+        for row in table.itertuples(index=False):
+            where = ", ".join(str(part) for part in (row.version, row.location) if not _missing(part) and part)
+            paper = f"arXiv:{row.arxiv}" if not _missing(row.arxiv) and row.arxiv else row.paper
+            values[row.key] = PaperValue(row.key, row.quantity, _number(row.value), _number(row.low),
+                                         _number(row.high), "" if _missing(row.unit) else row.unit,
+                                         f"{paper} {where}".strip())
+        return cls(values)
+
+    def __getitem__(self, key: str) -> PaperValue:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise KeyError(f"no published value has key {key!r}; keys start with "
+                           f"{sorted({k.split('/')[0] for k in self._values})}") from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 def claim(claim: str, paper_value, reproduced_value, unit: str = "", tolerance: float | None = None,
           note: str = "", status: str | None = None) -> dict:
     """One row of a claims table.
 
+    ``paper_value`` is a :class:`PaperValue` (the normal case: every number a paper states comes from the
+    ``paper-values`` data set), or a plain number or text, or None when the paper states nothing to compare.
     The status is derived unless given: no reproduced value -> 'not reproducible'; no paper value -> 'new';
-    both numeric -> 'reproduced' when they agree within ``tolerance``, else 'differs' (the note then starts
-    with the difference).
+    both numeric -> 'reproduced' when they agree within ``tolerance`` (for a published interval or bound: when
+    the reproduced value lies inside it, widened by ``tolerance``), else 'differs' (the note then starts with the
+    difference). A :class:`PaperValue` also gives the unit, unless ``unit`` is set, and its source is added to
+    the note.
     """
+    published = paper_value if isinstance(paper_value, PaperValue) else None
+    if published is not None:
+        unit = unit or published.unit
+        paper_value = published.shown
     if status is None:
         if _missing(reproduced_value):
             status = "not reproducible"
@@ -88,13 +178,24 @@ def claim(claim: str, paper_value, reproduced_value, unit: str = "", tolerance: 
         else:
             if tolerance is None:
                 raise ValueError(f"claim {claim!r}: give a tolerance (or a status) to compare paper and reproduction")
-            difference = float(reproduced_value) - float(paper_value)
-            status = "reproduced" if abs(difference) <= tolerance else "differs"
-            if status == "differs":
-                prefix = f"differs by {difference:+.4g} {unit}".rstrip()
-                note = f"{prefix}; {note}" if note else prefix
+            if published is not None and not published.numeric:
+                raise ValueError(f"claim {claim!r}: the paper's claim {published.key!r} is qualitative; give a status")
+            reproduced = float(reproduced_value)
+            if published is not None and published.value is None:
+                status = "reproduced" if published.agrees(reproduced, tolerance) else "differs"
+                if status == "differs":
+                    prefix = f"outside the published {published.shown} {unit}".rstrip()
+                    note = f"{prefix}; {note}" if note else prefix
+            else:
+                difference = reproduced - float(paper_value)
+                status = "reproduced" if abs(difference) <= tolerance else "differs"
+                if status == "differs":
+                    prefix = f"differs by {difference:+.4g} {unit}".rstrip()
+                    note = f"{prefix}; {note}" if note else prefix
     if status not in CLAIM_STATUSES:
         raise ValueError(f"claim {claim!r}: status must be one of {CLAIM_STATUSES}, not {status!r}")
+    if published is not None and published.source:
+        note = f"{note} (paper: {published.source})" if note else f"paper: {published.source}"
     return {"claim": claim, "paper_value": paper_value, "reproduced_value": reproduced_value,
             "unit": unit, "status": status, "note": note}
 
@@ -109,10 +210,6 @@ def write_claims(rows: list[dict], notebook: str) -> pd.DataFrame:
     out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "claims.csv", index=False)
     return table
-
-
-def read_claims(notebook: str) -> pd.DataFrame:
-    return pd.read_csv(figures_dir() / notebook / "claims.csv", keep_default_na=False)
 
 
 def _markdown_table(table: pd.DataFrame) -> str:

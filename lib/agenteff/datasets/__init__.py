@@ -29,7 +29,7 @@ from ..paths import cache_dir, data_dir
 from .pins import PINS
 
 __all__ = ["RemoteFile", "LocalFile", "Dataset", "DataIntegrityError", "REGISTRY", "MIRROR_VARIABLE",
-           "available", "fetch", "load", "tables"]
+           "available", "fetch", "load", "tables", "paper_values"]
 
 MIRROR_VARIABLE = "AGENTEFF_MIRROR"
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -107,7 +107,7 @@ REGISTRY: dict[str, Dataset] = {
              LocalFile("published/scaling/intelligence_index.csv"),
              LocalFile("published/scaling/tool_counts.csv"),
              LocalFile("published/scaling/paper_claims.csv")),
-            "scaling:parse_v2_configs",
+            "agent_scaling:parse_v2_configs",
             "published figures, cited",
             _SCALING_PAPER,
         ),
@@ -116,7 +116,7 @@ REGISTRY: dict[str, Dataset] = {
             "Per-instance outcomes (resolved, steps) of 9 models x 5 architectures x 20 instances on "
             "SWE-bench Verified and Terminal-Bench, from the scaling paper's authors",
             _pinned("Haseebae/agent-scaling", "cbf8c10", "scripts/per_instance_results_swe_tb.csv"),
-            "scaling:parse_v3_instances",
+            "agent_scaling:parse_v3_instances",
             "MIT",
             _SCALING_PAPER,
         ),
@@ -195,13 +195,13 @@ REGISTRY: dict[str, Dataset] = {
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
         ),
         Dataset(
-            "efficiency-paper-values",
-            "Published figures on agent cost and reliability (tau-bench pass^k, Efficient Agents' cost-of-pass), "
+            "paper-values",
+            "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
             (LocalFile("published/efficiency/paper_values.csv"),),
-            "efficiency_papers:parse",
+            "published:parse",
             "published figures, cited per row",
-            "see the paper, version and location columns",
+            "see the paper, arxiv, version and location columns",
         ),
         Dataset(
             "model-prices",
@@ -319,6 +319,12 @@ def load(name: str, table: str | None = None) -> pd.DataFrame:
     if table not in produced:
         raise KeyError(f"data set {name!r} has tables {list(produced)}, not {table!r}")
     return produced[table]
+
+
+def paper_values():
+    """Every published number, by key (:class:`agenteff.report.PaperValues`), from the ``paper-values`` data set."""
+    from .published import as_paper_values
+    return as_paper_values(load("paper-values"))
 
 
 pooch.get_logger().setLevel(logging.WARNING)  # keep notebook output identical on cold and warm caches

@@ -4,7 +4,7 @@ Source: Wang et al., 'On Time, Within Budget: Constraint-Driven Online Resource 
 arXiv:2605.06110; file ``simulator/example_rollout_stats.csv`` of github.com/WangXinglin/MCPP. Each row gives the
 success probability of one sample, the mean and standard deviation of its latency (seconds) and its mean cost
 (the release does not state the unit; the ratio cost/latency of about 330 suggests generated tokens). The study
-(:mod:`agenteff.workflows`) draws workflow nodes from these rows.
+(:mod:`agenteff.engines.workflows`) draws workflow nodes from these rows.
 
 Also the claims study 05 checks, carried in ``data/published/mcpp/claims.csv`` with a data card.
 """

@@ -18,7 +18,7 @@ with the helpers of ``eval_utils.py``), so its verdicts can be checked against t
 
 The reasoning length is the number of characters of the ``reasoning`` field, averaged over the outputs with an
 answer, as in the summary. A first-number match is not mathematical equivalence (``2\\sqrt{3}`` matches ``2``);
-:mod:`agenteff.grading` holds the strict grader the study compares it with.
+:mod:`agenteff.metrics.grading` holds the strict grader the study compares it with.
 """
 from __future__ import annotations
 

@@ -1,8 +1,20 @@
-"""Metrics shared by the studies: coordination metrics of multi-agent runs (study 02) and cost and trajectory
-efficiency metrics (study 04). Both read the RUNS and STEPS schemas."""
-from .coordination_metrics import *  # noqa: F401,F403
-from .coordination_metrics import __all__ as _coordination_all
-from .efficiency import *  # noqa: F401,F403
-from .efficiency import __all__ as _efficiency_all
+"""Metrics shared by the studies, grouped by the table they read.
 
-__all__ = [*_coordination_all, *_efficiency_all]
+* :mod:`.runs` -- RUNS (one row per agent run): cost-of-pass, pass^k, EQA, prompt-cache utilisation, ...
+* :mod:`.steps` -- STEPS (one row per message or action): coordination metrics, trajectory counts, repetition
+* :mod:`.samples` -- SAMPLES (one row per sampled answer): reasoning-length analyses
+* :mod:`.frontier` -- the accuracy-cost Pareto frontier, for any table of systems
+* :mod:`.grading` -- answer extraction and equivalence, token counts
+
+The functions of ``runs``, ``steps`` and ``frontier`` are re-exported here (``metrics.cost_of_pass``);
+``samples`` and ``grading`` are used as modules (``metrics.samples.within_problem_gap``).
+"""
+from . import grading, samples  # noqa: F401
+from .frontier import *  # noqa: F401,F403
+from .frontier import __all__ as _frontier_all
+from .runs import *  # noqa: F401,F403
+from .runs import __all__ as _runs_all
+from .steps import *  # noqa: F401,F403
+from .steps import __all__ as _steps_all
+
+__all__ = [*_runs_all, *_steps_all, *_frontier_all]

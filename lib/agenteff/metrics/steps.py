@@ -1,4 +1,4 @@
-"""Coordination metrics of multi-agent runs (study 02), after Kim et al., 'Towards a Science of Scaling Agent
+"""Metrics over STEPS tables (with their RUNS): coordination metrics of multi-agent runs, after Kim et al., 'Towards a Science of Scaling Agent
 Systems' (arXiv:2512.08296), section 3.3 and Table 5.
 
 Everything reads the RUNS and STEPS tables (:mod:`agenteff.schema`), so the metrics apply to any logs in that
@@ -28,6 +28,7 @@ configurations); :func:`fit_turn_law` fits ``T = a (n + b)^c`` and :func:`fit_de
 """
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -35,8 +36,11 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy import stats
 
+from ._tables import require as _require
+
 __all__ = ["AGENT_ROLES", "COORDINATION_METRICS", "run_coordination", "coordination", "coordination_table",
-           "redundancy_tfidf", "failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law"]
+           "redundancy_tfidf", "failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law",
+           "trajectory_counts", "action_repetition_rate"]
 
 #: Step roles that are model calls by an agent (user, tool and system rows of a log are not turns).
 AGENT_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer")
@@ -285,3 +289,71 @@ def fit_density_law(density, success, ci: float = 0.95) -> pd.DataFrame:
     t = stats.t.ppf(1 - (1 - ci) / 2, dof)
     return pd.DataFrame({"param": ["a", "b"], "value": coef, "ci_low": coef - t * se, "ci_high": coef + t * se,
                          "n": int(keep.sum())})
+
+
+# --- trajectory metrics (PANDO) -----------------------------------------------------------------------
+
+def _actions(tool_calls) -> list[tuple[str, str]]:
+    """(name, canonical arguments) of each call in a STEPS ``tool_calls`` JSON cell."""
+    if tool_calls is None or (isinstance(tool_calls, float) and np.isnan(tool_calls)) or tool_calls is pd.NA:
+        return []
+    calls = json.loads(tool_calls) if isinstance(tool_calls, str) else tool_calls
+    out = []
+    for call in calls or []:
+        arguments = call.get("arguments")
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except json.JSONDecodeError:
+                pass  # keep the raw text: two identical raw strings are still the same action
+        out.append((str(call.get("name")), json.dumps(arguments, sort_keys=True)))
+    return out
+
+
+def trajectory_counts(steps: pd.DataFrame) -> pd.DataFrame:
+    """Per run: ``n_steps`` (all messages), ``n_agent_steps`` (messages of the agent system, see
+    :data:`AGENT_ROLES`), ``n_tool_calls`` and ``n_user_turns``."""
+    _require(steps, ["run_id", "role"], "trajectory_counts")
+    calls = steps["tool_calls"] if "tool_calls" in steps else pd.Series(pd.NA, index=steps.index)
+    table = pd.DataFrame({
+        "run_id": steps["run_id"],
+        "agent": steps["role"].isin(AGENT_ROLES),
+        "user": steps["role"].eq("user"),
+        "calls": [len(_actions(v)) for v in calls],
+    })
+    return (table.groupby("run_id", sort=True)
+            .agg(n_steps=("agent", "size"), n_agent_steps=("agent", "sum"), n_tool_calls=("calls", "sum"),
+                 n_user_turns=("user", "sum"))
+            .astype("int64").reset_index())
+
+
+def action_repetition_rate(steps: pd.DataFrame, consecutive: bool = False) -> pd.DataFrame:
+    """Share of a run's tool calls that repeat an earlier call with the same name and the same arguments.
+
+    Source: PANDO (Li et al., "PANDO: Efficient Multimodal AI Agents via Online Skill Distillation",
+    arXiv:2605.24785) names Action Repetition Rate as a trajectory-level measure of repeat-action loops.
+
+    Where the source is unclear: the public text does not say whether a repeat must follow immediately or may
+    recur anywhere earlier in the run, nor how arguments are compared. Implemented: a call is a repeat when an
+    identical (name, arguments) call occurred anywhere earlier in the run (``consecutive=True``: only when it
+    is identical to the immediately preceding call); arguments are compared as canonical JSON (key order
+    ignored). Only tool calls count as actions; plain messages to the user do not. Runs without tool calls get
+    NaN.
+
+    Returns one row per run: ``run_id, n_actions, n_repeats, action_repetition_rate``.
+    """
+    _require(steps, ["run_id", "step", "tool_calls"], "action_repetition_rate")
+    rows = []
+    for run_id, sub in steps.sort_values(["run_id", "step"]).groupby("run_id", sort=True):
+        actions = [a for cell in sub["tool_calls"] for a in _actions(cell)]
+        if consecutive:
+            repeats = sum(a == b for a, b in zip(actions[1:], actions[:-1]))
+        else:
+            seen: set = set()
+            repeats = 0
+            for action in actions:
+                repeats += action in seen
+                seen.add(action)
+        rows.append({"run_id": run_id, "n_actions": len(actions), "n_repeats": repeats,
+                     "action_repetition_rate": repeats / len(actions) if actions else np.nan})
+    return pd.DataFrame(rows, columns=["run_id", "n_actions", "n_repeats", "action_repetition_rate"])

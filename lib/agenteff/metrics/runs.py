@@ -1,14 +1,11 @@
-"""Cost and trajectory efficiency metrics (study 04), computed from RUNS and STEPS frames.
-
-One currency for efficiency claims, with honest error bars:
+"""Metrics over RUNS tables (one row per agent run, or per-run frames derived from STEPS).
 
 * :func:`cost_of_pass` -- expected money per solved task, with a bootstrap interval;
-* :func:`pareto_frontier` -- which systems are dominated on accuracy versus cost, and by how much;
 * :func:`relative_cost_of_pass_change`, :func:`implied_relative_accuracy` -- the arithmetic behind
   "X% cheaper per success" claims;
 * :func:`pass_hat_k` -- tau-bench's reliability metric (all of k i.i.d. trials succeed);
-* :func:`trajectory_counts`, :func:`action_repetition_rate`, :func:`step_overhead_ratio`,
-  :func:`shortest_successful_steps`, :func:`prompt_cache_utilization` -- PANDO's trajectory-level metrics;
+* :func:`step_overhead_ratio`, :func:`shortest_successful_steps`, :func:`prompt_cache_utilization` -- PANDO's
+  trajectory-level metrics on per-run counts;
 * :func:`success_within_budget`, :func:`eqa` -- MMBench-GUI's Efficiency-Quality Area;
 * :func:`per_task_spread` -- how much one task's token use varies across repeated runs of the same model;
 * :func:`compare_outcomes` -- any per-run metric, successful versus failed runs.
@@ -17,44 +14,19 @@ Every function takes a table and returns a table (or a number); grouping columns
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from math import comb
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .coordination_metrics import AGENT_ROLES  # the agent system's own STEPS roles (not user, tool or system)
+from ._tables import as_list as _as_list, groups as _groups, require as _require
 
 __all__ = [
-    "cost_of_pass", "pareto_frontier", "relative_cost_of_pass_change", "implied_relative_accuracy", "pass_hat_k",
-    "trajectory_counts", "action_repetition_rate", "step_overhead_ratio", "shortest_successful_steps",
-    "prompt_cache_utilization", "success_within_budget", "eqa", "per_task_spread", "compare_outcomes",
+    "cost_of_pass", "relative_cost_of_pass_change", "implied_relative_accuracy", "pass_hat_k",
+    "step_overhead_ratio", "shortest_successful_steps", "prompt_cache_utilization", "success_within_budget", "eqa",
+    "per_task_spread", "compare_outcomes",
 ]
-
-
-
-def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
-
-
-def _groups(frame: pd.DataFrame, by: list[str]):
-    """(key dict, sub-frame) pairs in sorted key order; the whole frame when ``by`` is empty."""
-    if not by:
-        yield {}, frame
-        return
-    for key, sub in frame.groupby(by, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        yield dict(zip(by, key)), sub
-
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"{what} needs column(s) {missing}; the table has {list(frame.columns)}")
 
 
 # --- cost of pass -----------------------------------------------------------------------------------------
@@ -149,59 +121,6 @@ def implied_relative_accuracy(baseline_cost: float, new_cost: float, change: flo
     return new_cost / (baseline_cost * (1.0 - change))
 
 
-# --- accuracy-cost frontier ---------------------------------------------------------------------------------
-
-def pareto_frontier(points: pd.DataFrame, cost: str = "cost_usd", accuracy: str = "accuracy",
-                    by=None) -> pd.DataFrame:
-    """Flag the points on the accuracy-cost Pareto frontier and measure how far the others are from it.
-
-    Source: Kapoor et al., "AI Agents That Matter" (arXiv:2407.01502), section 2: agents should be compared on a
-    joint accuracy-cost plot, and only those on the Pareto frontier are worth using.
-
-    A point is dominated when another point of the same group (``by``) costs no more and is at least as
-    accurate, and is strictly better on one of the two. The source does not say how to measure the distance of
-    a dominated point; implemented, two readings that need no interpolation between frontier points:
-
-    * ``accuracy_gap``: best accuracy reachable at the same or lower cost, minus the point's own accuracy
-      (in the units of ``accuracy``);
-    * ``cost_ratio``: the point's cost divided by the cheapest cost that reaches at least its accuracy
-      (1 on the frontier; 3 means three times what is necessary).
-
-    Returns a copy with columns ``on_frontier``, ``dominated``, ``accuracy_gap``, ``cost_ratio`` and
-    ``dominated_by`` (the index label of the cheapest point that dominates it, else missing).
-    """
-    by = _as_list(by)
-    _require(points, [cost, accuracy, *by], "pareto_frontier")
-    if points[[cost, accuracy]].isna().any().any():
-        raise ValueError(f"pareto_frontier: {cost!r} and {accuracy!r} must be filled; drop unpriced points first")
-    if not points.index.is_unique:
-        raise ValueError("pareto_frontier: the index names the points, so it must be unique")
-    if by:
-        parts = [_frontier_of(sub, cost, accuracy) for _, sub in _groups(points, by)]
-        return pd.concat(parts).loc[points.index] if parts else _frontier_of(points, cost, accuracy)
-    return _frontier_of(points, cost, accuracy)
-
-
-def _frontier_of(points: pd.DataFrame, cost: str, accuracy: str) -> pd.DataFrame:
-    c = points[cost].to_numpy(dtype=float)
-    a = points[accuracy].to_numpy(dtype=float)
-    no_worse = (c[None, :] <= c[:, None]) & (a[None, :] >= a[:, None])  # [i, j]: j no worse than i on both
-    strictly = (c[None, :] < c[:, None]) | (a[None, :] > a[:, None])
-    dominates = no_worse & strictly
-    dominated = dominates.any(axis=1)
-    out = points.copy()
-    out["on_frontier"] = ~dominated
-    out["dominated"] = dominated
-    affordable = c[None, :] <= c[:, None]
-    out["accuracy_gap"] = np.where(affordable, a[None, :], -np.inf).max(axis=1) - a
-    enough = a[None, :] >= a[:, None]
-    out["cost_ratio"] = c / np.where(enough, c[None, :], np.inf).min(axis=1)
-    labels = list(points.index)
-    cheapest = [labels[np.flatnonzero(row)[np.argmin(c[row])]] if row.any() else None for row in dominates]
-    out["dominated_by"] = pd.Series(cheapest, index=points.index, dtype=object)
-    return out
-
-
 # --- reliability ------------------------------------------------------------------------------------------
 
 def pass_hat_k(runs: pd.DataFrame, k, by=None, task: str = "task", success: str = "success") -> pd.DataFrame:
@@ -237,72 +156,6 @@ def pass_hat_k(runs: pd.DataFrame, k, by=None, task: str = "task", success: str 
 
 
 # --- trajectory metrics -----------------------------------------------------------------------------------
-
-def _actions(tool_calls) -> list[tuple[str, str]]:
-    """(name, canonical arguments) of each call in a STEPS ``tool_calls`` JSON cell."""
-    if tool_calls is None or (isinstance(tool_calls, float) and np.isnan(tool_calls)) or tool_calls is pd.NA:
-        return []
-    calls = json.loads(tool_calls) if isinstance(tool_calls, str) else tool_calls
-    out = []
-    for call in calls or []:
-        arguments = call.get("arguments")
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments)
-            except json.JSONDecodeError:
-                pass  # keep the raw text: two identical raw strings are still the same action
-        out.append((str(call.get("name")), json.dumps(arguments, sort_keys=True)))
-    return out
-
-
-def trajectory_counts(steps: pd.DataFrame) -> pd.DataFrame:
-    """Per run: ``n_steps`` (all messages), ``n_agent_steps`` (messages of the agent system, see
-    :data:`AGENT_ROLES`), ``n_tool_calls`` and ``n_user_turns``."""
-    _require(steps, ["run_id", "role"], "trajectory_counts")
-    calls = steps["tool_calls"] if "tool_calls" in steps else pd.Series(pd.NA, index=steps.index)
-    table = pd.DataFrame({
-        "run_id": steps["run_id"],
-        "agent": steps["role"].isin(AGENT_ROLES),
-        "user": steps["role"].eq("user"),
-        "calls": [len(_actions(v)) for v in calls],
-    })
-    return (table.groupby("run_id", sort=True)
-            .agg(n_steps=("agent", "size"), n_agent_steps=("agent", "sum"), n_tool_calls=("calls", "sum"),
-                 n_user_turns=("user", "sum"))
-            .astype("int64").reset_index())
-
-
-def action_repetition_rate(steps: pd.DataFrame, consecutive: bool = False) -> pd.DataFrame:
-    """Share of a run's tool calls that repeat an earlier call with the same name and the same arguments.
-
-    Source: PANDO (Li et al., "PANDO: Efficient Multimodal AI Agents via Online Skill Distillation",
-    arXiv:2605.24785) names Action Repetition Rate as a trajectory-level measure of repeat-action loops.
-
-    Where the source is unclear: the public text does not say whether a repeat must follow immediately or may
-    recur anywhere earlier in the run, nor how arguments are compared. Implemented: a call is a repeat when an
-    identical (name, arguments) call occurred anywhere earlier in the run (``consecutive=True``: only when it
-    is identical to the immediately preceding call); arguments are compared as canonical JSON (key order
-    ignored). Only tool calls count as actions; plain messages to the user do not. Runs without tool calls get
-    NaN.
-
-    Returns one row per run: ``run_id, n_actions, n_repeats, action_repetition_rate``.
-    """
-    _require(steps, ["run_id", "step", "tool_calls"], "action_repetition_rate")
-    rows = []
-    for run_id, sub in steps.sort_values(["run_id", "step"]).groupby("run_id", sort=True):
-        actions = [a for cell in sub["tool_calls"] for a in _actions(cell)]
-        if consecutive:
-            repeats = sum(a == b for a, b in zip(actions[1:], actions[:-1]))
-        else:
-            seen: set = set()
-            repeats = 0
-            for action in actions:
-                repeats += action in seen
-                seen.add(action)
-        rows.append({"run_id": run_id, "n_actions": len(actions), "n_repeats": repeats,
-                     "action_repetition_rate": repeats / len(actions) if actions else np.nan})
-    return pd.DataFrame(rows, columns=["run_id", "n_actions", "n_repeats", "action_repetition_rate"])
-
 
 def step_overhead_ratio(frame: pd.DataFrame, steps: str = "n_tool_calls",
                         minimal: str = "minimal_steps") -> pd.Series:

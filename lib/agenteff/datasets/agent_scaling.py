@@ -80,7 +80,7 @@ PAPER_CLAIMS = Schema(
     "scaling_paper_claims",
     (
         Column("claim_id", "str", doc="stable key used by the notebook"),
-        Column("term", "str", nullable=True, doc="model term (agenteff.scaling.TERMS) for coefficient claims"),
+        Column("term", "str", nullable=True, doc="model term (agenteff.studies.s01_scaling_regressions.TERMS) for coefficient claims"),
         Column("quantity", "str", doc="what the number measures"),
         Column("value", "float", doc="the paper's value"),
         Column("ci_low", "float", nullable=True, doc="lower end of the paper's 95% CI, when given"),

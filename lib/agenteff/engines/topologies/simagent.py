@@ -1,12 +1,12 @@
 """The simulated agent: how the built-in endpoint plays an agent on the task suites (simulated behaviour).
 
 :func:`simulated_agent` is a behaviour for :class:`agenteff.llm.SimModel`
-(``behaviour="agenteff.topologies.simagent:simulated_agent"``). It is a pure function of the conversation it is
+(``behaviour="agenteff.engines.topologies.simagent:simulated_agent"``). It is a pure function of the conversation it is
 sent: it reads the task, its role and its turn budget from the messages, rebuilds what it has done so far from
 its own earlier replies, and decides the next reply. Nothing is remembered between requests, so the same
 request always gets the same reply (the server seeds ``rng`` from the request).
 
-What it does, by role (conventions in :mod:`agenteff.topologies.protocol`):
+What it does, by role (conventions in :mod:`agenteff.engines.topologies.protocol`):
 
 * **single, worker, peer (solving)**: works through its items in order, one tool call per turn (``CALL item k``
   plus the function call). The turn after a tool result it writes ``NOTE item k = v (tool: ... -> r)``. It stops

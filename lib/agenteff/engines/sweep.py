@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
-from .progress import progress
+from ..progress import progress
 
-from .llm.client import BudgetExceeded
+from ..llm.client import BudgetExceeded
 
 __all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME"]
 

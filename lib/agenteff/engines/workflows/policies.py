@@ -15,7 +15,7 @@ Policies of the MCPP study (Wang et al., 'On Time, Within Budget', arXiv:2605.06
   each scored by ``n_rollouts`` simulated continuations under every ``Seq-(model, k)``; the best is executed.
 
 Seq and the static splits run as executed baselines (samples launched one by one, no online deadline, judged on
-makespan); MCPP's actions are atomic. See :mod:`agenteff.workflows.kernels` for the exact rules.
+makespan); MCPP's actions are atomic. See :mod:`agenteff.engines.workflows.kernels` for the exact rules.
 """
 from __future__ import annotations
 

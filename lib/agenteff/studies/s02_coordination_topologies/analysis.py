@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import metrics
-from ..report import claim
+from ... import metrics
+from ...report import claim
 
 __all__ = ["MAS_ARCHITECTURES", "TABLE5_METRICS", "published_summary", "instance_summary",
            "published_error_amplification", "table5_comparison", "table5_wide", "configurations", "coordination_claims"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paths import data_dir
-from ..schema import Column, Schema, read_table
+from ...paths import data_dir
+from ...schema import Column, Schema, read_table
 
 __all__ = ["PAPER_LAWS", "paper_laws"]
 

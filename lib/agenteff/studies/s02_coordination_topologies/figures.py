@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .. import metrics
+from ... import metrics
 from .analysis import MAS_ARCHITECTURES
 
 __all__ = ["plot_published_outcomes", "plot_error_amplification", "plot_table5", "plot_success",

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import schema
-from ..paths import cache_dir
+from ... import schema
+from ...paths import cache_dir
 from .architectures import ARCHITECTURES, DEFAULT_AGENTS, Limits, run_topology
 from .suites import SUITES, make_suite
 
 __all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "default_prices", "run_experiment", "experiment_grid"]
 
-BEHAVIOUR = "agenteff.topologies.simagent:simulated_agent"
+BEHAVIOUR = "agenteff.engines.topologies.simagent:simulated_agent"
 #: Simulated models of three capabilities: per-write error probability, and the real model whose price (from the
 #: project's price table, data/prices.csv) their tokens are billed at. Latency is a few milliseconds.
 DEFAULT_MODELS = {"sim-strong": (0.05, "gpt-4.1"), "sim-medium": (0.15, "gpt-4.1-mini"),
@@ -33,7 +33,7 @@ DEFAULT_MODELS = {"sim-strong": (0.05, "gpt-4.1"), "sim-medium": (0.15, "gpt-4.1
 
 def default_models(names=None) -> list:
     """The :class:`agenteff.llm.SimModel` objects behind :data:`DEFAULT_MODELS` (all, or those named)."""
-    from ..llm import SimModel
+    from ...llm import SimModel
     names = list(DEFAULT_MODELS) if names is None else list(names)
     unknown = [n for n in names if n not in DEFAULT_MODELS]
     if unknown:
@@ -45,7 +45,7 @@ def default_models(names=None) -> list:
 
 def default_prices() -> pd.DataFrame:
     """The project's price table plus a row per default simulated model, priced as its stand-in real model."""
-    from ..datasets import load
+    from ...datasets import load
     table = load("model-prices")
     rows = []
     for name, (_error_prob, priced_as) in DEFAULT_MODELS.items():
@@ -98,7 +98,7 @@ def run_experiment(architectures=ARCHITECTURES, suites=SUITES, n_tasks: int = 20
 
     Returns ``(runs, steps)``, validated against RUNS and STEPS, in grid order.
     """
-    from ..llm import LLMClient, SimModel, endpoint
+    from ...llm import LLMClient, SimModel, endpoint
 
     limits = Limits(**limits)
     sims = [m for m in models if isinstance(m, SimModel)]

@@ -21,8 +21,8 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import KFold, LeaveOneGroupOut
 
-from . import datasets
-from .datasets.scaling import ARCHITECTURES
+from .. import datasets
+from ..datasets.agent_scaling import ARCHITECTURES
 
 __all__ = ["TERMS", "TERM_LABELS", "MODEL_INPUTS", "OUTCOME", "ScalingFit", "CrossValidation",
            "single_agent_baseline", "attach_published_metrics", "task_grounded_capability", "pooled_configs",
@@ -162,7 +162,7 @@ def pooled_configs(*tables: pd.DataFrame, exclude_models: tuple[str, ...] = ("ge
 def _raw_terms(frame: pd.DataFrame, capability: str, capability_mean: float) -> pd.DataFrame:
     missing = [c for c in (capability, *MODEL_INPUTS[1:]) if c not in frame.columns]
     if missing:
-        raise KeyError(f"table lacks model inputs {missing}; see agenteff.scaling.MODEL_INPUTS "
+        raise KeyError(f"table lacks model inputs {missing}; see agenteff.studies.s01_scaling_regressions.MODEL_INPUTS "
                        "(attach_published_metrics adds the published ones)")
     inputs = frame.assign(I_c=frame[capability].astype(float) - capability_mean)
     raw = pd.DataFrame({name: build(inputs).astype(float) for name, _, _, build in _TERM_SPECS}, index=frame.index)

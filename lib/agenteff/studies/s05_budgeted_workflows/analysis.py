@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from .dag import Dag, Instance, chain_dag, layered_dag
-from .policies import MCPP, Seq, evaluate, plan_decision, simulate
+from ...engines.workflows.dag import Dag, Instance, chain_dag, layered_dag
+from ...engines.workflows.policies import MCPP, Seq, evaluate, plan_decision, simulate
 
 __all__ = ["random_instances", "grid_settings", "evaluate_grid", "grid_summary", "best_baseline",
            "advantage", "advantage_by_baseline", "strongest_baseline", "calibration", "chain_check", "planning_speed"]
@@ -35,7 +35,7 @@ def grid_settings(dag: Dag, budget_x, deadline_x) -> pd.DataFrame:
 
 
 def evaluate_grid(dags, policies, budget_x, deadline_x, n_trials: int, seed: int) -> pd.DataFrame:
-    """:func:`~agenteff.workflows.policies.evaluate` on every instance over the grid; column ``instance``."""
+    """:func:`~agenteff.engines.workflows.policies.evaluate` on every instance over the grid; column ``instance``."""
     frames = []
     for index, dag in enumerate(dags):
         frame = evaluate(dag, policies, grid_settings(dag, budget_x, deadline_x), n_trials, seed + 1000 * index)

@@ -1,7 +1,7 @@
 """Live sampling: k answers per problem from an OpenAI-compatible endpoint, graded, in the SAMPLES schema.
 
 :func:`sample_problems` sends every problem ``k`` times (``sample_index`` 0..k-1, at a temperature) through
-:class:`agenteff.llm.LLMClient`, grades each reply with :func:`agenteff.grading.grade`, and keeps the endpoint's
+:class:`agenteff.llm.LLMClient`, grades each reply with :func:`agenteff.metrics.grading.grade`, and keeps the endpoint's
 token counts. :func:`run_sampling` does the same against the user's endpoint, or, when ``base_url`` is None, against
 the built-in simulated endpoint playing :func:`simulated_reasoner`.
 
@@ -31,9 +31,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import datasets
-from .grading import grade
-from .schema import SAMPLES, validate
+from .. import datasets
+from ..metrics.grading import grade
+from ..schema import SAMPLES, validate
 
 __all__ = ["simulated_reasoner", "reasoner_model", "problem_difficulty_u", "sample_problems", "run_sampling",
            "REASONER_DEFAULTS", "SIMULATED_MODEL"]
@@ -96,8 +96,8 @@ def simulated_reasoner(messages: list[dict], tools, model, rng: np.random.Genera
 
 def reasoner_model(name: str = SIMULATED_MODEL, **params):
     """The :class:`agenteff.llm.SimModel` that plays :func:`simulated_reasoner` (``params`` override defaults)."""
-    from .llm import SimModel
-    return SimModel(name, behaviour="agenteff.sampling:simulated_reasoner", error_prob=0.0,
+    from ..llm import SimModel
+    return SimModel(name, behaviour="agenteff.engines.sampling:simulated_reasoner", error_prob=0.0,
                     latency_mean_s=0.002, latency_sd_s=0.0, params=dict(params))
 
 
@@ -136,7 +136,7 @@ def run_sampling(problems: pd.DataFrame, base_url: str | None = None, model: str
     replies are not cached, since they are cheap and deterministic. A real endpoint's replies are cached by
     :class:`agenteff.llm.LLMClient`.
     """
-    from .llm import LLMClient, endpoint
+    from ..llm import LLMClient, endpoint
     if base_url is not None and not model:
         raise ValueError("name the model to sample from the endpoint at base_url")
     chosen = problems if n_problems is None else problems.sample(n=n_problems, random_state=seed)

@@ -31,7 +31,7 @@ from scipy import stats
 __all__ = ["GROUP", "problem_length_stats", "within_problem_gap", "summarize_gap", "accuracy_by_length_rank",
            "relative_length", "problem_difficulty", "length_by_difficulty", "shortest_correct_savings",
            "summarize_savings", "lead_targets", "lead_efficiency_reward", "lead_rewards",
-           "accuracy_efficiency_score", "select_by_length", "round_efficiency", "pareto_frontier", "model_summary"]
+           "accuracy_efficiency_score", "select_by_length", "round_efficiency", "model_summary"]
 
 GROUP = ("dataset", "model", "method", "problem_id")
 
@@ -276,16 +276,6 @@ def round_efficiency(rounds: pd.DataFrame, length: str = "tokens", by=("problem_
     out = pd.DataFrame(rows)
     out["first_correct_round"] = out["first_correct_round"].astype("Int64")
     return out
-
-
-def pareto_frontier(frame: pd.DataFrame, accuracy: str = "accuracy", cost: str = "mean_length") -> pd.Series:
-    """True for rows no other row beats: none has accuracy >= and cost <= with one of them strictly better."""
-    acc = frame[accuracy].to_numpy(dtype=float)
-    cst = frame[cost].to_numpy(dtype=float)
-    better_or_equal = (acc[None, :] >= acc[:, None]) & (cst[None, :] <= cst[:, None])
-    strictly = (acc[None, :] > acc[:, None]) | (cst[None, :] < cst[:, None])
-    dominated = (better_or_equal & strictly).any(axis=1)
-    return pd.Series(~dominated, index=frame.index, name="on_frontier")
 
 
 def model_summary(samples: pd.DataFrame, length: str = "completion_tokens", by=("model",)) -> pd.DataFrame:

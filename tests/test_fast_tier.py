@@ -1,0 +1,48 @@
+"""The fast tier: every study notebook executed with ``fast=True`` into a temporary folder, and each claim's
+status checked against ``tests/fast_claims.csv`` (as recommenders checks recorded metrics).
+
+It catches a notebook that no longer runs, a claim that appears or disappears, and a status that flips, in a few
+minutes; ``make test`` then re-executes every notebook at full size under nbval. After a deliberate change,
+re-record the expected statuses with ``pytest tests/test_fast_tier.py --record-fast-claims`` and say why in
+CHANGELOG.md.
+"""
+import os
+
+import pandas as pd
+import pytest
+
+from agenteff.paths import REPO_ROOT, notebooks_dir
+
+EXPECTED = REPO_ROOT / "tests" / "fast_claims.csv"
+STUDIES = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
+
+
+def _expected() -> pd.DataFrame:
+    if not EXPECTED.exists():
+        return pd.DataFrame(columns=["notebook", "claim", "status"])
+    return pd.read_csv(EXPECTED, keep_default_na=False)
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
+def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch, request):
+    import papermill
+
+    monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    papermill.execute_notebook(str(path), str(tmp_path / path.name), parameters={"fast": True},
+                               cwd=str(path.parent), progress_bar=False, log_output=False, kernel_name="python3")
+    claims = pd.read_csv(tmp_path / "figures" / path.stem / "claims.csv", keep_default_na=False)
+    produced = claims.assign(notebook=path.stem)[["notebook", "claim", "status"]]
+    expected = _expected()
+    if request.config.getoption("--record-fast-claims"):
+        others = expected[expected["notebook"] != path.stem]
+        table = pd.concat([others, produced]).sort_values(["notebook"], kind="stable")
+        table.to_csv(EXPECTED.with_suffix(f".{os.getpid()}.tmp"), index=False)
+        os.replace(EXPECTED.with_suffix(f".{os.getpid()}.tmp"), EXPECTED)
+        return
+    recorded = expected[expected["notebook"] == path.stem].reset_index(drop=True)
+    assert not recorded.empty, f"no recorded statuses for {path.stem}: run with --record-fast-claims"
+    assert produced["claim"].tolist() == recorded["claim"].tolist(), "claims appeared, disappeared or moved"
+    changed = produced[produced["status"].to_numpy() != recorded["status"].to_numpy()]
+    assert changed.empty, "status changed:\n" + "\n".join(
+        f"  {row.claim!r}: recorded {recorded.loc[i, 'status']!r}, now {row.status!r}" for i, row in changed.iterrows())
