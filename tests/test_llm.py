@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from agenteff import datasets
-from agenteff.llm import (BudgetExceeded, LLMClient, PriceTable, RetriesExhausted, SimModel, call_cost,
-                          sim_server)
+from agenteff.llm import BudgetExceeded, LLMClient, PriceTable, RetriesExhausted, SimModel, call_cost, sim_server
 from agenteff.llm.pricing import Price
 
 MODEL = "sim-test"

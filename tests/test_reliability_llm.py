@@ -1,4 +1,5 @@
 """Issue 12, LLM client: batches that fail part-way, Retry-After, re-sends, dead endpoints, readable errors."""
+
 import email.utils
 import json
 import re
@@ -38,8 +39,7 @@ def url():
 def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_path):
     before = _server_stats(url)["completed"]
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(300)]
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16,
-                   budget_tokens=1500) as client:
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16, budget_tokens=1500) as client:
         with pytest.raises(BudgetExceeded) as caught:
             client.chat_many(requests)
         stats = client.stats
@@ -75,8 +75,9 @@ def test_any_error_mid_batch_lets_calls_in_flight_finish(url, tmp_path):
 def test_retry_after_is_capped_and_read_leniently(header):
     faults = {"rate_limit": 1.0, "retry_after_s": header}
     with sim_server([SimModel(MODEL, latency_mean_s=0.0)], faults) as url:
-        with LLMClient(base_url=url, cache=False, prices=PRICES, max_retries=2, backoff_base_s=0.01,
-                       backoff_max_s=0.2) as client:
+        with LLMClient(
+            base_url=url, cache=False, prices=PRICES, max_retries=2, backoff_base_s=0.01, backoff_max_s=0.2
+        ) as client:
             started = time.perf_counter()
             with pytest.raises(RetriesExhausted, match="after 3 attempts.*RateLimitError"):
                 client.chat(MODEL, _question(1))
@@ -100,8 +101,15 @@ def test_retry_after_parsing_by_hand():
 
 def test_dropped_connections_are_counted_as_sends_never_resent_silently():
     with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.0)], {"disconnect": 0.5, "seed": 3}) as url:
-        with LLMClient(base_url=url, cache=False, prices=PRICES, max_concurrency=8, max_retries=30,
-                       backoff_base_s=0.001, backoff_max_s=0.01) as client:
+        with LLMClient(
+            base_url=url,
+            cache=False,
+            prices=PRICES,
+            max_concurrency=8,
+            max_retries=30,
+            backoff_base_s=0.001,
+            backoff_max_s=0.01,
+        ) as client:
             results = client.chat_many([dict(model=MODEL, messages=_question(i)) for i in range(120)])
             stats = client.stats
         server = _server_stats(url)
@@ -140,8 +148,12 @@ def test_malformed_replies_are_named_without_private_classes():
 
 
 def test_serve_sim_shuts_down_quietly_with_connections_open():
-    process = subprocess.Popen([sys.executable, "-m", "agenteff", "serve-sim", "--port", "0", "--latency-mean", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agenteff", "serve-sim", "--port", "0", "--latency-mean", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         address = re.search(rb"http://([\d.]+):(\d+)/v1", process.stdout.readline())
         idle = socket.create_connection((address[1].decode(), int(address[2])), timeout=5)

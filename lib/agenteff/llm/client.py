@@ -38,9 +38,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
-from ..progress import progress
 
 from ..paths import cache_dir as default_cache_root
+from ..progress import progress
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
 from .sim import SIMULATED_FINGERPRINT, count_tokens, message_tokens
@@ -188,7 +188,7 @@ def _retry_after_s(exc: Exception) -> float | None:
             if when is None:
                 continue
             if when.tzinfo is None:
-                when = when.replace(tzinfo=datetime.timezone.utc)
+                when = when.replace(tzinfo=datetime.UTC)
             seconds = when.timestamp() - time.time()
         if math.isfinite(seconds):
             return max(seconds, 0.0)

@@ -38,9 +38,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -86,7 +86,7 @@ class SimModel:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SimModel":
+    def from_dict(cls, data: dict) -> SimModel:
         return cls(**data)
 
 

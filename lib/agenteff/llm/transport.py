@@ -65,7 +65,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
     async def _connect(self, address, timeout):
         try:
             return await asyncio.wait_for(asyncio.open_connection(*address), timeout)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connecting to {address[0]}:{address[1]} timed out") from exc
         except OSError as exc:
             raise httpx.ConnectError(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
@@ -84,7 +84,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             writer.write(payload)
             async with asyncio.timeout(timeouts.get("read")):  # no extra task per call, unlike wait_for
                 status, headers, body, keep = await _read_response(reader)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             writer.close()
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
         except (ConnectionError, asyncio.IncompleteReadError, _BrokenConnection) as exc:
