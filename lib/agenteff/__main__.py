@@ -7,7 +7,7 @@ import sys
 
 def _reproduce(args) -> int:
     from .runner import parse_parameters, reproduce
-    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter))
+    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter), replace=args.replace)
 
 
 def _data(args) -> int:
@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", help="notebook stems, numbers or paths (default: all)")
     run.add_argument("--jobs", "-j", type=int, default=None, help="notebooks at once (default: number of cores)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="papermill parameter, e.g. -p fast true (repeatable)")
+                     help="papermill parameter, e.g. -p fast true (repeatable); checked against the "
+                          "notebook's parameters cell before anything runs")
+    run.add_argument("--replace", action="store_true",
+                     help="let a run with non-default parameters replace the stored notebook, figures and claims "
+                          "(default: such runs go to .cache/runs/<notebook>-<hash>/)")
     run.set_defaults(handler=_reproduce)
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
