@@ -17,11 +17,25 @@ def _data(args) -> int:
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
             print(datasets.available()[["name", "source", "commit", "files", "licence"]].to_string(index=False))
         return 0
+    if args.action == "rehash":
+        manifest = datasets.rehash()
+        print(f"recorded the sha256 of every registered file under data/ in {manifest}; commit it with your edit")
+        return 0
     names = args.names or list(datasets.REGISTRY)
+    failed = 0
     for name in names:
-        paths = datasets.fetch(name)
-        print(f"{name}: {len(paths)} file(s) verified")
-    return 0
+        try:
+            try:
+                paths = datasets.fetch(name)
+            except datasets.CorruptCopyRemoved as exc:
+                print(f"{name}: {exc}; fetching it again", flush=True)
+                paths = datasets.fetch(name)
+        except datasets.DataIntegrityError as exc:
+            failed += 1
+            print(f"{name}: FAILED: {exc}", flush=True)
+            continue
+        print(f"{name}: {len(paths)} file(s) verified", flush=True)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
 
-    data = commands.add_parser("data", help="list or fetch the pinned data sets")
-    data.add_argument("action", choices=["list", "fetch"])
+    data = commands.add_parser("data", help="list or fetch the pinned data sets; rehash records data/SHA256SUMS")
+    data.add_argument("action", choices=["list", "fetch", "rehash"],
+                      help="rehash: record the sha256 of the registered files under data/ after a deliberate edit")
     data.add_argument("names", nargs="*", help="data set names (default: all)")
     data.set_defaults(handler=_data)
 
