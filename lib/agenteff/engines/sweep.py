@@ -294,9 +294,9 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                         pending[backend.submit(guarded, item[1])] = item
                 if not pending:
                     break
-                done = backend.wait_first(list(pending))
-                broken = [f for f in done if isinstance(f.exception(), cf.process.BrokenProcessPool)]
-                for finished in [f for f in done if f not in broken]:
+                settled = backend.wait_first(list(pending))
+                broken = [f for f in settled if isinstance(f.exception(), cf.process.BrokenProcessPool)]
+                for finished in [f for f in settled if f not in broken]:
                     position, job = pending.pop(finished)
                     if alone is not None and alone[1] is job:
                         alone = None
