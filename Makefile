@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
-.PHONY: setup data reproduce check test unit lint format typecheck lab benchmarks soak clean
+.PHONY: setup data reproduce check test unit lint format typecheck live-setup lab benchmarks soak clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ format: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy
+
+# A real OpenAI-compatible server here: llama.cpp's llama-server with SmolLM2-135M, built once (about 10 min on
+# 2 cores) into ~/.cache/agenteff/live and reused; `python -m agenteff serve-local` then serves it on 127.0.0.1.
+live-setup: setup
+	$(PY) -m agenteff live-setup
 
 lab: setup
 	$(PY) -m jupyter lab notebooks/

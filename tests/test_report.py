@@ -117,3 +117,12 @@ def test_simulated_figures_must_say_so(figures):
     report.save_fig(fig, "s", "02_demo", "caption", simulated=True)
     assert any(t.get_text() == "simulated data" for t in fig.texts)
     plt.close(fig)
+
+
+def test_paper_values_read_empty_cells_as_missing(tmp_path):
+    from agenteff.datasets import published
+    header = ",".join(c.name for c in published.PAPER_VALUES.columns)
+    (tmp_path / "a.csv").write_text(header + "\nx/q,P,,v1,Figure 1,holds,,,,,,\n")
+    statement = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"])["x/q"]
+    assert (statement.value, statement.unit, statement.source) == (None, "", "P v1, Figure 1")
+    assert report.claim("holds", statement, "yes", status="reproduced")["unit"] == ""

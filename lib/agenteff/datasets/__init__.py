@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,8 @@ class RemoteFile:
 
     @property
     def url(self) -> str:
-        return f"{RAW_BASE}/{self.repo}/{self.commit}/{self.path}"
+        # spaces and parentheses in a path must be percent-encoded in the URL (the mirror/cache keep them verbatim)
+        return f"{RAW_BASE}/{self.repo}/{self.commit}/{urllib.parse.quote(self.path)}"
 
     @property
     def relative(self) -> Path:
@@ -124,8 +126,7 @@ REGISTRY: dict[str, Dataset] = {
             (LocalFile("published/scaling/configs_v2.csv"),
              LocalFile("published/scaling/coordination_metrics.csv"),
              LocalFile("published/scaling/intelligence_index.csv"),
-             LocalFile("published/scaling/tool_counts.csv"),
-             LocalFile("published/scaling/paper_claims.csv")),
+             LocalFile("published/scaling/tool_counts.csv")),
             "agent_scaling:parse_v2_configs",
             "published figures, cited",
             _SCALING_PAPER,
@@ -217,10 +218,33 @@ REGISTRY: dict[str, Dataset] = {
             "paper-values",
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
-            (LocalFile("published/efficiency/paper_values.csv"),),
+            (LocalFile("published/efficiency/paper_values.csv"),
+             LocalFile("published/scaling/paper_values.csv"),
+             LocalFile("published/overthinking/paper_values.csv"),
+             LocalFile("published/markets/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
+        ),
+        Dataset(
+            "magentic-markets",
+            "Magentic Marketplace: the released markets (customers with requested items, reference prices and "
+            "required amenities; businesses with menus, prices, amenities) and each market's published baselines",
+            _pinned("microsoft/multi-agent-marketplace", "fdaf34d", "data/"),
+            "magentic:parse",
+            "MIT",
+            "Bansal et al., 'Magentic Marketplace: An Open-Source Environment for Studying Agentic Markets', "
+            "arXiv:2510.25779",
+        ),
+        Dataset(
+            "bazaar-outcomes",
+            "Agent Bazaar: per-model, per-seed outcomes behind the paper's figures (THE_CRASH bankruptcy, prices, "
+            "survivors; THE_LEMON_MARKET welfare, Sybil revenue share, volume, cached EAS; tokens) and model sizes",
+            _pinned("sethkarten/AI-Bazaar", "aef792a", "paper/fig/"),
+            "bazaar:parse",
+            "MIT",
+            "Karten et al., 'Agent Bazaar: Enabling Economic Alignment in Multi-Agent Marketplaces', arXiv:2605.17698 "
+            "(thesis branch Market-v1)",
         ),
         Dataset(
             "model-prices",

@@ -22,14 +22,13 @@ answer, as in the summary. A first-number match is not mathematical equivalence 
 """
 from __future__ import annotations
 
-import ast
 import json
-import operator
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from ..arithmetic import evaluate_arithmetic
 from ..schema import SAMPLES, Column, Schema, validate
 
 __all__ = ["parse", "zeroeval_protocol", "first_complete_json", "protocol_vs_summary", "SUMMARY",
@@ -113,29 +112,13 @@ def _extract(output: str, model: str) -> tuple[str | None, object, str]:
     return None, "", "none"
 
 
-_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-
-
-def _arithmetic(node):
-    if isinstance(node, ast.Expression):
-        return _arithmetic(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _arithmetic(node.operand)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        return _ARITHMETIC[type(node.op)](_arithmetic(node.left), _arithmetic(node.right))
-    raise ValueError("not plain arithmetic")
-
-
 def _sanitize(answer: str) -> str:
     """Drop ``$`` and commas; evaluate an answer with ``/`` when it is plain arithmetic (``3/4`` -> ``0.75``)."""
     answer = answer.replace("$", "").strip().replace(",", "")
     if "/" in answer:
         try:
-            answer = str(float(_arithmetic(ast.parse(answer, mode="eval"))))
-        except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+            answer = str(float(evaluate_arithmetic(answer)))
+        except ValueError:
             pass
     return answer
 

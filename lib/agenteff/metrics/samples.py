@@ -31,9 +31,13 @@ from scipy import stats
 __all__ = ["GROUP", "problem_length_stats", "within_problem_gap", "summarize_gap", "accuracy_by_length_rank",
            "relative_length", "problem_difficulty", "length_by_difficulty", "shortest_correct_savings",
            "summarize_savings", "lead_targets", "lead_efficiency_reward", "lead_rewards",
-           "accuracy_efficiency_score", "select_by_length", "round_efficiency", "model_summary"]
+           "accuracy_efficiency_score", "select_by_length", "round_efficiency", "model_summary",
+           "LEAD_TARGET_BOUNDS", "LEAD_UNSOLVED_TARGET"]
 
 GROUP = ("dataset", "model", "method", "problem_id")
+#: LEAD's clamp of the per-problem target length, and the target of a problem with no correct sample (tokens).
+LEAD_TARGET_BOUNDS = (1000.0, 8000.0)
+LEAD_UNSOLVED_TARGET = 8000.0
 
 
 def _frame(samples: pd.DataFrame, length: str, by) -> pd.DataFrame:
@@ -183,8 +187,9 @@ def summarize_savings(savings: pd.DataFrame) -> pd.Series:
     })
 
 
-def lead_targets(samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP, lower: float = 1000,
-                 upper: float = 8000, unsolved: float = 8000, aggregator: str = "mean") -> pd.DataFrame:
+def lead_targets(samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP,
+                 lower: float = LEAD_TARGET_BOUNDS[0], upper: float = LEAD_TARGET_BOUNDS[1],
+                 unsolved: float = LEAD_UNSOLVED_TARGET, aggregator: str = "mean") -> pd.DataFrame:
     """LEAD's per-problem target length ``L*_q``: the ``aggregator`` (mean, median or min) of the correct
     samples' lengths, clamped to [``lower``, ``upper``]; ``unsolved`` when no sample is correct."""
     if aggregator not in ("mean", "median", "min"):
