@@ -17,7 +17,9 @@ REDACTED = "[redacted]"
 _SECRET_NAME = re.compile(r"(^|_)(api_?key|key|token|password|passwd|secret)($|_)", re.IGNORECASE)
 _KEY_PATTERNS = (
     re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),  # OpenAI-style keys (sk-..., sk-proj-...)
-    re.compile(r"(?i)\b(bearer|token|api[_-]?key)(\s*[:=]\s*|\s+)(['\"]?)[A-Za-z0-9_\-\.]{8,}"),
+    # a long token after "Bearer" or after "api_key=" / "token: " ...; short values ("sim", "not-needed") are
+    # placeholders, and prose ("token budget") is left alone
+    re.compile(r"(?i)(\bbearer\s+|\b(?:api[_-]?key|token|secret|password)\s*[:=]\s*['\"]?)[A-Za-z0-9_\-\.]{16,}"),
 )
 _MIN_SECRET_LENGTH = 8  # shorter environment values ("1", "true") would redact ordinary text
 
@@ -40,4 +42,4 @@ def redact(text: str) -> str:
     for value in _environment_secrets():
         text = text.replace(value, REDACTED)
     text = _KEY_PATTERNS[0].sub(REDACTED, text)
-    return _KEY_PATTERNS[1].sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
+    return _KEY_PATTERNS[1].sub(lambda m: f"{m[1]}{REDACTED}", text)

@@ -32,6 +32,7 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,7 +296,7 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                 if not pending:
                     break
                 settled = backend.wait_first(list(pending))
-                broken = [f for f in settled if isinstance(f.exception(), cf.process.BrokenProcessPool)]
+                broken = [f for f in settled if isinstance(f.exception(), BrokenProcessPool)]
                 for finished in [f for f in settled if f not in broken]:
                     position, job = pending.pop(finished)
                     if alone is not None and alone[1] is job:
