@@ -114,6 +114,8 @@ def _pinned(repo: str, commit_prefix: str, path_prefix: str, suffix: str = "") -
     return files
 
 
+_AGENTSTOP_PAPER = ("Pham, Katevas, Shahin Shamsabadi, Haddadi, 'AgentStop: Terminating Local AI Agents Early to Save "
+                    "Energy in Consumer Devices', arXiv:2605.15206")
 _SCALING_PAPER = "Kim et al., 'Towards a Science of Scaling Agent Systems', arXiv:2512.08296"
 
 REGISTRY: dict[str, Dataset] = {
@@ -225,6 +227,34 @@ REGISTRY: dict[str, Dataset] = {
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
+        ),
+        Dataset(
+            "agentstop-frames-profile",
+            "AgentStop: 824 FRAMES runs of a local code agent (Qwen3-1.7B, llama.cpp) with per-step tokens, "
+            "log-probabilities, energy and duration (no verdicts released: runs.success is missing), and the "
+            "FRAMES question metadata; data card data/cards/agentstop.md",
+            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/processed_profile_")
+            + _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/llm_frames_results_judged"),
+            "agentstop:parse_profile",
+            "MIT",
+            _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "agentstop-llm-judged",
+            "AgentStop: bare-LLM (no agent) answers of Qwen3 models on the 824 FRAMES and 4,326 SimpleQA questions "
+            "with the authors' judge verdicts (CORRECT / INCORRECT / NOT_ATTEMPTED); data card data/cards/agentstop.md",
+            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/", "_judged.csv.zip"),
+            "agentstop:parse_llm_judged",
+            "MIT",
+            _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "agentstop-judge-prompt",
+            "AgentStop: the authors' LLM-judge prompt for QA answers, read as data from their grading notebook",
+            _pinned("brave-experiments/AgentStop", "9625cb1", "notebooks/eval_answers_qa.ipynb"),
+            "agentstop:parse_judge_prompt",
+            "MIT",
+            _AGENTSTOP_PAPER,
         ),
         Dataset(
             "magentic-markets",

@@ -24,6 +24,17 @@ PINS = {
     ("WangXinglin/MCPP", "2a377ff210afbc2041b81c539a7c3d53d53ed7bb"): {
         "simulator/example_rollout_stats.csv": "defcbe9bbebaa0b575f6af73ee639fc63abf527a407c39fc60b78b99e0cef439",
     },
+    ("brave-experiments/AgentStop", "625366561c82b1ce8b38ce712c56973741bf74bd"): {
+        "experiment_data/processed/frames/llm_frames_results_judged.csv.zip": "cbf09810288b52f6068d76cd8a981fcb933849064786713a618b6c22adef0367",
+        "experiment_data/processed/frames/llm_frames_results_qwen3_30b_judged.csv.zip": "68e34fc774efbf4ccd828c6dc32d0908abc2eac2b635c6bd4c3504af37aa6b25",
+        "experiment_data/processed/frames/processed_profile_results_llamacpp_qwen3_1.7b.csv.zip": "b7db44b83710e0ff3e26860f3eac431724cb3fc0b4e03dc2352af8cb3d539f21",
+        "experiment_data/processed/simpleqa/llm_simpleqa_results_qwen3_1.7b_judged.csv.zip": "509156422fa5a5f224eceef1d5b84e065649c945926f9d88b7b004a73684be8b",
+        "experiment_data/processed/simpleqa/llm_simpleqa_results_qwen3_30b_judged.csv.zip": "6f2c635fe3713137ba64c12f87644ecb56dc9024d9b4f4c7aa28d2160fa81ab7",
+    },
+    ("brave-experiments/AgentStop", "9625cb10d2add5d628e9bdc02538837f4f3fbf12"): {
+        "LICENSE": "104c4be5d96b7fa1ec09409ad8165b5e987c469aeb529153298a082a7012707e",
+        "notebooks/eval_answers_qa.ipynb": "902394fd6c31691e4976fe3b2f5d594a69df377864cc06154c67774768dd1248",
+    },
     ("benediktstroebl/agent-eval", "e59c01bdcd3e4d055b58a81b51fd965f403613c6"): {
         "LLMDebugger/output_data/simple/humaneval/gpt-3.5-turbo-0125/run1/probs._simple_10_gpt-3.5-turbo-0125_pass_at_1_seed_.jsonl": "8bb2d3ddd6de76cb3e2d081ae99b4244202b20ba0b4a414f3e7a0e3246b9f045",
         "LLMDebugger/output_data/simple/humaneval/gpt-3.5-turbo-0125/run1/probs._simple_gpt-3.5-turbo-0125.log": "f6dae0b9a66c6e78ef96cc44dcf7c3689bedf8a07871f7ea83661e992191f9f0",
