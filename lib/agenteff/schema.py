@@ -17,10 +17,11 @@ out; writes go to a temporary file that replaces the target only when complete.
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -143,16 +144,27 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         out = pd.Series(values, index=series.index, dtype="boolean")
     else:
         numeric = pd.to_numeric(series, errors="coerce")
+        if numeric.dtype == object:  # integers beyond 64 bits stay Python ints
+            numeric = pd.Series([float(v) if v is not None and not pd.isna(v) else np.nan for v in numeric],
+                                index=series.index, dtype="float64")
         bad = numeric.isna() & ~missing
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             _fail(source, pos, col.name, f"expected a number, got {_show(series.iloc[pos])}")
+        values = numeric.to_numpy(dtype=float)
+        infinite = np.isinf(values)  # inf, or a number too large for a float (1e400)
+        if infinite.any():
+            pos = int(np.flatnonzero(infinite)[0])
+            _fail(source, pos, col.name, f"expected a finite number, got {_show(series.iloc[pos])}")
         if col.kind == "int":
-            values = numeric.to_numpy(dtype=float)
             fractional = ~np.isnan(values) & (values != np.round(values))
             if fractional.any():
                 pos = int(np.flatnonzero(fractional)[0])
                 _fail(source, pos, col.name, f"expected a whole number, got {_show(series.iloc[pos])}")
+            too_large = np.abs(values) >= 2.0**63
+            if too_large.any():
+                pos = int(np.flatnonzero(too_large)[0])
+                _fail(source, pos, col.name, f"{_show(series.iloc[pos])} is too large for a 64-bit integer")
             out = numeric.astype("Int64")
         else:
             out = numeric.astype("float64")
@@ -234,10 +246,30 @@ def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | No
     return out[ordered + rest]
 
 
+def _check_csv_rows(path: Path) -> None:
+    """Every data row has as many fields as the header: a file cut mid-row would otherwise read as missing
+    values (and a cut ``False`` as ``F``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is None:
+            raise SchemaError(f"{path}: the file is empty (no header row)")
+        for number, row in enumerate(rows, start=1):
+            if row and len(row) != len(header):
+                raise SchemaError(f"{path}: row {number} has {len(row)} fields, the header {len(header)} "
+                                  f"(column {header[min(len(row), len(header)) - 1]!r} is the last one given): "
+                                  "the file is cut short or a field is not quoted")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    _check_csv_rows(path)
+    return pd.read_csv(path, keep_default_na=True)
+
+
 def _reader(path: Path):
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return lambda p: pd.read_csv(p, keep_default_na=True)
+        return _read_csv
     if suffix == ".parquet":
         return pd.read_parquet
     if suffix in (".jsonl", ".ndjson"):

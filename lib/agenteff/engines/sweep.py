@@ -11,6 +11,12 @@
 * An interrupted sweep (Ctrl-C, kill -9, a crash) is resumed by calling :func:`run_sweep` again with the same run
   directory: stored jobs are skipped, so nothing is repeated or duplicated. Jobs that raised are recorded with
   their error and retried on the next call.
+* A job's error comes back from its worker as plain text (type and message, key-like strings redacted), never
+  as the pickled exception: SDK errors carry the request, API key header included.
+* A job that kills its worker process (a crash in native code, ``os._exit``, the OOM killer) breaks a local
+  process pool for every job in it. The sweep then re-runs those jobs one at a time in a fresh pool, records the
+  one that kills its worker again as failed ("its worker process died"), and carries on with the rest. Workers
+  exit when the sweep's process dies, even by ``kill -9``, so no orphans stay behind.
 * Budgets: when records carry ``cost_usd`` or ``prompt_tokens``/``completion_tokens`` columns, the sweep stops
   submitting jobs once the jobs run by this call have spent ``budget_usd`` or ``budget_tokens``.
 """
@@ -20,16 +26,21 @@ import concurrent.futures as cf
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
+import os
 import sqlite3
-import traceback
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
-from ..progress import progress
 
 from ..llm.client import BudgetExceeded
+from ..progress import progress
+from ..secrets import redact
 
 __all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME"]
 
@@ -62,6 +73,10 @@ def grid(tasks: Iterable[str], configs: dict[str, dict] | Iterable[str], seeds: 
 
 class SweepIncomplete(RuntimeError):
     """Some jobs raised; the others are stored, and a new call retries the failed ones."""
+
+
+class _StoredFailure(Exception):
+    """A job's failure already turned into text in its worker."""
 
 
 class RunStore:
@@ -149,11 +164,50 @@ def _isnan(value) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+@dataclass(frozen=True)
+class _JobFailure:
+    """What a job raised, as text made in the worker, so no exception object (and what it holds) is pickled."""
+
+    error: str
+    budget: bool = False
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    """Runs the job function in the worker and turns whatever it raises into a :class:`_JobFailure`."""
+
+    fn: Callable
+
+    def __call__(self, job: Job):
+        try:
+            return self.fn(job)
+        except Exception as exc:
+            return _JobFailure(redact(f"{type(exc).__name__}: {exc}".strip()), isinstance(exc, BudgetExceeded))
+
+
+_WORKER_DIED = ("its worker process died while running it (a crash in native code, os._exit, a signal or "
+                "the out-of-memory killer); it was re-run alone and killed its worker again")
+
+
+def _exit_with_parent() -> None:
+    """Worker initialiser: exit when the sweep's process dies (kill -9 included), instead of lingering."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="agenteff-exit-with-parent", daemon=True).start()
+
+
 class _Backend:
     """Submit jobs, wait for the first to finish, shut down: the same three moves on each backend."""
 
     def __init__(self, scheduler, executor: str, max_workers: int | None):
         self._dask = None
+        self._max_workers = max_workers
         if scheduler is not None:
             from dask.distributed import Client
             self._dask = scheduler if isinstance(scheduler, Client) else Client(scheduler)
@@ -162,10 +216,19 @@ class _Backend:
             self._pool = cf.ThreadPoolExecutor(max_workers=max_workers)
         elif executor == "process":
             # spawn: workers start clean (no copied threads or locks of the parent, e.g. an LLM client's loop)
-            self._pool = cf.ProcessPoolExecutor(max_workers=max_workers,
-                                                mp_context=multiprocessing.get_context("spawn"))
+            self._pool = self._process_pool(max_workers)
         else:
             raise ValueError(f"executor must be 'process' or 'thread', not {executor!r}")
+
+    @staticmethod
+    def _process_pool(max_workers):
+        return cf.ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_exit_with_parent)
+
+    def restart(self, max_workers: int | None = None) -> None:
+        """Replace a broken process pool by a fresh one (``max_workers=1`` to run suspects one at a time)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._process_pool(max_workers or self._max_workers)
 
     def submit(self, fn, job):
         if self._dask is not None:
@@ -214,25 +277,42 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
         bar = progress(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, unit="job")
         pending: dict = {}
         queue = iter(todo)
+        suspects: deque = deque()  # jobs of a broken process pool, re-run one at a time to find the culprit
+        alone = None  # the suspect running by itself, if any
+        isolating = False
+        guarded = _Guarded(fn)
         try:
             while True:
-                while stop is None and len(pending) < limit:
-                    item = next(queue, None)
-                    if item is None:
-                        break
-                    pending[backend.submit(fn, item[1])] = item
+                if suspects or alone is not None:
+                    if alone is None:
+                        alone = suspects.popleft()
+                        pending[backend.submit(guarded, alone[1])] = alone
+                else:
+                    while stop is None and len(pending) < limit:
+                        item = next(queue, None)
+                        if item is None:
+                            break
+                        pending[backend.submit(guarded, item[1])] = item
                 if not pending:
                     break
-                for finished in backend.wait_first(list(pending)):
+                settled = backend.wait_first(list(pending))
+                broken = [f for f in settled if isinstance(f.exception(), BrokenProcessPool)]
+                for finished in [f for f in settled if f not in broken]:
                     position, job = pending.pop(finished)
+                    if alone is not None and alone[1] is job:
+                        alone = None
                     try:
-                        records = _as_records(finished.result(), job)
-                    except BudgetExceeded as exc:
-                        stop = stop or str(exc)
-                        continue
+                        output = finished.result()
+                        if isinstance(output, _JobFailure):
+                            if output.budget:
+                                stop = stop or output.error.removeprefix("BudgetExceeded: ")
+                                continue
+                            raise _StoredFailure(output.error)
+                        records = _as_records(output, job)
                     except Exception as exc:  # the job's own failure: keep it, carry on with the others
                         failed += 1
-                        store.fail(job, "".join(traceback.format_exception_only(type(exc), exc)).strip())
+                        store.fail(job, str(exc) if isinstance(exc, _StoredFailure)
+                                   else redact(f"{type(exc).__name__}: {exc}"))
                         continue
                     store.add(job, position, records)
                     bar.update()
@@ -243,6 +323,19 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                     if budget_tokens is not None and spent_tokens >= budget_tokens:
                         stop = stop or (f"sweep token budget reached: spent {spent_tokens:,} of "
                                         f"{budget_tokens:,} tokens")
+                if broken:  # every job in the pool failed with it; the pool is unusable
+                    if alone is not None:  # it ran by itself and killed its worker: the culprit
+                        failed += 1
+                        store.fail(alone[1], _WORKER_DIED)
+                        alone = None
+                    else:
+                        suspects.extend(sorted(pending.values(), key=lambda item: item[0]))
+                    pending.clear()
+                    isolating = bool(suspects)
+                    backend.restart(max_workers=1 if isolating else None)
+                elif isolating and alone is None and not suspects:
+                    isolating = False
+                    backend.restart()  # every suspect settled: back to the full pool
         finally:
             bar.close()
             backend.shutdown(pending)

@@ -51,7 +51,7 @@ class PriceTable:
         self._matches: dict[str, Price | None] = {}
 
     @classmethod
-    def load(cls, prices=None) -> "PriceTable":
+    def load(cls, prices=None) -> PriceTable:
         """From None (the project's table), a path to a CSV, a DataFrame, or ``{model: {input, cached_input,
         output}}`` in USD per million tokens."""
         from ..datasets import load

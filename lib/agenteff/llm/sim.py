@@ -36,9 +36,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class SimModel:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SimModel":
+    def from_dict(cls, data: dict) -> SimModel:
         return cls(**data)
 
 
@@ -477,9 +477,11 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         return False
     if fault == "rate_limit":
         retry_after = state.settings["retry_after_s"]
-        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"),
-                                     {"Retry-After": f"{retry_after:g}",
-                                      "retry-after-ms": f"{retry_after * 1000:g}"}))
+        if isinstance(retry_after, str):  # sent verbatim, to play endpoints that send odd values
+            headers = {"Retry-After": retry_after}
+        else:
+            headers = {"Retry-After": f"{retry_after:g}", "retry-after-ms": f"{retry_after * 1000:g}"}
+        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"), headers))
         return True
     if fault == "server_error":
         writer.write(_response_bytes(500, _error_body("simulated server error", "server_error")))
@@ -519,6 +521,8 @@ async def _connection(state: SimServer, reader, writer):
         await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass  # the client went away (e.g. gave up on a slow reply) or sent garbage: drop the connection
+    except asyncio.CancelledError:
+        pass  # the server is shutting down; ending quietly keeps asyncio from logging a traceback per connection
     finally:
         with contextlib.suppress(Exception):
             writer.close()
