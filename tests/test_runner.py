@@ -30,8 +30,9 @@ def places(tmp_path, monkeypatch):
 
 
 def test_parameters_are_read_as_yaml_scalars():
-    assert runner.parse_parameters([["fast", "true"], ["n", "3"], ["p", "0.5"], ["model", "gpt-4o"], ["x", "null"]]) == {
-        "fast": True, "n": 3, "p": 0.5, "model": "gpt-4o", "x": None}
+    assert runner.parse_parameters(
+        [["fast", "true"], ["n", "3"], ["p", "0.5"], ["model", "gpt-4o"], ["x", "null"]]
+    ) == {"fast": True, "n": 3, "p": 0.5, "model": "gpt-4o", "x": None}
 
 
 def test_successful_run_stores_outputs_and_moves_figures(places):

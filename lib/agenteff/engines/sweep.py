@@ -20,6 +20,7 @@
 * Budgets: when records carry ``cost_usd`` or ``prompt_tokens``/``completion_tokens`` columns, the sweep stops
   submitting jobs once the jobs run by this call have spent ``budget_usd`` or ``budget_tokens``.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -67,8 +68,12 @@ def grid(tasks: Iterable[str], configs: dict[str, dict] | Iterable[str], seeds: 
     to its settings (or is a list of names without settings)."""
     configs = dict(configs) if isinstance(configs, dict) else {name: {} for name in configs}
     seeds = list(seeds)
-    return [Job(str(task), str(name), int(seed), dict(params))
-            for task in tasks for name, params in configs.items() for seed in seeds]
+    return [
+        Job(str(task), str(name), int(seed), dict(params))
+        for task in tasks
+        for name, params in configs.items()
+        for seed in seeds
+    ]
 
 
 class SweepIncomplete(RuntimeError):
@@ -94,7 +99,8 @@ class RunStore:
             "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, task TEXT, config TEXT, seed INTEGER, "
             "  position INTEGER, n_records INTEGER);"
             "CREATE TABLE IF NOT EXISTS records (job_id TEXT, idx INTEGER, record TEXT, PRIMARY KEY (job_id, idx));"
-            "CREATE TABLE IF NOT EXISTS failures (job_id TEXT PRIMARY KEY, error TEXT);")
+            "CREATE TABLE IF NOT EXISTS failures (job_id TEXT PRIMARY KEY, error TEXT);"
+        )
 
     def done(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT job_id FROM jobs")}
@@ -103,11 +109,14 @@ class RunStore:
         """Store a finished job and its records in one transaction (all or nothing)."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
-                             (job.job_id, job.task, job.config, job.seed, position, len(records)))
-            self._db.executemany("INSERT INTO records VALUES (?, ?, ?)",
-                                 [(job.job_id, i, json.dumps(r, sort_keys=True, default=_jsonable))
-                                  for i, r in enumerate(records)])
+            self._db.execute(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+                (job.job_id, job.task, job.config, job.seed, position, len(records)),
+            )
+            self._db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?)",
+                [(job.job_id, i, json.dumps(r, sort_keys=True, default=_jsonable)) for i, r in enumerate(records)],
+            )
             self._db.execute("DELETE FROM failures WHERE job_id = ?", (job.job_id,))
 
     def fail(self, job: Job, error: str) -> None:
@@ -123,9 +132,11 @@ class RunStore:
         """All records, in grid order then record order, with the job's columns first."""
         rows = self._db.execute(
             "SELECT j.job_id, j.task, j.config, j.seed, r.record FROM records r JOIN jobs j USING (job_id) "
-            "ORDER BY j.position, j.job_id, r.idx").fetchall()
-        frame = pd.DataFrame([{"job_id": a, "task": b, "config": c, "seed": d, **json.loads(rec)}
-                              for a, b, c, d, rec in rows])
+            "ORDER BY j.position, j.job_id, r.idx"
+        ).fetchall()
+        frame = pd.DataFrame(
+            [{"job_id": a, "task": b, "config": c, "seed": d, **json.loads(rec)} for a, b, c, d, rec in rows]
+        )
         return frame if len(frame) else pd.DataFrame(columns=list(_JOB_COLUMNS))
 
     def close(self) -> None:
@@ -185,8 +196,10 @@ class _Guarded:
             return _JobFailure(redact(f"{type(exc).__name__}: {exc}".strip()), isinstance(exc, BudgetExceeded))
 
 
-_WORKER_DIED = ("its worker process died while running it (a crash in native code, os._exit, a signal or "
-                "the out-of-memory killer); it was re-run alone and killed its worker again")
+_WORKER_DIED = (
+    "its worker process died while running it (a crash in native code, os._exit, a signal or "
+    "the out-of-memory killer); it was re-run alone and killed its worker again"
+)
 
 
 def _exit_with_parent() -> None:
@@ -210,6 +223,7 @@ class _Backend:
         self._max_workers = max_workers
         if scheduler is not None:
             from dask.distributed import Client
+
             self._dask = scheduler if isinstance(scheduler, Client) else Client(scheduler)
             self._owned = self._dask is not scheduler
         elif executor == "thread":
@@ -222,8 +236,9 @@ class _Backend:
 
     @staticmethod
     def _process_pool(max_workers):
-        return cf.ProcessPoolExecutor(max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=_exit_with_parent)
+        return cf.ProcessPoolExecutor(
+            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        )
 
     def restart(self, max_workers: int | None = None) -> None:
         """Replace a broken process pool by a fresh one (``max_workers=1`` to run suspects one at a time)."""
@@ -238,6 +253,7 @@ class _Backend:
     def wait_first(self, futures) -> set:
         if self._dask is not None:
             from dask.distributed import wait
+
             return set(wait(futures, return_when="FIRST_COMPLETED").done)
         return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
 
@@ -251,10 +267,19 @@ class _Backend:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path, *, scheduler=None,
-              executor: str = "process", max_workers: int | None = None, max_pending: int | None = None,
-              budget_usd: float | None = None, budget_tokens: int | None = None,
-              desc: str = "jobs") -> pd.DataFrame:
+def run_sweep(
+    fn: Callable[[Job], object],
+    jobs: list[Job],
+    run_dir: str | Path,
+    *,
+    scheduler=None,
+    executor: str = "process",
+    max_workers: int | None = None,
+    max_pending: int | None = None,
+    budget_usd: float | None = None,
+    budget_tokens: int | None = None,
+    desc: str = "jobs",
+) -> pd.DataFrame:
     """Run the jobs not yet in ``run_dir``'s store, storing each as it finishes; return every stored record.
 
     ``scheduler``: a Dask scheduler address (``"tcp://host:8786"``) or ``dask.distributed.Client``; None runs a
@@ -311,8 +336,9 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                         records = _as_records(output, job)
                     except Exception as exc:  # the job's own failure: keep it, carry on with the others
                         failed += 1
-                        store.fail(job, str(exc) if isinstance(exc, _StoredFailure)
-                                   else redact(f"{type(exc).__name__}: {exc}"))
+                        store.fail(
+                            job, str(exc) if isinstance(exc, _StoredFailure) else redact(f"{type(exc).__name__}: {exc}")
+                        )
                         continue
                     store.add(job, position, records)
                     bar.update()
@@ -321,8 +347,9 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                     if budget_usd is not None and spent_usd >= budget_usd:
                         stop = stop or f"sweep USD budget reached: spent ${spent_usd:.4f} of ${budget_usd:.4f}"
                     if budget_tokens is not None and spent_tokens >= budget_tokens:
-                        stop = stop or (f"sweep token budget reached: spent {spent_tokens:,} of "
-                                        f"{budget_tokens:,} tokens")
+                        stop = stop or (
+                            f"sweep token budget reached: spent {spent_tokens:,} of {budget_tokens:,} tokens"
+                        )
                 if broken:  # every job in the pool failed with it; the pool is unusable
                     if alone is not None:  # it ran by itself and killed its worker: the culprit
                         failed += 1
@@ -341,12 +368,16 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
             backend.shutdown(pending)
         remaining = len(jobs) - len(store.done())
         if stop is not None:
-            raise BudgetExceeded(f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
-                                 "the run directory: raise the budget and call run_sweep again to continue")
+            raise BudgetExceeded(
+                f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
+                "the run directory: raise the budget and call run_sweep again to continue"
+            )
         if failed:
             first = store.failures().iloc[0]
-            raise SweepIncomplete(f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
-                                  "the others are stored, and calling run_sweep again retries the failed ones")
+            raise SweepIncomplete(
+                f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
+                "the others are stored, and calling run_sweep again retries the failed ones"
+            )
         return store.load()
     finally:
         store.close()

@@ -20,6 +20,7 @@ The synchronous methods work inside Jupyter (whose kernel already runs an event 
 private event loop in a background thread. The API key is handed to the SDK and kept nowhere else: not in the
 cache, not in messages, not in the client's repr.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -118,11 +119,14 @@ class ChatResult:
 
     def to_openai_message(self) -> dict:
         """The reply as an assistant message in the OpenAI format, to append to a conversation."""
-        message = {"role": "assistant", "content": self.content}
+        message: dict = {"role": "assistant", "content": self.content}
         if self.tool_calls:
             message["tool_calls"] = [
-                {"id": c["id"], "type": "function",
-                 "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], sort_keys=True)}}
+                {
+                    "id": c["id"],
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], sort_keys=True)},
+                }
                 for c in self.tool_calls
             ]
         return message
@@ -143,24 +147,35 @@ def _parse_reply(body, messages: list, tools) -> dict:
     try:
         choice = body["choices"][0]
         raw = choice["message"]
-        calls = [{"id": c.get("id", f"call_{i}"), "name": c["function"]["name"],
-                  "arguments": _arguments(c["function"].get("arguments"))}
-                 for i, c in enumerate(raw.get("tool_calls") or [])]
+        calls = [
+            {
+                "id": c.get("id", f"call_{i}"),
+                "name": c["function"]["name"],
+                "arguments": _arguments(c["function"].get("arguments")),
+            }
+            for i, c in enumerate(raw.get("tool_calls") or [])
+        ]
         usage = body.get("usage") or {}
         token_logprobs = (choice.get("logprobs") or {}).get("content")
-        logprobs = (tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs)
-                    if token_logprobs else None)
+        logprobs = tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs) if token_logprobs else None
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
-    message = {"role": "assistant", "content": raw.get("content"), "tool_calls": calls,
-               "reasoning_content": raw.get("reasoning_content", raw.get("reasoning"))}
+    message = {
+        "role": "assistant",
+        "content": raw.get("content"),
+        "tool_calls": calls,
+        "reasoning_content": raw.get("reasoning_content", raw.get("reasoning")),
+    }
     prompt = usage.get("prompt_tokens")
     completion = usage.get("completion_tokens")
     if prompt is None:  # the endpoint reports no usage: estimate from the text
         prompt = message_tokens(messages, tools)
     if completion is None:
-        completion = approximate_tokens(message["content"]) + approximate_tokens(message["reasoning_content"]) + sum(
-            approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
+        completion = (
+            approximate_tokens(message["content"])
+            + approximate_tokens(message["reasoning_content"])
+            + sum(approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
+        )
     return {
         "message": message,
         "prompt_tokens": int(prompt),
@@ -174,7 +189,7 @@ def _parse_reply(body, messages: list, tools) -> dict:
     }
 
 
-def _retry_after_s(exc: Exception) -> float | None:
+def _retry_after_s(exc: Exception | None) -> float | None:
     """The wait the endpoint asks for, in seconds; None when it asks none or says something unreadable
     (``soon``, empty, ``inf``, a malformed date): the caller then backs off on its own schedule."""
     response = getattr(exc, "response", None)
@@ -202,14 +217,14 @@ def _retry_after_s(exc: Exception) -> float | None:
     return None
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException | None) -> str:
     status = getattr(exc, "status_code", None)
     text = getattr(exc, "message", None) or str(exc)
     name = getattr(exc, "label", None) or type(exc).__name__
     return name + (f" (HTTP {status})" if status else "") + f": {text[:300]}"
 
 
-def _connection_refused(exc: BaseException) -> bool:
+def _connection_refused(exc: BaseException | None) -> bool:
     """Did the connection fail because nothing listens at the address? (No point retrying that.)"""
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -223,7 +238,7 @@ def _connection_refused(exc: BaseException) -> bool:
 def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
-        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
     return urlunsplit(parts)
 
 
@@ -243,16 +258,29 @@ class LLMClient:
     (unless a seed is given) so endpoints that honour seeds reproduce it.
     """
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, cache_dir=None,
-                 max_concurrency: int = 8, max_retries: int = 6, timeout_s: float = 30.0,
-                 budget_usd: float | None = None, budget_tokens: int | None = None, prices=None,
-                 backoff_base_s: float = 0.5, backoff_max_s: float = 30.0, cache: bool = True):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        cache_dir=None,
+        max_concurrency: int = 8,
+        max_retries: int = 6,
+        timeout_s: float = 30.0,
+        budget_usd: float | None = None,
+        budget_tokens: int | None = None,
+        prices=None,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        cache: bool = True,
+    ):
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
         if api_key is None and base_url is None:
-            raise ValueError("no endpoint configured: pass base_url= (and api_key= if it needs one), or set "
-                             "OPENAI_BASE_URL / OPENAI_API_KEY; notebooks start the simulated endpoint when "
-                             "base_url is None")
+            raise ValueError(
+                "no endpoint configured: pass base_url= (and api_key= if it needs one), or set "
+                "OPENAI_BASE_URL / OPENAI_API_KEY; notebooks start the simulated endpoint when "
+                "base_url is None"
+            )
         self.base_url = base_url
         self.max_concurrency = int(max_concurrency)
         self.max_retries = int(max_retries)
@@ -264,22 +292,33 @@ class LLMClient:
         self.prices = PriceTable.load(prices)
         folder = Path(cache_dir) if cache_dir is not None else default_cache_root() / "llm"
         self._cache = ResponseCache(folder) if cache else None
-        self._stats = dict.fromkeys(("requests_sent", "cache_hits", "retries", "prompt_tokens",
-                                     "completion_tokens", "cached_tokens", "reasoning_tokens"), 0)
+        self._stats: dict[str, float] = dict.fromkeys(
+            (
+                "requests_sent",
+                "cache_hits",
+                "retries",
+                "prompt_tokens",
+                "completion_tokens",
+                "cached_tokens",
+                "reasoning_tokens",
+            ),
+            0,
+        )
         self._stats["cost_usd"] = 0.0
         self._inflight: dict[str, asyncio.Future] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="agenteff-llm", daemon=True)
         self._thread.start()
-        self._semaphore = None
+        self._semaphore: asyncio.Semaphore | None = None
         self._openai = self._run(self._connect(base_url, api_key or _PLACEHOLDER_KEY))
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._thread, self._openai, self._cache)
 
     async def _connect(self, base_url, api_key):
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
         http_client = openai.DefaultAsyncHttpxClient(transport=LoopbackTransport())
-        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=self.timeout_s,
-                                  http_client=http_client)
+        return openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, timeout=self.timeout_s, http_client=http_client
+        )
 
     def __repr__(self) -> str:
         where = _redact(self.base_url) if self.base_url else "OpenAI default endpoint"
@@ -287,14 +326,29 @@ class LLMClient:
 
     # --- public API ----------------------------------------------------------------------------------------
 
-    def chat(self, model: str, messages: list[dict], tools: list[dict] | None = None, temperature: float = 0.0,
-             sample_index: int = 0, max_tokens: int | None = None, **extra) -> ChatResult:
+    def chat(
+        self,
+        model: str,
+        messages: list[dict],
+        tools: list[dict] | None = None,
+        temperature: float = 0.0,
+        sample_index: int = 0,
+        max_tokens: int | None = None,
+        **extra,
+    ) -> ChatResult:
         """One chat completion (from the cache when this exact call was made before)."""
         return self._run(self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra))
 
-    async def achat(self, model: str, messages: list[dict], tools: list[dict] | None = None,
-                    temperature: float = 0.0, sample_index: int = 0, max_tokens: int | None = None,
-                    **extra) -> ChatResult:
+    async def achat(
+        self,
+        model: str,
+        messages: list[dict],
+        tools: list[dict] | None = None,
+        temperature: float = 0.0,
+        sample_index: int = 0,
+        max_tokens: int | None = None,
+        **extra,
+    ) -> ChatResult:
         """:meth:`chat` for async code; awaitable from any event loop."""
         coroutine = self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra)
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
@@ -323,8 +377,10 @@ class LLMClient:
 
     def _run(self, coroutine):
         if threading.current_thread() is self._thread:
-            raise RuntimeError("LLMClient's synchronous methods cannot be called from its own event loop; "
-                               "use 'await client.achat(...)'")
+            raise RuntimeError(
+                "LLMClient's synchronous methods cannot be called from its own event loop; "
+                "use 'await client.achat(...)'"
+            )
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return future.result()
@@ -361,7 +417,7 @@ class LLMClient:
         finally:
             bar.close()
         if not failure:
-            return outcomes
+            return [outcome for outcome in outcomes if isinstance(outcome, ChatResult)]  # all are: none failed
         index, exc = failure[0]
         exc.results = [o if isinstance(o, ChatResult) else None for o in outcomes]
         exc.index = index
@@ -369,12 +425,14 @@ class LLMClient:
             exc.args = (self._budget_message(exc.args[0].split(":", 1)[0]),)
         raise exc
 
-    async def _chat_kwargs(self, model, messages, tools=None, temperature=0.0, sample_index=0, max_tokens=None,
-                           _stop=None, **extra):
+    async def _chat_kwargs(
+        self, model, messages, tools=None, temperature=0.0, sample_index=0, max_tokens=None, _stop=None, **extra
+    ):
         return await self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra, _stop)
 
-    async def _chat(self, model, messages, tools, temperature, sample_index, max_tokens, extra,
-                    stop: asyncio.Event | None = None) -> ChatResult:
+    async def _chat(
+        self, model, messages, tools, temperature, sample_index, max_tokens, extra, stop: asyncio.Event | None = None
+    ) -> ChatResult:
         request = {"model": model, "messages": messages, "temperature": temperature, **extra}
         if tools:
             request["tools"] = tools
@@ -393,6 +451,7 @@ class LLMClient:
         shared.add_done_callback(lambda f: f.cancelled() or f.exception())  # never "exception not retrieved"
         self._inflight[key] = shared
         try:
+            assert self._semaphore is not None  # set by _connect, before any call
             async with self._semaphore:
                 if stop is not None and stop.is_set():
                     raise _NotSent()
@@ -428,8 +487,10 @@ class LLMClient:
             raise BudgetExceeded(self._budget_message("token budget reached"))
         if self.budget_usd is not None:
             if self.prices.lookup(model) is None:
-                raise ValueError(f"a USD budget needs a price for model {model!r}: add a row to data/prices.csv "
-                                 "or pass prices={...} to LLMClient")
+                raise ValueError(
+                    f"a USD budget needs a price for model {model!r}: add a row to data/prices.csv "
+                    "or pass prices={...} to LLMClient"
+                )
             if self._stats["cost_usd"] >= self.budget_usd:
                 raise BudgetExceeded(self._budget_message("USD budget reached"))
 
@@ -448,7 +509,7 @@ class LLMClient:
 
     async def _send(self, request: dict, messages, tools) -> tuple[dict, float]:
         """Send with retries; every attempt is counted, waits its backoff and checks the budget first."""
-        last_error = None
+        last_error: Exception | None = None
         for attempt in range(self.max_retries + 1):
             if attempt:
                 self._stats["retries"] += 1
@@ -472,17 +533,20 @@ class LLMClient:
                     raise RetriesExhausted(
                         f"model {request['model']!r}: cannot connect to {self._endpoint_url()}: connection refused "
                         f"(attempt {attempt + 1}; nothing listens there, so no more retries). Is the server "
-                        "running, and are base_url / OPENAI_BASE_URL right?") from exc
+                        "running, and are base_url / OPENAI_BASE_URL right?"
+                    ) from exc
                 continue
             measured = time.perf_counter() - started
             return body, float(body.get("simulated_latency_s", measured))
-        raise RetriesExhausted(f"model {request['model']!r} at {self._endpoint_url()}: no valid reply after "
-                               f"{self.max_retries + 1} attempts; last error: {_describe(last_error)}") from last_error
+        raise RetriesExhausted(
+            f"model {request['model']!r} at {self._endpoint_url()}: no valid reply after "
+            f"{self.max_retries + 1} attempts; last error: {_describe(last_error)}"
+        ) from last_error
 
-    def _backoff_s(self, attempt: int, error: Exception) -> float:
+    def _backoff_s(self, attempt: int, error: Exception | None) -> float:
         """Exponential backoff with jitter (half to full of the step), at least the endpoint's Retry-After,
         at most ``backoff_max_s`` (a Retry-After of an hour must not stall a batch for an hour)."""
-        step = min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt)
+        step = min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
         wait = step * random.uniform(0.5, 1.0)
         asked = _retry_after_s(error)
         return min(max(wait, asked), self.backoff_max_s) if asked is not None else wait

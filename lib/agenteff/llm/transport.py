@@ -15,6 +15,7 @@ Why not a library: measured with benchmarks/llm_throughput.py (50 ms simulated l
 cores, quiet machine, 2026-11-22), the ratio to ideal throughput was 0.78 with the SDK's default httpx client,
 0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,8 +90,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
         except (ConnectionError, asyncio.IncompleteReadError, _BrokenConnection) as exc:
             writer.close()
-            if isinstance(exc, _BrokenConnection) or (isinstance(exc, asyncio.IncompleteReadError)
-                                                      and not exc.partial):
+            if isinstance(exc, _BrokenConnection) or (isinstance(exc, asyncio.IncompleteReadError) and not exc.partial):
                 raise _BrokenConnection() from exc
             raise httpx.ReadError(f"the connection broke while reading the reply: {exc}", request=request) from exc
         except BaseException:  # cancelled mid-exchange: the connection's state is unknown
@@ -142,7 +142,7 @@ async def _read_response(reader: asyncio.StreamReader):
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0].strip(), 16)
         if size == 0:
