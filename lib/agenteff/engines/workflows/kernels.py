@@ -143,74 +143,146 @@ def _batches_to_success(u, log_fail, k):
 
 
 # ------------------------------------------------------------------------------------------------------ rollouts
-@njit(cache=True)
-def estimate(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail,
-             status, run_model, run_k, run_elapsed, act_model, act_k, cont_model, cont_k,
-             budget_left, time_left, n_rollouts, key, extra, finish, states):
-    """Successes among ``n_rollouts`` simulated continuations from the current state.
+# Why the planner is laid out as it is (measured on 2 cores, see benchmarks/mcpp.py):
+#
+# * Every (candidate, continuation) pair of a decision replays rollout ``r`` from the same random streams (keyed by
+#   (decision, rollout, node)), and a candidate action only changes the first batch of the ready nodes. So the
+#   uniforms, the geometric number of continuation batches per node and the continuation batches' latencies of
+#   rollout ``r`` under continuation ``(m, k)`` are the same for every candidate. The first layout drew them again
+#   for every candidate: in the 16-node two-model stress case a light-model node needs about a thousand
+#   single-sample batches, each latency costing a log, two exps and a rational quantile, redone for all 16
+#   candidates. Here one work item is one (continuation, rollout): it draws what all candidates share once,
+#   draws continuation latencies lazily (only as far as some candidate's run gets before the deadline) into a
+#   per-node cache, and then every candidate only adds them up, in the original order, so every sum and every
+#   verdict is bit-identical to drawing them anew.
+# * Two threads gave 1.2-2.3x one thread because ``prange`` over the (candidate, continuation) pairs splits them in
+#   equal contiguous halves: one thread got the strong model's continuations and the uniform candidates, the
+#   other the light model's (thousands of batches per rollout in the stress case) and the random candidates, so
+#   one thread idled while the other finished. Each pair also allocated its own scratch arrays inside the
+#   parallel region. Now ``prange`` runs over the rollouts, each under every continuation and for every candidate,
+#   so each thread's contiguous share of rollouts holds the same mix of work; each rollout allocates its scratch
+#   once and counts successes in its own row of a padded matrix (rows a cache line apart: no false sharing),
+#   summed after the parallel region.
+# * The parallel region's start-up (tens of microseconds) stays; decisions with few candidates are short, so
+#   run_trials parallelises over trials and calls the serial :func:`plan`, and only single decisions
+#   (:func:`plan_parallel`) spread one decision over threads.
+_LATENCY_CACHE = 8192  # continuation latencies cached per node and (rollout, continuation); later ones are drawn directly
+_ROW_PAD = 8  # int64 entries of padding between the per-thread rows of success counts (one cache line)
 
-    Ready nodes first get action ``(act_model[i], act_k[i])``; running batches finish (conditioned on their
-    elapsed time); every later batch, retries and pending nodes alike, is ``Seq-(cont_model, cont_k)``.
-    ``extra`` (int64), ``finish`` (float64) and ``states`` (uint64) are per-node scratch arrays.
+
+@njit(cache=True, inline="always")
+def _uniform_at(origin, step):
+    """Uniform number ``step`` (1-based) of the stream that starts at counter ``origin`` (random access)."""
+    return (np.float64(_mix(origin + np.uint64(step) * _GAMMA) >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(cache=True)
+def _scratch(n):
+    """Per-thread scratch of the planner: ``(ints [5, n], floats [3, n], stream origins [n], latency cache)``."""
+    return np.zeros((5, n), dtype=np.int64), np.zeros((3, n)), np.zeros(n, dtype=np.uint64), np.empty(n * 64)
+
+
+@njit(cache=True)
+def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, parent_ptr, parent_idx, mu, sigma,
+                   cost, log_fail, status, run_model, run_k, run_elapsed, models, ks, limit, time_left, key,
+                   counts, ints, floats, origins, cache):
+    """Adds rollout ``rollout`` of every candidate under continuation ``Seq-(cont_model, cont_k)`` to
+    ``counts[candidate * n_continuations + column]`` (1 when the rollout succeeds); returns the latency cache
+    (reallocated when it had to grow).
+
+    Stream of node ``i``: a ready or running node draws its first batch's success (uniform 1), then, if it fails,
+    its number of further batches (2) and its first latency (3); a pending node draws its number of batches (1);
+    continuation latencies follow (4, 5, ... or 2, 3, ...). A ready node's first latency is drawn from 2 when its
+    first batch succeeds (then there are no further batches).
     """
     n = order.shape[0]
-    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
-    successes = 0
-    for r in range(n_rollouts):
-        rollout_key = _child_key(key, r)
+    extra, cap, offset, filled, first_ok = ints[0], ints[1], ints[2], ints[3], ints[4]
+    u_first, t_running, finish = floats[0], floats[1], floats[2]
+    rollout_key = _child_key(key, rollout)
+    total = 0
+    for i in range(n):
+        if status[i] == DONE:
+            cap[i] = 0
+            continue
+        s0 = _child_key(rollout_key, i)
+        origins[i] = s0
+        u_first[i] = _uniform_at(s0, 1)
+        geometric_step = 1 if status[i] == PENDING else 2
+        extra[i] = _batches_to_success(_uniform_at(s0, geometric_step), log_fail[cont_model, i], cont_k)
+        if status[i] == RUNNING:
+            ok = _succeeds(u_first[i], log_fail[run_model[i], i], run_k[i])
+            first_ok[i] = ok
+            m = run_model[i]
+            t_running[i] = batch_latency_beyond(_uniform_at(s0, 2 if ok else 3), mu[m, i], sigma[m, i], run_k[i],
+                                                run_elapsed[i]) - run_elapsed[i]
+        cap[i] = min(extra[i], _LATENCY_CACHE)
+        offset[i] = total
+        total += cap[i]
+        filled[i] = 0
+    if cache.shape[0] < total:
+        cache = np.empty(2 * total)
+    cont_mu, cont_sigma = mu[cont_model], sigma[cont_model]
+    for c in range(models.shape[0]):
+        act_model, act_k = models[c], ks[c]
         spent = 0.0
         for i in range(n):
             if status[i] == DONE:
                 continue
-            s = _child_key(rollout_key, i)
-            first_ok = False
+            ok = False
             if status[i] == RUNNING:
-                s, u = _step(s)
-                first_ok = _succeeds(u, log_fail[run_model[i], i], run_k[i])
+                ok = first_ok[i] == 1
             elif status[i] == READY:
                 spent += act_k[i] * cost[act_model[i], i]
-                s, u = _step(s)
-                first_ok = _succeeds(u, log_fail[act_model[i], i], act_k[i])
-            if first_ok:
-                extra[i] = 0
-            else:
-                s, u = _step(s)
-                extra[i] = _batches_to_success(u, log_fail[cont_model, i], cont_k)
+                ok = _succeeds(u_first[i], log_fail[act_model[i], i], act_k[i])
+                first_ok[i] = ok
+            if not ok:
                 spent += extra[i] * cont_k * cost[cont_model, i]
-            states[i] = s
         if spent > limit:
             continue
-        ok = True
+        success = True
         for position in range(n):
             i = order[position]
             if status[i] == DONE:
                 finish[i] = 0.0
                 continue
-            s = states[i]
             t = 0.0
+            batches = extra[i]
+            first_step = 2
             if status[i] == PENDING:
                 for j in range(parent_ptr[i], parent_ptr[i + 1]):
                     t = max(t, finish[parent_idx[j]])
             elif status[i] == RUNNING:
-                m = run_model[i]
-                s, u = _step(s)
-                t = batch_latency_beyond(u, mu[m, i], sigma[m, i], run_k[i], run_elapsed[i]) - run_elapsed[i]
+                t = t_running[i]
+                if first_ok[i] == 1:
+                    batches = 0
+                else:
+                    first_step = 4
             else:
                 m = act_model[i]
-                s, u = _step(s)
-                t = batch_latency(u, mu[m, i], sigma[m, i], act_k[i])
-            for _ in range(extra[i]):
+                if first_ok[i] == 1:
+                    t = batch_latency(_uniform_at(origins[i], 2), mu[m, i], sigma[m, i], act_k[i])
+                    batches = 0
+                else:
+                    t = batch_latency(_uniform_at(origins[i], 3), mu[m, i], sigma[m, i], act_k[i])
+                    first_step = 4
+            for b in range(batches):
                 if t > time_left:
                     break
-                s, u = _step(s)
-                t += batch_latency(u, mu[cont_model, i], sigma[cont_model, i], cont_k)
+                if b < cap[i]:
+                    if b == filled[i]:
+                        cache[offset[i] + b] = batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i],
+                                                             cont_sigma[i], cont_k)
+                        filled[i] = b + 1
+                    t += cache[offset[i] + b]
+                else:
+                    t += batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i], cont_sigma[i], cont_k)
             if t > time_left:
-                ok = False
+                success = False
                 break
             finish[i] = t
-        if ok:
-            successes += 1
-    return successes
+        if success:
+            counts[c * n_continuations + column] += 1
+    return cache
 
 
 # ------------------------------------------------------------------------------------------------------- planner
@@ -243,18 +315,6 @@ def candidate_actions(status, n_models, k_values, n_random, key):
 
 
 @njit(cache=True)
-def _score_pair(pair, n_continuations, n_k, k_values, order, parent_ptr, parent_idx, mu, sigma, cost, log_fail,
-                status, run_model, run_k, run_elapsed, models, ks, budget_left, time_left, n_rollouts, key):
-    candidate = pair // n_continuations
-    continuation = pair % n_continuations
-    n = order.shape[0]
-    return estimate(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
-                    run_elapsed, models[candidate], ks[candidate], continuation // n_k,
-                    k_values[continuation % n_k], budget_left, time_left, n_rollouts, key,
-                    np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=np.uint64))
-
-
-@njit(cache=True)
 def _pick(successes, n_candidates, n_continuations, n_rollouts):
     """Best candidate by its best continuation's success share; returns (candidate, share)."""
     best, best_share = 0, -1.0
@@ -269,17 +329,25 @@ def _pick(successes, n_candidates, n_continuations, n_rollouts):
 @njit(cache=True)
 def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
          k_values, n_random, n_rollouts, budget_left, time_left, key):
-    """One MCPP decision on one thread: returns (models, ks, estimated completion probability, rollouts)."""
-    n_models = mu.shape[0]
+    """One MCPP decision on one thread: returns (models, ks, estimated completion probability, rollouts).
+
+    Ready nodes first get the candidate's action; running batches finish (conditioned on their elapsed time);
+    every later batch, retries and pending nodes alike, follows the continuation ``Seq-(model, k)``. A candidate's
+    score is its best continuation's share of successful rollouts."""
+    n_models, n_k = mu.shape[0], k_values.shape[0]
     models, ks = candidate_actions(status, n_models, k_values, n_random, _child_key(key, 0))
-    n_continuations = n_models * k_values.shape[0]
+    n_continuations = n_models * n_k
     n_pairs = models.shape[0] * n_continuations
-    successes = np.empty(n_pairs, dtype=np.int64)
+    successes = np.zeros(n_pairs, dtype=np.int64)
     rollout_key = _child_key(key, 1)
-    for pair in range(n_pairs):
-        successes[pair] = _score_pair(pair, n_continuations, k_values.shape[0], k_values, order, parent_ptr,
-                                      parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                                      models, ks, budget_left, time_left, n_rollouts, rollout_key)
+    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
+    ints, floats, origins, cache = _scratch(order.shape[0])
+    for rollout in range(n_rollouts):
+        for column in range(n_continuations):
+            cache = _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                                   parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
+                                   run_elapsed, models, ks, limit, time_left, rollout_key, successes, ints, floats,
+                                   origins, cache)
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
@@ -289,17 +357,27 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
 @njit(cache=True, parallel=True)
 def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
                   k_values, n_random, n_rollouts, budget_left, time_left, key):
-    """:func:`plan` with the (candidate, continuation) pairs spread over threads; same result."""
-    n_models = mu.shape[0]
+    """:func:`plan` with the rollouts spread over the numba threads (each rollout under every continuation); same
+    result (success counts are integers, so their order of summation does not matter)."""
+    n_models, n_k = mu.shape[0], k_values.shape[0]
     models, ks = candidate_actions(status, n_models, k_values, n_random, _child_key(key, 0))
-    n_continuations = n_models * k_values.shape[0]
+    n_continuations = n_models * n_k
     n_pairs = models.shape[0] * n_continuations
-    successes = np.empty(n_pairs, dtype=np.int64)
     rollout_key = _child_key(key, 1)
-    for pair in prange(n_pairs):
-        successes[pair] = _score_pair(pair, n_continuations, k_values.shape[0], k_values, order, parent_ptr,
-                                      parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                                      models, ks, budget_left, time_left, n_rollouts, rollout_key)
+    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
+    row = n_pairs + _ROW_PAD
+    counts = np.zeros(n_rollouts * row, dtype=np.int64)
+    for rollout in prange(n_rollouts):
+        ints, floats, origins, cache = _scratch(order.shape[0])
+        mine = counts[rollout * row:rollout * row + n_pairs]
+        for column in range(n_continuations):
+            cache = _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                                   parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
+                                   run_elapsed, models, ks, limit, time_left, rollout_key, mine, ints, floats,
+                                   origins, cache)
+    successes = np.zeros(n_pairs, dtype=np.int64)
+    for rollout in range(n_rollouts):
+        successes += counts[rollout * row:rollout * row + n_pairs]
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
