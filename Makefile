@@ -58,6 +58,7 @@ lab: setup
 
 benchmarks: setup
 	$(PY) benchmarks/reproduce.py
+	$(PY) benchmarks/agentstop_load.py
 	$(PY) benchmarks/llm_throughput.py
 	$(PY) benchmarks/mcpp.py
 

@@ -4,14 +4,14 @@ The real server is built once by ``python -m agenteff live-setup`` (cached outsi
 llama-server cases skip, unless ``AGENTEFF_REQUIRE_LIVE=1`` (set by ``.ci/run``) makes them fail. Where servers
 differ, the test states what each one does; README.md's live-mode table says the same for users.
 """
+
 import json
 import os
 
 import openai
 import pytest
 
-from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
-from agenteff.llm import local_server
+from agenteff.llm import BudgetExceeded, LLMClient, SimModel, local_server, sim_server
 
 PRICES = {"input": 1.0, "cached_input": 0.5, "output": 2.0}  # USD per million tokens, to check cost accounting
 QUESTION = [{"role": "user", "content": "What is 17 * 23? Answer with a number."}]
@@ -51,8 +51,11 @@ def test_chat_reports_usage_and_is_priced_from_it(endpoint, client):
     assert isinstance(result.content, str) and result.content
     assert result.prompt_tokens > 0 and 0 < result.completion_tokens <= 16
     uncached = result.prompt_tokens - result.cached_tokens
-    expected = (uncached * PRICES["input"] + result.cached_tokens * PRICES["cached_input"]
-                + result.completion_tokens * PRICES["output"]) / 1e6
+    expected = (
+        uncached * PRICES["input"]
+        + result.cached_tokens * PRICES["cached_input"]
+        + result.completion_tokens * PRICES["output"]
+    ) / 1e6
     assert result.cost_usd == pytest.approx(expected)
     assert client.stats["requests_sent"] == 1 and client.stats["cost_usd"] == pytest.approx(expected)
 
@@ -60,7 +63,7 @@ def test_chat_reports_usage_and_is_priced_from_it(endpoint, client):
 def test_a_seeded_sample_is_reproduced(endpoint, tmp_path):
     _, url, model = endpoint
     replies = []
-    for run in range(2):  # two clients without a cache: the endpoint itself must reproduce the sample
+    for _ in range(2):  # two clients without a cache: the endpoint itself must reproduce the sample
         with LLMClient(base_url=url, api_key="unused", cache=False, timeout_s=120) as fresh:
             replies.append(fresh.chat(model, QUESTION, temperature=0.8, sample_index=3, max_tokens=12).content)
     assert replies[0] == replies[1]
@@ -85,8 +88,10 @@ def test_an_unknown_model(endpoint, client):
 
 def test_concurrent_calls_keep_their_order_and_the_cache_replays_them(endpoint, client):
     _, _, model = endpoint
-    requests = [dict(model=model, messages=[{"role": "user", "content": f"Say the number {i}."}], max_tokens=8)
-                for i in range(4)]
+    requests = [
+        dict(model=model, messages=[{"role": "user", "content": f"Say the number {i}."}], max_tokens=8)
+        for i in range(4)
+    ]
     first = client.chat_many(requests)
     sent = client.stats["requests_sent"]
     again = client.chat_many(requests)
@@ -105,8 +110,12 @@ def test_a_token_budget_stops_new_calls(endpoint, tmp_path):
 def test_json_schema_output(endpoint, client):
     kind, _, model = endpoint
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
-    result = client.chat(model, QUESTION, max_tokens=32,
-                         response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema}})
+    result = client.chat(
+        model,
+        QUESTION,
+        max_tokens=32,
+        response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema}},
+    )
     if kind == "llama-server":  # grammar-constrained decoding: the reply is valid JSON of that shape
         assert isinstance(json.loads(result.content)["answer"], int)
     else:  # the simulated endpoint ignores response_format and answers in prose
@@ -115,10 +124,20 @@ def test_json_schema_output(endpoint, client):
 
 def test_tool_calls(endpoint, client):
     kind, _, model = endpoint
-    tools = [{"type": "function", "function": {"name": "multiply", "description": "Multiply two integers",
-                                               "parameters": {"type": "object", "required": ["a", "b"],
-                                                              "properties": {"a": {"type": "integer"},
-                                                                             "b": {"type": "integer"}}}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "multiply",
+                "description": "Multiply two integers",
+                "parameters": {
+                    "type": "object",
+                    "required": ["a", "b"],
+                    "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                },
+            },
+        }
+    ]
     result = client.chat(model, QUESTION, tools=tools, max_tokens=48)
     for call in result.tool_calls:  # a round trip where the server produces calls
         assert call["name"] == "multiply" and isinstance(call["arguments"], dict)

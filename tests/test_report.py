@@ -71,6 +71,7 @@ def test_paper_values_are_looked_up_by_key_and_name_the_missing_key():
 
 def test_paper_value_keys_must_be_unique_across_files(tmp_path):
     from agenteff.datasets import published
+
     header = ",".join(c.name for c in published.PAPER_VALUES.columns)
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_text(header + "\nx/y,P,,v1,abstract,q,,1,,,,\n")
@@ -104,7 +105,9 @@ def test_saved_figures_are_byte_stable(figures):
         ax.set(title="Bars", xlabel="group", ylabel="count")
         report.save_fig(fig, "bars", "01_demo", "Bars.")
         plt.close(fig)
-        outputs.append(((figures / "01_demo" / "bars.png").read_bytes(), (figures / "01_demo" / "bars.svg").read_bytes()))
+        outputs.append(
+            ((figures / "01_demo" / "bars.png").read_bytes(), (figures / "01_demo" / "bars.svg").read_bytes())
+        )
     assert outputs[0] == outputs[1]
 
 
@@ -121,6 +124,7 @@ def test_simulated_figures_must_say_so(figures):
 
 def test_paper_values_read_empty_cells_as_missing(tmp_path):
     from agenteff.datasets import published
+
     header = ",".join(c.name for c in published.PAPER_VALUES.columns)
     (tmp_path / "a.csv").write_text(header + "\nx/q,P,,v1,Figure 1,holds,,,,,,\n")
     statement = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"])["x/q"]

@@ -1,5 +1,6 @@
 """Figure helpers several studies share. Each draws on a given matplotlib Axes and returns it, so a study's
 figure function composes them; saving goes through :func:`agenteff.report.save_fig`."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -19,10 +20,21 @@ def _levels(points: pd.DataFrame, column: str | None, order) -> list:
     return list(order) if order is not None else sorted(points[column].unique())
 
 
-def draw_frontier(ax: plt.Axes, points: pd.DataFrame, cost: str, accuracy: str, *, hue: str | None = None,
-                  label: str | None = None, accuracy_scale: float = 1.0, log_cost: bool = True,
-                  frontier: str = "on_frontier", hue_order=None, style: str | None = None,
-                  style_order=None) -> plt.Axes:
+def draw_frontier(
+    ax: plt.Axes,
+    points: pd.DataFrame,
+    cost: str,
+    accuracy: str,
+    *,
+    hue: str | None = None,
+    label: str | None = None,
+    accuracy_scale: float = 1.0,
+    log_cost: bool = True,
+    frontier: str = "on_frontier",
+    hue_order=None,
+    style: str | None = None,
+    style_order=None,
+) -> plt.Axes:
     """An accuracy-cost plot: every point, the Pareto frontier as a grey step line, frontier points outlined.
 
     ``points`` is the output of :func:`agenteff.metrics.pareto_frontier` (its ``frontier`` column flags the
@@ -50,15 +62,28 @@ def draw_frontier(ax: plt.Axes, points: pd.DataFrame, cost: str, accuracy: str, 
             if (hue is not None or style is not None) and not members.any():
                 continue  # a combination of levels with no point: no empty legend entry
             named = [level for level in dict.fromkeys([hue_level, style_level]) if level is not None]
-            ax.scatter(x[members], y[members], color=colour, marker=marker, s=np.where(on[members], 80, 40),
-                       edgecolor=np.where(on[members], "k", "none"), zorder=2,
-                       label=" / ".join(map(str, named)) if named else None)
+            ax.scatter(
+                x[members],
+                y[members],
+                color=colour,
+                marker=marker,
+                s=np.where(on[members], 80, 40),
+                edgecolor=np.where(on[members], "k", "none"),
+                zorder=2,
+                label=" / ".join(map(str, named)) if named else None,
+            )
     if label is not None:
         texts = points.loc[on, label].astype(str).to_numpy()[order]
         for position, (text, xi, yi) in enumerate(zip(texts, x[on][order], y[on][order])):
             above = position % 2 == 1  # alternate sides so neighbouring labels do not overlap
-            ax.annotate(text, (xi, yi), fontsize=7, textcoords="offset points", xytext=(-6, 6) if above else (6, -11),
-                        ha="right" if above else "left")
+            ax.annotate(
+                text,
+                (xi, yi),
+                fontsize=7,
+                textcoords="offset points",
+                xytext=(-6, 6) if above else (6, -11),
+                ha="right" if above else "left",
+            )
     if log_cost:
         ax.set_xscale("log")
     return ax

@@ -11,6 +11,7 @@
 Architectures are normalised to the short names of :data:`agenteff.engines.topologies.ARCHITECTURES`, the
 project's one architecture list; benchmark ids are kept as the authors' release spells them.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,19 @@ import pandas as pd
 from ..engines.topologies.architectures import ARCHITECTURES
 from ..schema import Column, Schema, validate
 
-__all__ = ["ARCHITECTURES", "CONFIGS", "COORDINATION_METRICS", "INTELLIGENCE_INDEX", "TOOL_COUNTS",
-           "INSTANCES", "normalize_architecture", "short_model_id", "aggregate_instances", "parse_v2_configs",
-           "parse_v3_instances"]
+__all__ = [
+    "ARCHITECTURES",
+    "CONFIGS",
+    "COORDINATION_METRICS",
+    "INTELLIGENCE_INDEX",
+    "TOOL_COUNTS",
+    "INSTANCES",
+    "normalize_architecture",
+    "short_model_id",
+    "aggregate_instances",
+    "parse_v2_configs",
+    "parse_v3_instances",
+]
 
 CONFIGS = Schema(
     "scaling_configs",
@@ -145,9 +156,12 @@ def aggregate_instances(instances: pd.DataFrame) -> pd.DataFrame:
     """Configurations from per-instance outcomes: success rate = mean of ``resolved`` per
     (benchmark, architecture, vendor, model), in the columns of :data:`CONFIGS`."""
     keys = ["benchmark", "architecture", "vendor", "model"]
-    configs = (instances.assign(resolved=instances["resolved"].astype(float))
-               .groupby(keys, as_index=False, sort=True)["resolved"].mean()
-               .rename(columns={"resolved": "success_rate"}))
+    configs = (
+        instances.assign(resolved=instances["resolved"].astype(float))
+        .groupby(keys, as_index=False, sort=True)["resolved"]
+        .mean()
+        .rename(columns={"resolved": "success_rate"})
+    )
     configs["model_short"] = configs["model"].map(short_model_id)
     return validate(configs, CONFIGS, source="aggregated instances")
 
@@ -156,15 +170,17 @@ def parse_v3_instances(files: dict) -> dict[str, pd.DataFrame]:
     """Tables ``instances`` (one row per attempted instance) and ``configs`` (the 90 aggregated rows)."""
     path = _by_name(files, "per_instance_results_swe_tb.csv")
     raw = pd.read_csv(path, dtype={"instance_idx": str})
-    instances = pd.DataFrame({
-        "benchmark": raw["dataset"],
-        "architecture": raw["agent_type"].map(normalize_architecture),
-        "vendor": raw["provider"],
-        "model": raw["model"],
-        "instance_id": raw["instance_idx"],
-        "resolved": raw["resolved"],
-        "n_steps": raw["num_steps"],
-        "has_output": raw["has_output"],
-    })
+    instances = pd.DataFrame(
+        {
+            "benchmark": raw["dataset"],
+            "architecture": raw["agent_type"].map(normalize_architecture),
+            "vendor": raw["provider"],
+            "model": raw["model"],
+            "instance_id": raw["instance_idx"],
+            "resolved": raw["resolved"],
+            "n_steps": raw["num_steps"],
+            "has_output": raw["has_output"],
+        }
+    )
     instances = validate(instances, INSTANCES, source=path)
     return {"instances": instances, "configs": aggregate_instances(instances)}

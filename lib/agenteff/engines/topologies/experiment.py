@@ -88,7 +88,7 @@ def run_experiment(architectures=ARCHITECTURES, suites=SUITES, n_tasks: int = 20
     """
     from ...llm import LLMClient, PriceTable, SimModel, endpoint
 
-    limits = Limits(**limits)
+    run_limits = Limits(**limits)
     sims = [m for m in models if isinstance(m, SimModel)]
     names = [m.name if isinstance(m, SimModel) else str(m) for m in models]
     if base_url is None:
@@ -102,7 +102,7 @@ def run_experiment(architectures=ARCHITECTURES, suites=SUITES, n_tasks: int = 20
                       max_concurrency=max_concurrency, prices=prices) as client:
         def one(row):
             return run_topology(client, row.model, tasks[row.suite][row.task_index], row.architecture,
-                                row.n_agents, row.seed, limits, temperature)
+                                row.n_agents, row.seed, run_limits, temperature)
         with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
             results = list(pool.map(one, grid.itertuples(index=False)))
     runs = pd.DataFrame([run for run, _ in results])
