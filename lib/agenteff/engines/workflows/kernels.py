@@ -143,31 +143,32 @@ def _batches_to_success(u, log_fail, k):
 
 
 # ------------------------------------------------------------------------------------------------------ rollouts
-# Why the planner is laid out as it is (measured on 2 cores, see benchmarks/mcpp.py):
+# Why the planner is laid out as it is (measured on 2 cores, see benchmarks/mcpp.py and the report of issue 17):
 #
 # * Every (candidate, continuation) pair of a decision replays rollout ``r`` from the same random streams (keyed by
 #   (decision, rollout, node)), and a candidate action only changes the first batch of the ready nodes. So the
 #   uniforms, the geometric number of continuation batches per node and the continuation batches' latencies of
 #   rollout ``r`` under continuation ``(m, k)`` are the same for every candidate. The first layout drew them again
-#   for every candidate: in the 16-node two-model stress case a light-model node needs about a thousand
+#   for every candidate: in the 16-node two-model stress case light-model nodes need up to hundreds of
 #   single-sample batches, each latency costing a log, two exps and a rational quantile, redone for all 16
-#   candidates. Here one work item is one (continuation, rollout): it draws what all candidates share once,
-#   draws continuation latencies lazily (only as far as some candidate's run gets before the deadline) into a
-#   per-node cache, and then every candidate only adds them up, in the original order, so every sum and every
-#   verdict is bit-identical to drawing them anew.
-# * Two threads gave 1.2-2.3x one thread because ``prange`` over the (candidate, continuation) pairs splits them in
+#   candidates. Here one call handles one (rollout, continuation) for all candidates at once: it draws the shared
+#   numbers once, and walks the nodes in topological order carrying one finish time per candidate; each
+#   continuation latency is drawn once and added to every candidate that retries the node (a loop over
+#   candidates the compiler vectorises). Each candidate's sums are the same additions in the same order as
+#   before, so every verdict is bit-identical. A candidate past the deadline keeps being added to (latencies are
+#   positive, so it stays past it; the old layout stopped early), and the node's batches stop when no candidate
+#   is still within the deadline.
+# * Two threads gave 1.2-2.3x one thread because ``prange`` over the (candidate, continuation) pairs split them in
 #   equal contiguous halves: one thread got the strong model's continuations and the uniform candidates, the
-#   other the light model's (thousands of batches per rollout in the stress case) and the random candidates, so
-#   one thread idled while the other finished. Each pair also allocated its own scratch arrays inside the
-#   parallel region. Now ``prange`` runs over the rollouts, each under every continuation and for every candidate,
-#   so each thread's contiguous share of rollouts holds the same mix of work; each rollout allocates its scratch
-#   once and counts successes in its own row of a padded matrix (rows a cache line apart: no false sharing),
-#   summed after the parallel region.
+#   other the light model's (many more batches per rollout) and the random candidates, so one thread idled while
+#   the other finished; each pair also allocated its own scratch inside the parallel region. Now ``prange`` runs
+#   over the rollouts, each under every continuation and for every candidate, so each thread's contiguous share
+#   of rollouts holds the same mix of work; each rollout allocates its scratch once and counts successes in its
+#   own row of a padded matrix (rows a cache line apart: no false sharing), summed after the parallel region.
 # * The parallel region's start-up (tens of microseconds) stays; decisions with few candidates are short, so
 #   run_trials parallelises over trials and calls the serial :func:`plan`, and only single decisions
 #   (:func:`plan_parallel`) spread one decision over threads.
-_LATENCY_CACHE = 8192  # continuation latencies cached per node and (rollout, continuation); later ones are drawn directly
-_ROW_PAD = 8  # int64 entries of padding between the per-thread rows of success counts (one cache line)
+_ROW_PAD = 8  # int64 entries of padding between the per-rollout rows of success counts (one cache line)
 
 
 @njit(cache=True, inline="always")
@@ -177,52 +178,49 @@ def _uniform_at(origin, step):
 
 
 @njit(cache=True)
-def _scratch(n):
-    """Per-thread scratch of the planner: ``(ints [5, n], floats [3, n], stream origins [n], latency cache)``."""
-    return np.zeros((5, n), dtype=np.int64), np.zeros((3, n)), np.zeros(n, dtype=np.uint64), np.empty(n * 64)
+def _scratch(n, n_candidates):
+    """Per-rollout scratch of the planner: ``(node ints [2, n], node floats [2, n], stream origins [n],
+    candidate finish times [candidate, n], first batch succeeded [candidate, n], candidate floats [2, candidate],
+    candidate flags [2, candidate])``."""
+    return (np.zeros((2, n), dtype=np.int64), np.zeros((2, n)), np.zeros(n, dtype=np.uint64),
+            np.zeros((n_candidates, n)), np.zeros((n_candidates, n), dtype=np.bool_), np.zeros((2, n_candidates)),
+            np.zeros((2, n_candidates), dtype=np.bool_))
 
 
 @njit(cache=True)
 def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, parent_ptr, parent_idx, mu, sigma,
                    cost, log_fail, status, run_model, run_k, run_elapsed, models, ks, limit, time_left, key,
-                   counts, ints, floats, origins, cache):
+                   counts, node_ints, node_floats, origins, finish, first_ok, cand_floats, cand_flags):
     """Adds rollout ``rollout`` of every candidate under continuation ``Seq-(cont_model, cont_k)`` to
-    ``counts[candidate * n_continuations + column]`` (1 when the rollout succeeds); returns the latency cache
-    (reallocated when it had to grow).
+    ``counts[candidate * n_continuations + column]`` (1 when the rollout succeeds).
 
     Stream of node ``i``: a ready or running node draws its first batch's success (uniform 1), then, if it fails,
     its number of further batches (2) and its first latency (3); a pending node draws its number of batches (1);
-    continuation latencies follow (4, 5, ... or 2, 3, ...). A ready node's first latency is drawn from 2 when its
-    first batch succeeds (then there are no further batches).
+    continuation latencies follow (4, 5, ... or 2, 3, ...). A ready or running node whose first batch succeeds
+    draws its first latency from 2 (and has no further batches).
     """
-    n = order.shape[0]
-    extra, cap, offset, filled, first_ok = ints[0], ints[1], ints[2], ints[3], ints[4]
-    u_first, t_running, finish = floats[0], floats[1], floats[2]
+    n, n_candidates = order.shape[0], models.shape[0]
+    extra, running_ok = node_ints[0], node_ints[1]
+    u_first, t_running = node_floats[0], node_floats[1]
+    t, adds = cand_floats[0], cand_floats[1]
+    alive, retries = cand_flags[0], cand_flags[1]
     rollout_key = _child_key(key, rollout)
-    total = 0
     for i in range(n):
         if status[i] == DONE:
-            cap[i] = 0
             continue
         s0 = _child_key(rollout_key, i)
         origins[i] = s0
         u_first[i] = _uniform_at(s0, 1)
-        geometric_step = 1 if status[i] == PENDING else 2
-        extra[i] = _batches_to_success(_uniform_at(s0, geometric_step), log_fail[cont_model, i], cont_k)
+        extra[i] = _batches_to_success(_uniform_at(s0, 1 if status[i] == PENDING else 2), log_fail[cont_model, i],
+                                       cont_k)
         if status[i] == RUNNING:
             ok = _succeeds(u_first[i], log_fail[run_model[i], i], run_k[i])
-            first_ok[i] = ok
+            running_ok[i] = ok
             m = run_model[i]
             t_running[i] = batch_latency_beyond(_uniform_at(s0, 2 if ok else 3), mu[m, i], sigma[m, i], run_k[i],
                                                 run_elapsed[i]) - run_elapsed[i]
-        cap[i] = min(extra[i], _LATENCY_CACHE)
-        offset[i] = total
-        total += cap[i]
-        filled[i] = 0
-    if cache.shape[0] < total:
-        cache = np.empty(2 * total)
-    cont_mu, cont_sigma = mu[cont_model], sigma[cont_model]
-    for c in range(models.shape[0]):
+    any_alive = False
+    for c in range(n_candidates):
         act_model, act_k = models[c], ks[c]
         spent = 0.0
         for i in range(n):
@@ -230,59 +228,72 @@ def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, 
                 continue
             ok = False
             if status[i] == RUNNING:
-                ok = first_ok[i] == 1
+                ok = running_ok[i] == 1
             elif status[i] == READY:
                 spent += act_k[i] * cost[act_model[i], i]
                 ok = _succeeds(u_first[i], log_fail[act_model[i], i], act_k[i])
-                first_ok[i] = ok
+            first_ok[c, i] = ok
             if not ok:
                 spent += extra[i] * cont_k * cost[cont_model, i]
-        if spent > limit:
+        alive[c] = spent <= limit
+        any_alive = any_alive or alive[c]
+    if not any_alive:
+        return
+    cont_mu, cont_sigma = mu[cont_model], sigma[cont_model]
+    for position in range(n):
+        i = order[position]
+        if status[i] == DONE:
+            for c in range(n_candidates):
+                finish[c, i] = 0.0
             continue
-        success = True
-        for position in range(n):
-            i = order[position]
-            if status[i] == DONE:
-                finish[i] = 0.0
-                continue
-            t = 0.0
-            batches = extra[i]
+        first_step = 4
+        if status[i] == PENDING:
             first_step = 2
-            if status[i] == PENDING:
+            for c in range(n_candidates):
+                t[c] = 0.0
                 for j in range(parent_ptr[i], parent_ptr[i + 1]):
-                    t = max(t, finish[parent_idx[j]])
-            elif status[i] == RUNNING:
-                t = t_running[i]
-                if first_ok[i] == 1:
-                    batches = 0
+                    t[c] = max(t[c], finish[c, parent_idx[j]])
+                retries[c] = True
+        elif status[i] == RUNNING:
+            for c in range(n_candidates):
+                t[c] = t_running[i]
+                retries[c] = running_ok[i] == 0
+        else:
+            for c in range(n_candidates):
+                retries[c] = not first_ok[c, i]
+                if alive[c]:
+                    m, k = models[c, i], ks[c, i]
+                    t[c] = batch_latency(_uniform_at(origins[i], 3 if retries[c] else 2), mu[m, i], sigma[m, i], k)
+        within = False  # some live candidate that retries the node is still within the deadline
+        for c in range(n_candidates):
+            retries[c] = retries[c] and alive[c]
+            within = within or (retries[c] and t[c] <= time_left)
+        if within:
+            for b in range(extra[i]):
+                latency = batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i], cont_sigma[i], cont_k)
+                for c in range(n_candidates):
+                    adds[c] = latency if retries[c] else 0.0
+                for c in range(n_candidates):
+                    t[c] += adds[c]  # t + 0.0 == t: the others' sums are untouched
+                if b % 8 == 7:
+                    within = False
+                    for c in range(n_candidates):
+                        within = within or (retries[c] and t[c] <= time_left)
+                    if not within:
+                        break
+        any_alive = False
+        for c in range(n_candidates):
+            if alive[c]:
+                if t[c] > time_left:
+                    alive[c] = False
                 else:
-                    first_step = 4
-            else:
-                m = act_model[i]
-                if first_ok[i] == 1:
-                    t = batch_latency(_uniform_at(origins[i], 2), mu[m, i], sigma[m, i], act_k[i])
-                    batches = 0
-                else:
-                    t = batch_latency(_uniform_at(origins[i], 3), mu[m, i], sigma[m, i], act_k[i])
-                    first_step = 4
-            for b in range(batches):
-                if t > time_left:
-                    break
-                if b < cap[i]:
-                    if b == filled[i]:
-                        cache[offset[i] + b] = batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i],
-                                                             cont_sigma[i], cont_k)
-                        filled[i] = b + 1
-                    t += cache[offset[i] + b]
-                else:
-                    t += batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i], cont_sigma[i], cont_k)
-            if t > time_left:
-                success = False
-                break
-            finish[i] = t
-        if success:
+                    finish[c, i] = t[c]
+                    any_alive = True
+        if not any_alive:
+            return
+    for c in range(n_candidates):
+        if alive[c]:
             counts[c * n_continuations + column] += 1
-    return cache
 
 
 # ------------------------------------------------------------------------------------------------------- planner
@@ -341,13 +352,12 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
     successes = np.zeros(n_pairs, dtype=np.int64)
     rollout_key = _child_key(key, 1)
     limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
-    ints, floats, origins, cache = _scratch(order.shape[0])
+    scratch = _scratch(order.shape[0], models.shape[0])
     for rollout in range(n_rollouts):
         for column in range(n_continuations):
-            cache = _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
-                                   parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
-                                   run_elapsed, models, ks, limit, time_left, rollout_key, successes, ints, floats,
-                                   origins, cache)
+            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
+                           models, ks, limit, time_left, rollout_key, successes, *scratch)
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
@@ -368,13 +378,12 @@ def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, stat
     row = n_pairs + _ROW_PAD
     counts = np.zeros(n_rollouts * row, dtype=np.int64)
     for rollout in prange(n_rollouts):
-        ints, floats, origins, cache = _scratch(order.shape[0])
+        scratch = _scratch(order.shape[0], models.shape[0])
         mine = counts[rollout * row:rollout * row + n_pairs]
         for column in range(n_continuations):
-            cache = _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
-                                   parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
-                                   run_elapsed, models, ks, limit, time_left, rollout_key, mine, ints, floats,
-                                   origins, cache)
+            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
+                           models, ks, limit, time_left, rollout_key, mine, *scratch)
     successes = np.zeros(n_pairs, dtype=np.int64)
     for rollout in range(n_rollouts):
         successes += counts[rollout * row:rollout * row + n_pairs]
