@@ -7,6 +7,8 @@ saved under ``<cache>/failed/`` for inspection, and the others still run.
 """
 from __future__ import annotations
 
+import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -145,9 +147,27 @@ def _print(result: NotebookResult) -> None:
     print(line, flush=True)
 
 
+def _longest_first(paths: list[Path], finished: list[NotebookResult] = ()) -> list[Path]:
+    """Records the wall times of ``finished`` successful runs in ``<cache>/durations.json`` and returns ``paths``
+    longest first by the recorded times (unrecorded ones first: they may be long), so that with several jobs the
+    longest notebook does not start last and run alone at the end."""
+    record = cache_dir() / "durations.json"
+    try:
+        durations = json.loads(record.read_text())
+    except (OSError, ValueError):
+        durations = {}
+    if finished:
+        durations.update({r.notebook: round(r.seconds, 1) for r in finished if r.ok})
+        record.parent.mkdir(parents=True, exist_ok=True)
+        staged = record.with_suffix(".tmp")
+        staged.write_text(json.dumps(durations, indent=1, sort_keys=True))
+        staged.replace(record)
+    return sorted(paths, key=lambda p: -durations.get(p.stem, math.inf))
+
+
 def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None) -> int:
     """Run the notebooks (all by default) with ``jobs`` at once; print a line each and a summary; return the exit code."""
-    paths = resolve_notebooks(notebooks)
+    paths = _longest_first(resolve_notebooks(notebooks))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     print(f"Executing {len(paths)} notebook(s) with {jobs} job(s)", flush=True)
     started = time.perf_counter()
@@ -159,6 +179,8 @@ def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, param
             result = future.result()
             results.append(result)
             _print(result)
+    if not parameters:  # fast or resized runs would record misleading times
+        _longest_first(paths, results)
     if figures_dir().exists():
         build_gallery()
     failed = [r for r in results if not r.ok]
