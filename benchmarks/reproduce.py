@@ -26,6 +26,10 @@ def timed_run(jobs: int) -> float:
         (work / "cache").mkdir()
         (cache_dir() / "data").mkdir(parents=True, exist_ok=True)
         os.symlink(cache_dir() / "data", work / "cache" / "data")
+        # the runner starts the longest notebooks first by the durations earlier runs recorded: share the record
+        durations = cache_dir() / "durations.json"
+        if durations.exists():
+            shutil.copy(durations, work / "cache" / "durations.json")
         env = dict(os.environ, AGENTEFF_FIGURES_DIR=str(work / "figures"), AGENTEFF_CACHE_DIR=str(work / "cache"))
         started = time.perf_counter()
         result = subprocess.run(
@@ -35,6 +39,8 @@ def timed_run(jobs: int) -> float:
             text=True,
         )
         seconds = time.perf_counter() - started
+        if (work / "cache" / "durations.json").exists():
+            shutil.copy(work / "cache" / "durations.json", durations)
         if result.returncode != 0:
             print(result.stdout, result.stderr, file=sys.stderr)
             raise SystemExit(f"reproduce --jobs {jobs} failed")
