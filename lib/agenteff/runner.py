@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -147,7 +148,7 @@ def _print(result: NotebookResult) -> None:
     print(line, flush=True)
 
 
-def _longest_first(paths: list[Path], finished: list[NotebookResult] = ()) -> list[Path]:
+def _longest_first(paths: list[Path], finished: Sequence[NotebookResult] = ()) -> list[Path]:
     """Records the wall times of ``finished`` successful runs in ``<cache>/durations.json`` and returns ``paths``
     longest first by the recorded times (unrecorded ones first: they may be long), so that with several jobs the
     longest notebook does not start last and run alone at the end."""
