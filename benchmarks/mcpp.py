@@ -3,8 +3,8 @@
 Cases: layered random DAGs of 8 and 16 nodes (4 layers, edge probability 0.5, node templates from the MCPP
 authors' released statistics) with 1 model and with the study's 2-model portfolio, each at two cells of the
 study's grid: mid (3x the reference cost, 2x the reference latency) and the loosest (8x, 4x), and a stress cell
-without effective limits (100x both), where a light-model node with per-sample success p^2 ~ 0.001 needs about a
-thousand single-sample batches per rollout.
+without effective limits (100x both), where every rollout runs to the end and, under the light model's Seq-1
+continuation, a node with per-sample success p^2 ~ 0.008 takes about 130 single-sample batches (16 nodes).
 
 One decision = MCPP's first decision with its default settings (64 rollouts per candidate and continuation,
 k in {1, 4, 16, 64}, 8 random per-node candidates). Decisions on all numba threads and on one alternate in the

@@ -23,7 +23,8 @@ are then independent and a failed batch is simply repeated, so a rollout succeed
 all its batches fits the remaining budget and every node's finish time (its parents' latest finish plus its own
 batches' latencies) fits the remaining deadline; rollouts therefore need no event queue: one pass draws the
 number of batches per node (geometric) and checks the budget, a second pass in topological order draws the
-latencies and stops at the first node past the deadline.
+latencies and stops once no candidate is within the deadline (all candidates of a decision walk one rollout
+together: see the notes above :func:`_score_rollout`).
 """
 from __future__ import annotations
 
