@@ -159,15 +159,18 @@ def _batches_to_success(u, log_fail, k):
 #   before, so every verdict is bit-identical. A candidate past the deadline keeps being added to (latencies are
 #   positive, so it stays past it; the old layout stopped early), and the node's batches stop when no candidate
 #   is still within the deadline.
-# * Two threads gave 1.2-2.3x one thread because ``prange`` over the (candidate, continuation) pairs split them in
-#   equal contiguous halves: one thread got the strong model's continuations and the uniform candidates, the
-#   other the light model's (many more batches per rollout) and the random candidates, so one thread idled while
-#   the other finished; each pair also allocated its own scratch inside the parallel region. Now ``prange`` runs
-#   over the rollouts, each under every continuation and for every candidate, so each thread's contiguous share
-#   of rollouts holds the same mix of work; each rollout allocates its scratch once and counts successes in its
-#   own row of a padded matrix (rows a cache line apart: no false sharing), summed after the parallel region.
-# * The parallel region's start-up (tens of microseconds) stays; decisions with few candidates are short, so
-#   run_trials parallelises over trials and calls the serial :func:`plan`, and only single decisions
+# * Why two threads gave only 1.2-2.3x one (issue 17), measured on the first layout: not work imbalance (timing
+#   every (candidate, continuation) pair alone, the two contiguous halves ``prange`` gives two threads carry equal
+#   CPU work within 10%, i.e. a best case of 1.82-2.00x over the benchmark's cases), and not the parallel region's
+#   start-up (about 7 us more than the serial call on a tiny decision, against 0.3-20 ms decisions). What remains is
+#   the machine: a decision is a single short parallel region, so whenever another process holds one of the two
+#   cores the faster thread waits for the other at the region's end (at load ~8 the 2-thread decision takes 10-100x
+#   the serial one; the planner's per-CPU-second rate is the figure that survives load). The first layout also
+#   allocated three scratch arrays per pair inside the region. Now ``prange`` runs over the rollouts (each under
+#   every continuation and for every candidate, so each thread's contiguous share holds the same mix of work),
+#   each rollout allocates its scratch once and counts successes in its own row of a padded matrix (rows a cache
+#   line apart: no false sharing), summed after the region.
+# * run_trials parallelises over trials and calls the serial :func:`plan`; only single decisions
 #   (:func:`plan_parallel`) spread one decision over threads.
 _ROW_PAD = 8  # int64 entries of padding between the per-rollout rows of success counts (one cache line)
 
