@@ -8,6 +8,7 @@ success probability of one sample, the mean and standard deviation of its latenc
 
 Also the claims study 05 checks, carried in ``data/published/mcpp/claims.csv`` with a data card.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
