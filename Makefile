@@ -56,11 +56,9 @@ live-setup: setup
 lab: setup
 	$(PY) -m jupyter lab notebooks/
 
+# One table of every speed figure against its anchor and limit (each benchmarks/*.py still runs alone).
 benchmarks: setup
-	$(PY) benchmarks/reproduce.py
-	$(PY) benchmarks/agentstop_load.py
-	$(PY) benchmarks/llm_throughput.py
-	$(PY) benchmarks/mcpp.py
+	$(PY) benchmarks/run_all.py
 
 # A bounded fault soak (a few minutes): thousands of requests with faults on, a sweep killed with kill -9 and
 # resumed, a canary key searched for in every written file. On demand only, never part of the tests.

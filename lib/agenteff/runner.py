@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import multiprocessing
 import operator
 import os
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import time
 import tokenize
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -358,11 +360,29 @@ def _print(result: NotebookResult) -> None:
     print(line, flush=True)
 
 
+def _longest_first(paths: list[Path], finished: Sequence[NotebookResult] = ()) -> list[Path]:
+    """Records the wall times of ``finished`` successful runs in ``<cache>/durations.json`` and returns ``paths``
+    longest first by the recorded times (unrecorded ones first: they may be long), so that with several jobs the
+    longest notebook does not start last and run alone at the end."""
+    record = cache_dir() / "durations.json"
+    try:
+        durations = json.loads(record.read_text())
+    except (OSError, ValueError):
+        durations = {}
+    if finished:
+        durations.update({r.notebook: round(r.seconds, 1) for r in finished if r.ok})
+        record.parent.mkdir(parents=True, exist_ok=True)
+        staged = record.with_suffix(".tmp")
+        staged.write_text(json.dumps(durations, indent=1, sort_keys=True))
+        staged.replace(record)
+    return sorted(paths, key=lambda p: -durations.get(p.stem, math.inf))
+
+
 def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None,
               replace: bool = False) -> int:
     """Run the notebooks (all by default) with ``jobs`` at once; print a line each and a summary; return the exit
     code (2 when a parameter is refused, before anything runs)."""
-    paths = resolve_notebooks(notebooks)
+    paths = _longest_first(resolve_notebooks(notebooks))
     try:
         for path in paths:
             check_parameters(path, parameters)
@@ -380,6 +400,8 @@ def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, param
             result = future.result()
             results.append(result)
             _print(result)
+    if not parameters:  # fast or resized runs would record misleading times
+        _longest_first(paths, results)
     if figures_dir().exists() and any(r.ok and not _in_run_folder(r) for r in results):
         build_gallery()  # only when stored results changed
     failed = [r for r in results if not r.ok]
