@@ -8,7 +8,6 @@ import pytest
 
 from agenteff import schema
 from agenteff.engines.topologies import ARCHITECTURES, Limits, make_suite, run_experiment, run_topology
-from agenteff.studies.s02_coordination_topologies import paper_laws
 from agenteff.engines.topologies import protocol as P
 from agenteff.engines.topologies.simagent import simulated_agent
 from agenteff.engines.topologies.suites import grade
@@ -171,11 +170,6 @@ def test_agent_count_is_a_parameter():
         assert run["success"] and {s["agent_id"] for s in steps} == {f"p{i}" for i in range(1, n + 1)}
 
 
-def test_paper_laws_table():
-    laws = paper_laws().set_index(["law", "parameter"])["value"]
-    assert laws["turn_law", "c"] == 1.724 and laws["density_saturation", "c_star"] == 0.39
-
-
 # --- over HTTP ----------------------------------------------------------------------------------------------
 
 def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
@@ -192,22 +186,3 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     sweep, _ = run_experiment(architectures=["single", "centralized"], suites=["parallel"], n_tasks=1,
                               models=["sim-strong"], n_agents=[1, 2, 3])
     assert sweep[["architecture", "n_agents"]].values.tolist() == [["single", 1], ["centralized", 2], ["centralized", 3]]
-
-
-def test_table5_comparison_and_claims():
-    from agenteff.studies.s02_coordination_topologies import analysis
-    paper = pd.DataFrame([{"architecture": a, "overhead_pct": o, "message_density": 0.0, "redundancy": 0.0,
-                           "efficiency": 0.5, "error_amplification": e, "success_per_1k_tokens": 1.0,
-                           "turns_mean": t, "turns_sd": 1.0}
-                          for a, o, e, t in (("single", 0.0, 1.0, 4.0), ("independent", 50.0, 2.0, 6.0))])
-    measured = pd.DataFrame([{"architecture": "independent", "metric": "turns", "value": 6.5, "ci_low": 5.5,
-                              "ci_high": 7.0},
-                             {"architecture": "independent", "metric": "overhead_pct", "value": 80.0, "ci_low": 60.0,
-                              "ci_high": 90.0}])
-    table = analysis.table5_comparison(measured, paper).set_index(["architecture", "metric"])
-    assert table.loc[("independent", "turns"), "measured"] == 6.5
-    assert np.isnan(table.loc[("single", "turns"), "measured"])
-    rows = {r["claim"]: r for r in [analysis._interval_claim("x", 6.0, 6.5, 5.5, 7.0, "", "n"),
-                                    analysis._interval_claim("y", 50.0, 80.0, 60.0, 90.0, "%", "n")]}
-    assert rows["x"]["status"] == "reproduced" and rows["y"]["status"] == "differs"
-    assert rows["y"]["note"].startswith("differs by +30 %")

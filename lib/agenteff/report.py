@@ -77,7 +77,8 @@ def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = Fals
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # pd.NA is what a nullable column of a validated table holds for an empty cell
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _number(value) -> float | None:

@@ -198,7 +198,8 @@ REGISTRY: dict[str, Dataset] = {
             "paper-values",
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
-            (LocalFile("published/efficiency/paper_values.csv"),),
+            (LocalFile("published/efficiency/paper_values.csv"),
+             LocalFile("published/coordination/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",

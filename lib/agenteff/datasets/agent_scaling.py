@@ -17,14 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engines.topologies.architectures import ARCHITECTURES
 from ..schema import Column, Schema, validate
 
 __all__ = ["ARCHITECTURES", "CONFIGS", "COORDINATION_METRICS", "INTELLIGENCE_INDEX", "TOOL_COUNTS", "PAPER_CLAIMS",
            "INSTANCES", "normalize_architecture", "short_model_id", "aggregate_instances", "parse_v2_configs",
            "parse_v3_instances"]
-
-#: The five architectures, single agent first (the order used in tables and figures).
-ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
 
 CONFIGS = Schema(
     "scaling_configs",
