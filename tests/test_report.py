@@ -84,6 +84,7 @@ def test_an_arxiv_id_is_read_as_text(tmp_path):
     (tmp_path / "a.csv").write_text(header + "\nx/y,P,2605.06110,v2,abstract,q,,1,,,,\n")
     table = published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]
     assert published.as_paper_values(table)["x/y"].source == "arXiv:2605.06110 v2, abstract"
+    assert datasets.paper_values()["mcpp/consistent-improvement"].source == "arXiv:2605.06110 v2, abstract"
 
 
 def test_paper_value_keys_must_be_unique_across_files(tmp_path):

@@ -8,10 +8,20 @@ import pytest
 from scipy import special, stats
 
 from agenteff import datasets
-from agenteff.engines.workflows import (MCPP, Dag, Instance, Seq, StaticSplit, chain_dag, layered_dag, load_instances,
-                                portfolio, save_instances, simulate)
-from agenteff.engines.workflows import kernels
-from agenteff.studies.s05_budgeted_workflows import analysis as study
+from agenteff.engines.workflows import (
+    MCPP,
+    Dag,
+    Instance,
+    Seq,
+    StaticSplit,
+    chain_dag,
+    kernels,
+    layered_dag,
+    load_instances,
+    portfolio,
+    save_instances,
+    simulate,
+)
 
 
 def test_chain_seq_k_matches_closed_form():
@@ -198,14 +208,3 @@ def test_node_templates_parse():
     templates = datasets.load("mcpp-node-templates")
     assert len(templates) == 5000 and templates["template_id"].is_unique
     assert templates["success_prob"].between(0, 1, inclusive="right").all()
-
-
-def test_best_baseline_is_scored_on_independent_trials():
-    cells = {"budget_x": [1, 1], "deadline_x": [1, 1], "policy": ["a", "b"]}
-    selection = pd.DataFrame({**cells, "p": [0.5, 0.6], "se": [0.1, 0.1]})
-    evaluation = pd.DataFrame({**cells, "p": [0.55, 0.4], "se": [0.05, 0.05]})
-    best = study.best_baseline(selection, evaluation, ["a", "b"])
-    assert best[["policy", "p"]].values.tolist() == [["b", 0.4]]
-    summary = pd.DataFrame({"budget_x": [1], "deadline_x": [1], "policy": ["MCPP"], "p": [0.6], "se": [0.05]})
-    row = study.advantage(summary, best).iloc[0]
-    assert row["difference"] == pytest.approx(0.2) and row["verdict"] == "better"

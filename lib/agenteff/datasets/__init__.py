@@ -187,19 +187,12 @@ REGISTRY: dict[str, Dataset] = {
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
         ),
         Dataset(
-            "mcpp-paper-claims",
-            "The MCPP paper's headline claim and the planner speeds quoted for its authors' code",
-            (LocalFile("published/mcpp/claims.csv"),),
-            "mcpp:parse_claims",
-            "published claims, cited per row",
-            "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
-        ),
-        Dataset(
             "paper-values",
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
             (LocalFile("published/efficiency/paper_values.csv"),
-             LocalFile("published/coordination/paper_values.csv")),
+             LocalFile("published/coordination/paper_values.csv"),
+             LocalFile("published/mcpp/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
