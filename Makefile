@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
-.PHONY: setup data reproduce check test unit lint format typecheck lab benchmarks clean
+.PHONY: setup data reproduce check test unit lint format typecheck live-setup lab benchmarks clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,11 +48,17 @@ format: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# A real OpenAI-compatible server here: llama.cpp's llama-server with SmolLM2-135M, built once (about 10 min on
+# 2 cores) into ~/.cache/agenteff/live and reused; `python -m agenteff serve-local` then serves it on 127.0.0.1.
+live-setup: setup
+	$(PY) -m agenteff live-setup
+
 lab: setup
 	$(PY) -m jupyter lab notebooks/
 
 benchmarks: setup
 	$(PY) benchmarks/reproduce.py
+	$(PY) benchmarks/agentstop_load.py
 	$(PY) benchmarks/llm_throughput.py
 	$(PY) benchmarks/mcpp.py
 

@@ -4,6 +4,7 @@ Kernels started by nbval inherit this process's environment, so the settings bel
 the offline mirror of the pinned data files (when ../shared/mirror exists beside the checkout) and no progress
 bars (their text varies run to run).
 """
+
 import os
 
 import pytest
@@ -18,8 +19,11 @@ os.environ["TQDM_DISABLE"] = "1"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--record-fast-claims", action="store_true",
-                     help="re-record tests/fast_claims.csv from fast runs instead of checking against it")
+    parser.addoption(
+        "--record-fast-claims",
+        action="store_true",
+        help="re-record tests/fast_claims.csv from fast runs instead of checking against it",
+    )
 
 
 @pytest.fixture

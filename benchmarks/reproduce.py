@@ -4,6 +4,7 @@ Runs on copies of the notebooks in a temporary folder, with figures and model-re
 working tree is untouched and both runs start equally cold (downloaded data files are shared: they are inputs,
 not work). Usage: python benchmarks/reproduce.py [--jobs 1 2 ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,12 @@ def timed_run(jobs: int) -> float:
         os.symlink(cache_dir() / "data", work / "cache" / "data")
         env = dict(os.environ, AGENTEFF_FIGURES_DIR=str(work / "figures"), AGENTEFF_CACHE_DIR=str(work / "cache"))
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "agenteff", "reproduce", "--jobs", str(jobs), *map(str, copies)],
-                                env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "agenteff", "reproduce", "--jobs", str(jobs), *map(str, copies)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         if result.returncode != 0:
             print(result.stdout, result.stderr, file=sys.stderr)

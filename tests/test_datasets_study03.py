@@ -1,6 +1,5 @@
 import json
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +13,7 @@ HAS_MIRROR = bool(os.environ.get(datasets.MIRROR_VARIABLE))
 
 # --- the ZeroEval protocol, case by case ------------------------------------------------------------------
 
+
 def test_first_complete_json_takes_only_the_first_object():
     assert first_complete_json('x {"a": {"b": 1}} {"c": 2}') == {"a": {"b": 1}}
     assert first_complete_json('{"a": "line\nbreak"}') == {"a": "linebreak"}  # newlines removed before decoding
@@ -21,15 +21,18 @@ def test_first_complete_json_takes_only_the_first_object():
     assert first_complete_json("} no object {") is None
 
 
-@pytest.mark.parametrize("output, gold, answer, correct", [
-    ('{"reasoning": "r", "answer": "6\\\\sqrt{2}"}', "6", "6\\sqrt{2}", True),  # first number only
-    ('{"reasoning": "r", "answer": "3/4"}', "0.75", "3/4", True),  # a plain fraction is evaluated
-    ('{"reasoning": "r", "answer": "$1,000"}', "1000", "$1,000", True),  # $ and commas dropped
-    ('{"reasoning": "r", "answer": "\\\\frac{1}{2}"}', "0.5", "\\frac{1}{2}", False),  # LaTeX is not evaluated
-    ('{"reasoning": "r", "answer": "-4, 1"}', "-4", "-4, 1", True),
-    ('{"reasoning": "r", "answer": "x"}', "3", "x", False),
-    ('{"reasoning": "r", "answer": 12}', "#12", "12", True),  # '#' stripped from the gold answer
-])
+@pytest.mark.parametrize(
+    "output, gold, answer, correct",
+    [
+        ('{"reasoning": "r", "answer": "6\\\\sqrt{2}"}', "6", "6\\sqrt{2}", True),  # first number only
+        ('{"reasoning": "r", "answer": "3/4"}', "0.75", "3/4", True),  # a plain fraction is evaluated
+        ('{"reasoning": "r", "answer": "$1,000"}', "1000", "$1,000", True),  # $ and commas dropped
+        ('{"reasoning": "r", "answer": "\\\\frac{1}{2}"}', "0.5", "\\frac{1}{2}", False),  # LaTeX is not evaluated
+        ('{"reasoning": "r", "answer": "-4, 1"}', "-4", "-4, 1", True),
+        ('{"reasoning": "r", "answer": "x"}', "3", "x", False),
+        ('{"reasoning": "r", "answer": 12}', "#12", "12", True),  # '#' stripped from the gold answer
+    ],
+)
 def test_zeroeval_protocol(output, gold, answer, correct):
     graded = zeroeval_protocol(output, gold)
     assert (graded["answer"], graded["correct"], graded["found_by"]) == (answer, correct, "json")
@@ -53,26 +56,43 @@ def test_zeroeval_protocol_fallbacks():
 
 # --- parsers on hand-made files ---------------------------------------------------------------------------
 
+
 def _zeroeval_files(tmp_path, models):
     files = {}
     for name, outputs in models.items():
-        items = [{"id": i, "problem": f"p{i}", "answer": gold, "output": [out]} for i, (out, gold) in enumerate(outputs)]
+        items = [
+            {"id": i, "problem": f"p{i}", "answer": gold, "output": [out]} for i, (out, gold) in enumerate(outputs)
+        ]
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(items))
         files[f"result_dirs/math-l5/{name}.json"] = path
-    summary = [{"Model": zeroeval._SUMMARY_NAMES.get(n, n), "Mode": "greedy", "Acc": "50.00", "No answer": "0.00",
-                "Total": 2, "Reason Lens": "1.00"} for n in models]
+    summary = [
+        {
+            "Model": zeroeval._SUMMARY_NAMES.get(n, n),
+            "Mode": "greedy",
+            "Acc": "50.00",
+            "No answer": "0.00",
+            "Total": 2,
+            "Reason Lens": "1.00",
+        }
+        for n in models
+    ]
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     files["result_dirs/math-l5.summary.json"] = tmp_path / "summary.json"
     return files
 
 
 def test_zeroeval_parse(tmp_path):
-    files = _zeroeval_files(tmp_path, {
-        "o1-mini-2024-09-12": [('{"reasoning": "ab", "answer": "3"}', "3"), ("no json", "4")],
-        "Meta-Llama-3.1-405B-Instruct@hyperbolic": [('{"reasoning": "", "answer": "2"}', "3"),
-                                                    ('{"reasoning": "abc", "answer": "4"}', "4")],
-    })
+    files = _zeroeval_files(
+        tmp_path,
+        {
+            "o1-mini-2024-09-12": [('{"reasoning": "ab", "answer": "3"}', "3"), ("no json", "4")],
+            "Meta-Llama-3.1-405B-Instruct@hyperbolic": [
+                ('{"reasoning": "", "answer": "2"}', "3"),
+                ('{"reasoning": "abc", "answer": "4"}', "4"),
+            ],
+        },
+    )
     tables = zeroeval.parse(files)
     assert list(tables) == ["samples", "summary"]
     samples = tables["samples"]
@@ -83,7 +103,9 @@ def test_zeroeval_parse(tmp_path):
     assert o1["reasoning_chars"].iloc[0] == 2 and pd.isna(o1["reasoning_chars"].iloc[1])  # no answer, no length
     assert o1["answer"].isna().tolist() == [False, True]
     assert samples.groupby("model")["reasoning_model"].first().to_dict() == {
-        "Llama-3.1-405B-Inst@hyperbolic": False, "o1-mini-2024-09-12": True}
+        "Llama-3.1-405B-Inst@hyperbolic": False,
+        "o1-mini-2024-09-12": True,
+    }
     assert tables["summary"]["accuracy"].tolist() == [50.0, 50.0]
 
 
@@ -95,11 +117,23 @@ def test_zeroeval_parse_rejects_a_model_missing_from_the_summary(tmp_path):
 
 
 def test_overthinking_parse_drops_the_repeated_lines(tmp_path):
-    record = {"problem": "1+1", "response": "2. or 2", "expected_answer": "2", "correct": True,
-              "split_solutions": [{"solution": "2.", "correct": True, "cluster": 0},
-                                  {"solution": " or 2", "correct": True, "cluster": 0}]}
-    other = {**record, "problem": "2+2", "response": "5", "correct": False,
-             "split_solutions": [{"solution": "5", "correct": False, "cluster": 0}]}
+    record = {
+        "problem": "1+1",
+        "response": "2. or 2",
+        "expected_answer": "2",
+        "correct": True,
+        "split_solutions": [
+            {"solution": "2.", "correct": True, "cluster": 0},
+            {"solution": " or 2", "correct": True, "cluster": 0},
+        ],
+    }
+    other = {
+        **record,
+        "problem": "2+2",
+        "response": "5",
+        "correct": False,
+        "split_solutions": [{"solution": "5", "correct": False, "cluster": 0}],
+    }
     path = tmp_path / "demo.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in [record, record, other]) + "\n")
     tables = overthinking.parse({overthinking.FILE: path})
@@ -109,13 +143,15 @@ def test_overthinking_parse_drops_the_repeated_lines(tmp_path):
 
 
 def test_lead_parse(tmp_path):
-    raw = pd.DataFrame({
-        "data_source": ["s", "s"],
-        "prompt": [[{"role": "user", "content": "What is 1+1?"}], [{"role": "user", "content": "Half of 1?"}]],
-        "ability": ["math", "math"],
-        "reward_model": [{"ground_truth": "2", "style": "rule"}, {"ground_truth": "\\frac12", "style": "rule"}],
-        "extra_info": [{"index": 0, "split": "test"}, {"index": 1, "split": "test"}],
-    })
+    raw = pd.DataFrame(
+        {
+            "data_source": ["s", "s"],
+            "prompt": [[{"role": "user", "content": "What is 1+1?"}], [{"role": "user", "content": "Half of 1?"}]],
+            "ability": ["math", "math"],
+            "reward_model": [{"ground_truth": "2", "style": "rule"}, {"ground_truth": "\\frac12", "style": "rule"}],
+            "extra_info": [{"index": 0, "split": "test"}, {"index": 1, "split": "test"}],
+        }
+    )
     path = tmp_path / "test.parquet"
     raw.to_parquet(path)
     problems = lead.parse({lead.FILE: path})["problems"]
@@ -126,13 +162,15 @@ def test_lead_parse(tmp_path):
 
 # --- the real files ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.skipif(not HAS_MIRROR, reason="needs the data mirror (AGENTEFF_MIRROR)")
 def test_zeroeval_protocol_reproduces_the_published_summary():
     tables = datasets.tables("zeroeval-math-l5")
     samples, summary = tables["samples"], tables["summary"]
     assert len(summary) == 40 and samples["model"].nunique() == 40
-    ours = samples.groupby("model").agg(accuracy=("correct", "mean"), chars=("reasoning_chars", "mean"),
-                                        total=("correct", "size"))
+    ours = samples.groupby("model").agg(
+        accuracy=("correct", "mean"), chars=("reasoning_chars", "mean"), total=("correct", "size")
+    )
     merged = summary.merge(ours.add_suffix("_ours").reset_index(), on="model")
     within = (merged["accuracy"] - 100 * merged["accuracy_ours"]).abs() <= 0.5
     assert within.sum() >= 35

@@ -1,4 +1,5 @@
 """Parsers of the study-04 data sets: real pinned files (via the mirror) and small hand-made files."""
+
 import json
 import os
 
@@ -7,15 +8,17 @@ import pytest
 import yaml
 
 from agenteff import datasets
-from agenteff.paths import data_dir
 from agenteff.datasets import agent_eval, aider, tau_bench
 from agenteff.metrics import pass_hat_k
+from agenteff.paths import data_dir
 
-needs_data = pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE),
-                                reason="pinned files need the offline mirror (AGENTEFF_MIRROR)")
+needs_data = pytest.mark.skipif(
+    not os.environ.get(datasets.MIRROR_VARIABLE), reason="pinned files need the offline mirror (AGENTEFF_MIRROR)"
+)
 
 
 # --- real files -----------------------------------------------------------------------------------------
+
 
 @needs_data
 def test_agent_eval_runs_table():
@@ -35,9 +38,9 @@ def test_simple_call_logs_add_up_to_the_published_run_totals():
     produced = datasets.tables("agent-eval-simple-calls")
     runs, steps = produced["runs"], produced["steps"]
     logged = runs[runs["n_calls"].notna()]
-    totals = logged.groupby(["model", "run_name"]).agg(prompt=("prompt_tokens", "sum"),
-                                                      completion=("completion_tokens", "sum"),
-                                                      accuracy=("success", "mean"))
+    totals = logged.groupby(["model", "run_name"]).agg(
+        prompt=("prompt_tokens", "sum"), completion=("completion_tokens", "sum"), accuracy=("success", "mean")
+    )
     evaluations = datasets.load("agent-eval-runs")
     simple = evaluations[evaluations["strategy"] == "simple"].set_index(["model", "run"])
     shared = totals.index.intersection(simple.index)
@@ -78,16 +81,30 @@ def test_tau_bench_trajectories_reproduce_the_published_pass_hat_k():
 
 # --- hand-made files ------------------------------------------------------------------------------------
 
+
 def test_tau_bench_parser_on_a_tiny_file(tmp_path):
     call = {"function": {"name": "get_user", "arguments": '{"id": "u1"}'}, "id": "c1", "type": "function"}
     records = [
-        {"task_id": 3, "trial": 1, "reward": 0.9999999, "info": {"task": {"actions": [{"name": "x"}]}, "user_cost": 0.01},
-         "traj": [{"role": "system", "content": "policy"}, {"role": "user", "content": "hi"},
-                  {"role": "assistant", "content": None, "tool_calls": [call]},
-                  {"role": "tool", "content": "{}", "name": "get_user", "tool_call_id": "c1"},
-                  {"role": "assistant", "content": "done"}]},
-        {"task_id": 3, "trial": 0, "reward": 0.0, "info": {"task": {"actions": []}, "user_cost": None},
-         "traj": [{"role": "user", "content": "hi"}]},
+        {
+            "task_id": 3,
+            "trial": 1,
+            "reward": 0.9999999,
+            "info": {"task": {"actions": [{"name": "x"}]}, "user_cost": 0.01},
+            "traj": [
+                {"role": "system", "content": "policy"},
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "content": "{}", "name": "get_user", "tool_call_id": "c1"},
+                {"role": "assistant", "content": "done"},
+            ],
+        },
+        {
+            "task_id": 3,
+            "trial": 0,
+            "reward": 0.0,
+            "info": {"task": {"actions": []}, "user_cost": None},
+            "traj": [{"role": "user", "content": "hi"}],
+        },
     ]
     path = tmp_path / "traj.json"
     path.write_text(json.dumps(records))
@@ -105,16 +122,39 @@ def test_tau_bench_parser_on_a_tiny_file(tmp_path):
 
 def test_tau_bench_parser_rejects_unknown_roles(tmp_path):
     path = tmp_path / "traj.json"
-    path.write_text(json.dumps([{"task_id": 0, "trial": 0, "reward": 1.0, "info": {"task": {"actions": []}},
-                                 "traj": [{"role": "narrator", "content": "x"}]}]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "task_id": 0,
+                    "trial": 0,
+                    "reward": 1.0,
+                    "info": {"task": {"actions": []}},
+                    "traj": [{"role": "narrator", "content": "x"}],
+                }
+            ]
+        )
+    )
     with pytest.raises(ValueError, match="narrator"):
         tau_bench.parse({tau_bench.TRAJECTORY_FILE: path})
 
 
 def _aider_entry(**overrides):
-    entry = {"dirname": "d1", "model": "m", "edit_format": "diff", "date": "2025-01-01", "total_tests": 225,
-             "test_cases": 225, "pass_num_1": 10, "pass_num_2": 45, "pass_rate_1": 4.4, "pass_rate_2": 20.0,
-             "total_cost": 0.0, "seconds_per_case": 3.0, "percent_cases_well_formed": 100.0}
+    entry = {
+        "dirname": "d1",
+        "model": "m",
+        "edit_format": "diff",
+        "date": "2025-01-01",
+        "total_tests": 225,
+        "test_cases": 225,
+        "pass_num_1": 10,
+        "pass_num_2": 45,
+        "pass_rate_1": 4.4,
+        "pass_rate_2": 20.0,
+        "total_cost": 0.0,
+        "seconds_per_case": 3.0,
+        "percent_cases_well_formed": 100.0,
+    }
     return {**entry, **overrides}
 
 
@@ -132,21 +172,28 @@ def test_simple_calls_parser_attributes_calls_to_tasks(tmp_path):
     folder = tmp_path / "gpt-x" / "run2"
     folder.mkdir(parents=True)
     results = folder / "probs.jsonl"
-    results.write_text("\n".join(json.dumps({"task_id": t, "is_solved": ok}) for t, ok in (("T/0", True), ("T/1", False))))
-    events = [{"type": "run_started"},
-              {"type": "task_started", "task_id": "T/0"},
-              {"type": "api_call", "prompt_tokens": 5, "completion_tokens": 7, "inference_time": 1.5},
-              {"type": "api_call", "prompt_tokens": 6, "completion_tokens": 1, "inference_time": 0.5},
-              {"type": "task_finished", "task_id": "T/0"},
-              {"type": "task_started", "task_id": "T/1"},
-              {"type": "task_finished", "task_id": "T/1"}]
+    results.write_text(
+        "\n".join(json.dumps({"task_id": t, "is_solved": ok}) for t, ok in (("T/0", True), ("T/1", False)))
+    )
+    events = [
+        {"type": "run_started"},
+        {"type": "task_started", "task_id": "T/0"},
+        {"type": "api_call", "prompt_tokens": 5, "completion_tokens": 7, "inference_time": 1.5},
+        {"type": "api_call", "prompt_tokens": 6, "completion_tokens": 1, "inference_time": 0.5},
+        {"type": "task_finished", "task_id": "T/0"},
+        {"type": "task_started", "task_id": "T/1"},
+        {"type": "task_finished", "task_id": "T/1"},
+    ]
     log = folder / "probs.log"
     log.write_text("\n".join(json.dumps(e) for e in events))
     other = tmp_path / "gpt-x" / "early_base"
     other.mkdir()
     (other / "probs.jsonl").write_text(json.dumps({"task_id": "T/0", "is_solved": False}))
-    files = {"out/gpt-x/run2/probs.jsonl": results, "out/gpt-x/run2/probs.log": log,
-             "out/gpt-x/early_base/probs.jsonl": other / "probs.jsonl"}
+    files = {
+        "out/gpt-x/run2/probs.jsonl": results,
+        "out/gpt-x/run2/probs.log": log,
+        "out/gpt-x/early_base/probs.jsonl": other / "probs.jsonl",
+    }
     produced = agent_eval.parse_simple_calls(files)
     runs = produced["runs"].set_index("run_id")
     assert runs.loc["gpt-x/run2/T/0", "prompt_tokens"] == 11 and runs.loc["gpt-x/run2/T/0", "n_calls"] == 2

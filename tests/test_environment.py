@@ -1,4 +1,5 @@
 """pyproject.toml (pip) and environment.yml (conda) must pin the same packages at the same versions."""
+
 import re
 import tomllib
 

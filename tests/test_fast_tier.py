@@ -6,6 +6,7 @@ minutes; ``make test`` then re-executes every notebook at full size under nbval.
 re-record the expected statuses with ``pytest tests/test_fast_tier.py --record-fast-claims`` and say why in
 CHANGELOG.md.
 """
+
 import os
 
 import pandas as pd
@@ -29,8 +30,15 @@ def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch,
 
     monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setenv("TQDM_DISABLE", "1")
-    papermill.execute_notebook(str(path), str(tmp_path / path.name), parameters={"fast": True},
-                               cwd=str(path.parent), progress_bar=False, log_output=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        parameters={"fast": True},
+        cwd=str(path.parent),
+        progress_bar=False,
+        log_output=False,
+        kernel_name="python3",
+    )
     claims = pd.read_csv(tmp_path / "figures" / path.stem / "claims.csv", keep_default_na=False)
     produced = claims.assign(notebook=path.stem)[["notebook", "claim", "status"]]
     expected = _expected()
@@ -45,4 +53,5 @@ def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch,
     assert produced["claim"].tolist() == recorded["claim"].tolist(), "claims appeared, disappeared or moved"
     changed = produced[produced["status"].to_numpy() != recorded["status"].to_numpy()]
     assert changed.empty, "status changed:\n" + "\n".join(
-        f"  {row.claim!r}: recorded {recorded.loc[i, 'status']!r}, now {row.status!r}" for i, row in changed.iterrows())
+        f"  {row.claim!r}: recorded {recorded.loc[i, 'status']!r}, now {row.status!r}" for i, row in changed.iterrows()
+    )

@@ -215,8 +215,17 @@ def test_price_table_lookup_rules():
     assert table.lookup("gpt-4o-mini-2024-07-18").model == "gpt-4o-mini"  # longest dated-snapshot prefix
     assert table.lookup("gpt-4o-2024-08-06").model == "gpt-4o"
     assert table.lookup("openai/gpt-4o-mini").model == "gpt-4o-mini"  # LiteLLM provider prefix
-    assert table.lookup("sim-gpt-4o").model == "gpt-4o"  # a simulated stand-in
+    assert table.lookup("sim-gpt-4o") is None  # a simulated model is priced only through priced_as
     assert table.lookup("gpt-4") is None and table.lookup("llama-3") is None
+
+
+def test_price_table_prices_simulated_models_as_the_real_model_they_name():
+    table = PriceTable.load({"gpt-4o": {"input": 2.5, "cached_input": 1.25, "output": 10.0}})
+    priced = table.priced_as({"sim-strong": "gpt-4o-2024-08-06"})  # resolved by the usual rules
+    assert priced.lookup("sim-strong") == table.lookup("gpt-4o")
+    assert priced.lookup("gpt-4o").output_usd_per_mtok == 10.0 and table.lookup("sim-strong") is None
+    with pytest.raises(ValueError, match="no price for \\['llama-3'\\]"):
+        table.priced_as({"sim-weak": "llama-3"})
 
 
 def test_project_price_table_is_valid_dated_and_sourced():

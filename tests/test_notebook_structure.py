@@ -4,6 +4,7 @@ Every notebook: a title cell, a watermark cell, no function definitions, no code
 drawn inline, no stray metadata. Study notebooks (NN >= 01) also: a `parameters` cell, a figures folder and a
 study module of the same name, a test module mirroring it, and the claims table written in the last cells.
 """
+
 import importlib
 import json
 import re
@@ -16,7 +17,9 @@ NOTEBOOKS = sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
 STUDIES = [path for path in NOTEBOOKS if not path.name.startswith("00_")]
 MAX_CODE_LINES = 15
 # drawing calls that belong in a study module's figure function, never in a notebook
-INLINE_DRAWING = re.compile(r"plt\.(subplots|figure|subplot)\(|\bsns\.\w+\(|\bax(es)?(\[[^]]*\])?\.\w+\(|\.set_(x|y)label\(")
+INLINE_DRAWING = re.compile(
+    r"plt\.(subplots|figure|subplot)\(|\bsns\.\w+\(|\bax(es)?(\[[^]]*\])?\.\w+\(|\.set_(x|y)label\("
+)
 NOTEBOOK_METADATA = {"kernelspec", "language_info", "papermill"}
 CELL_METADATA = {"tags", "papermill", "execution"}
 
@@ -42,25 +45,33 @@ def study_module(path) -> str:
 def test_title_and_watermark_open_the_notebook(path):
     cells = _cells(path)
     assert cells[0]["cell_type"] == "markdown" and _source(cells[0]).startswith("# "), "first cell: a markdown title"
-    assert any("%watermark" in _source(c) for c in cells[:3] if c["cell_type"] == "code"), "a watermark cell near the top"
+    assert any("%watermark" in _source(c) for c in cells[:3] if c["cell_type"] == "code"), (
+        "a watermark cell near the top"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_code_cells_are_thin(path):
     for index, source in enumerate(_code(path)):
         first = source.splitlines()[0] if source else ""
-        assert not re.search(r"^\s*(async\s+)?def |^\s*class ", source, re.MULTILINE), \
+        assert not re.search(r"^\s*(async\s+)?def |^\s*class ", source, re.MULTILINE), (
             f"code cell {index} ({first!r}) defines a function or class: move it into lib/"
-        assert len(source.splitlines()) <= MAX_CODE_LINES, \
+        )
+        assert len(source.splitlines()) <= MAX_CODE_LINES, (
             f"code cell {index} ({first!r}) has {len(source.splitlines())} lines (at most {MAX_CODE_LINES})"
+        )
         drawing = INLINE_DRAWING.search(source)
-        assert drawing is None, f"code cell {index} ({first!r}) draws inline ({drawing.group(0)!r}): use a figure function"
+        assert drawing is None, (
+            f"code cell {index} ({first!r}) draws inline ({drawing.group(0)!r}): use a figure function"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_stray_metadata(path):
     notebook = json.loads(path.read_text())
-    assert set(notebook["metadata"]) <= NOTEBOOK_METADATA, f"notebook metadata {set(notebook['metadata']) - NOTEBOOK_METADATA}"
+    assert set(notebook["metadata"]) <= NOTEBOOK_METADATA, (
+        f"notebook metadata {set(notebook['metadata']) - NOTEBOOK_METADATA}"
+    )
     for index, cell in enumerate(notebook["cells"]):
         extra = set(cell.get("metadata", {})) - CELL_METADATA
         assert not extra, f"cell {index} carries metadata {extra}"

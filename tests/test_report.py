@@ -89,6 +89,7 @@ def test_an_arxiv_id_is_read_as_text(tmp_path):
 
 def test_paper_value_keys_must_be_unique_across_files(tmp_path):
     from agenteff.datasets import published
+
     header = ",".join(c.name for c in published.PAPER_VALUES.columns)
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_text(header + "\nx/y,P,,v1,abstract,q,,1,,,,\n")
@@ -122,7 +123,9 @@ def test_saved_figures_are_byte_stable(figures):
         ax.set(title="Bars", xlabel="group", ylabel="count")
         report.save_fig(fig, "bars", "01_demo", "Bars.")
         plt.close(fig)
-        outputs.append(((figures / "01_demo" / "bars.png").read_bytes(), (figures / "01_demo" / "bars.svg").read_bytes()))
+        outputs.append(
+            ((figures / "01_demo" / "bars.png").read_bytes(), (figures / "01_demo" / "bars.svg").read_bytes())
+        )
     assert outputs[0] == outputs[1]
 
 
@@ -135,3 +138,13 @@ def test_simulated_figures_must_say_so(figures):
     report.save_fig(fig, "s", "02_demo", "caption", simulated=True)
     assert any(t.get_text() == "simulated data" for t in fig.texts)
     plt.close(fig)
+
+
+def test_paper_values_read_empty_cells_as_missing(tmp_path):
+    from agenteff.datasets import published
+
+    header = ",".join(c.name for c in published.PAPER_VALUES.columns)
+    (tmp_path / "a.csv").write_text(header + "\nx/q,P,,v1,Figure 1,holds,,,,,,\n")
+    statement = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"])["x/q"]
+    assert (statement.value, statement.unit, statement.source) == (None, "", "P v1, Figure 1")
+    assert report.claim("holds", statement, "yes", status="reproduced")["unit"] == ""

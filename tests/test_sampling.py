@@ -8,8 +8,8 @@ import pytest
 
 from agenteff import datasets
 from agenteff.engines import sampling
-from agenteff.metrics import grading
 from agenteff.engines.sampling import REASONER_DEFAULTS, simulated_reasoner
+from agenteff.metrics import grading
 
 PROBLEM = "What is 6 times 7?"
 LOOKUP = {PROBLEM: "42", "Half of one?": "\\frac{1}{2}"}
@@ -17,8 +17,9 @@ LOOKUP = {PROBLEM: "42", "Half of one?": "\\frac{1}{2}"}
 
 def reply(problem=PROBLEM, seed=0, **params):
     model = SimpleNamespace(params=params)
-    return simulated_reasoner([{"role": "user", "content": problem}], None, model, np.random.default_rng(seed),
-                              gold_lookup=LOOKUP)
+    return simulated_reasoner(
+        [{"role": "user", "content": problem}], None, model, np.random.default_rng(seed), gold_lookup=LOOKUP
+    )
 
 
 def test_reasoner_is_deterministic_per_seed():
@@ -37,17 +38,22 @@ def test_correct_rate_matches_the_stated_formula():
     d = sampling.problem_difficulty_u(PROBLEM)
     verbosity = 1.2
     expected = 1.0 * (1 - 0.7 * d) / (1 + math.exp(-math.log(verbosity) / 0.25))
-    answers = [grading.extract_answer(reply(seed=s, spread=0.0, verbosity=verbosity, skill=1.0)["content"])
-               for s in range(3000)]
+    answers = [
+        grading.extract_answer(reply(seed=s, spread=0.0, verbosity=verbosity, skill=1.0)["content"])
+        for s in range(3000)
+    ]
     rate = np.mean([a == "42" for a in answers])
     assert abs(rate - expected) < 4 * math.sqrt(expected * (1 - expected) / 3000)
 
 
 def test_long_answers_are_less_often_right_when_overthinking_is_on():
     def rate(overthink):
-        hits = [grading.grade(reply(seed=s, spread=1.0, overthink=overthink)["content"], "42")["correct"]
-                for s in range(2000)]
+        hits = [
+            grading.grade(reply(seed=s, spread=1.0, overthink=overthink)["content"], "42")["correct"]
+            for s in range(2000)
+        ]
         return np.mean(hits)
+
     assert rate(0.9) < rate(0.0) - 0.05
 
 
@@ -80,5 +86,6 @@ def test_run_sampling_against_the_simulated_endpoint():
 
 def test_a_real_endpoint_needs_a_model_name():
     with pytest.raises(ValueError, match="name the model"):
-        sampling.run_sampling(pd.DataFrame({"problem_id": ["0"], "prompt": ["x"], "gold": ["1"]}),
-                              base_url="http://127.0.0.1:9")
+        sampling.run_sampling(
+            pd.DataFrame({"problem_id": ["0"], "prompt": ["x"], "gold": ["1"]}), base_url="http://127.0.0.1:9"
+        )

@@ -9,7 +9,7 @@ import numpy as np
 import openai
 import pytest
 
-from agenteff.llm import SimModel, count_tokens, sim_server
+from agenteff.llm import SimModel, approximate_tokens, sim_server
 from agenteff.llm.sim import (SIMULATED_FINGERPRINT, SimServer, _latency, arithmetic_answer, default_behaviour,
                               message_tokens)
 
@@ -48,10 +48,10 @@ def _post(url, body, path="/chat/completions"):
         return error.code, dict(error.headers), error.read()
 
 
-def test_count_tokens_by_hand():
-    assert count_tokens("What is 17 * 23?") == 6  # What, is, 17, *, 23, ?
-    assert count_tokens("internationalization") == 5  # 20 characters: 1 + 19 // 4
-    assert count_tokens("") == 0 and count_tokens(None) == 0
+def test_approximate_tokens_by_hand():
+    assert approximate_tokens("What is 17 * 23?") == 6  # What, is, 17, *, 23, ?
+    assert approximate_tokens("internationalization") == 5  # 20 characters: 1 + 19 // 4
+    assert approximate_tokens("") == 0 and approximate_tokens(None) == 0
     # 3 to prime the reply + 4 framing per message + the texts
     assert message_tokens([{"role": "user", "content": "What is 17 * 23?"},
                            {"role": "assistant", "content": "391"}]) == 3 + 4 + 6 + 4 + 1
@@ -122,7 +122,7 @@ def test_reasoning_tokens_cached_prefix_and_truncation(sdk):
     prefix = 3 + (4 + 1100) + (4 + 1)
     assert reply.usage.prompt_tokens_details.cached_tokens == (prefix // 128) * 128 == 1024
     assert reply.usage.completion_tokens_details.reasoning_tokens == 7
-    assert reply.usage.completion_tokens == 7 + count_tokens("The answer is 4.")
+    assert reply.usage.completion_tokens == 7 + approximate_tokens("The answer is 4.")
     assert reply.choices[0].message.model_extra["reasoning_content"].count(" ") == 6
     short = sdk.chat.completions.create(model="sim-exact", max_tokens=3,
                                         messages=[{"role": "user", "content": "What is 2 + 2?"}])

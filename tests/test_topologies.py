@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from agenteff import schema
-from agenteff.engines.topologies import ARCHITECTURES, Limits, make_suite, run_experiment, run_topology
+from agenteff.engines.topologies import ARCHITECTURES, DEFAULT_MODELS, Limits, make_suite, run_experiment, run_topology
+from agenteff.llm import PriceTable, call_cost
 from agenteff.engines.topologies import protocol as P
 from agenteff.engines.topologies.simagent import simulated_agent
 from agenteff.engines.topologies.suites import grade
@@ -179,10 +180,20 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     runs, steps = run_experiment(**kwargs)
     assert len(runs) == 2 * 2 * 2 * 2 and runs["simulated"].all()  # architectures x suites x tasks x seeds
     assert set(steps["run_id"]) == set(runs["run_id"])
-    assert (runs["cost_usd"] > 0).all()  # priced as the stand-in real model
+    price = PriceTable.load(None).lookup(DEFAULT_MODELS["sim-strong"][1])  # the real model it is priced as
+    billed = [call_cost(price, r.prompt_tokens, r.completion_tokens, r.cached_tokens) for r in runs.itertuples()]
+    assert runs["cost_usd"].to_numpy() == pytest.approx(billed) and (runs["cost_usd"] > 0).all()
     again_runs, again_steps = run_experiment(**kwargs)  # from the response cache
     pd.testing.assert_frame_equal(runs, again_runs)
     pd.testing.assert_frame_equal(steps, again_steps)
     sweep, _ = run_experiment(architectures=["single", "centralized"], suites=["parallel"], n_tasks=1,
                               models=["sim-strong"], n_agents=[1, 2, 3])
     assert sweep[["architecture", "n_agents"]].values.tolist() == [["single", 1], ["centralized", 2], ["centralized", 3]]
+
+
+def test_run_experiment_refuses_a_simulated_model_priced_as_an_unpriced_model():
+    from agenteff.llm import SimModel
+    with pytest.raises(ValueError, match=r"no price for \['no-such-model'\]"):
+        run_experiment(architectures=["single"], suites=["parallel"], n_tasks=1,
+                       models=[SimModel("sim-x", priced_as="no-such-model")])
+

@@ -1,4 +1,5 @@
 """agenteff: the helper library behind the agent-efficiency notebooks."""
+
 from . import _moved
 
 __version__ = "0.2.0"

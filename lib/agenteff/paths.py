@@ -1,4 +1,5 @@
 """Where the project keeps things. Each location can be moved with an environment variable."""
+
 from __future__ import annotations
 
 import os

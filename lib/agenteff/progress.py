@@ -4,6 +4,7 @@ Headless runs and tests set ``TQDM_DISABLE=1`` because a bar's text (rates, time
 make stored notebook outputs churn. tqdm's notebook bar passes ``disable=False`` explicitly and so ignores that
 variable; :func:`progress` reads it itself.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ byte-stable metadata so re-runs do not churn), and writes its paper-vs-reproduce
 :func:`write_claims` to ``figures/<notebook>/claims.csv``. :func:`build_gallery` turns those folders into
 ``figures/README.md`` so results can be browsed without running anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,15 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from .paths import figures_dir
 
-__all__ = ["set_style", "seed_global_rng", "save_fig", "PaperValue", "PaperValues", "claim", "write_claims",
-           "build_gallery", "CLAIM_COLUMNS", "CLAIM_STATUSES", "MANIFEST"]
+__all__ = [
+    "set_style",
+    "seed_global_rng",
+    "save_fig",
+    "PaperValue",
+    "PaperValues",
+    "claim",
+    "write_claims",
+    "build_gallery",
+    "CLAIM_COLUMNS",
+    "CLAIM_STATUSES",
+    "MANIFEST",
+]
 
 CLAIM_COLUMNS = ["claim", "paper_value", "reproduced_value", "unit", "status", "note"]
 CLAIM_STATUSES = ("reproduced", "differs", "not reproducible", "new")
@@ -77,7 +88,7 @@ def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = Fals
 
 
 def _missing(value) -> bool:
-    # pd.NA is what a nullable column of a validated table holds for an empty cell
+    # pd.NA is what an empty cell of a nullable string column reads as
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -131,22 +142,29 @@ class PaperValues(Mapping):
         self._values = dict(values)
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame) -> "PaperValues":
+    def from_table(cls, table: pd.DataFrame) -> PaperValues:
         values = {}
         for row in table.itertuples(index=False):
             where = ", ".join(str(part) for part in (row.version, row.location) if not _missing(part) and part)
             paper = f"arXiv:{row.arxiv}" if not _missing(row.arxiv) and row.arxiv else row.paper
-            values[row.key] = PaperValue(row.key, row.quantity, _number(row.value), _number(row.low),
-                                         _number(row.high), "" if _missing(row.unit) else row.unit,
-                                         f"{paper} {where}".strip())
+            values[row.key] = PaperValue(
+                row.key,
+                row.quantity,
+                _number(row.value),
+                _number(row.low),
+                _number(row.high),
+                "" if _missing(row.unit) else row.unit,
+                f"{paper} {where}".strip(),
+            )
         return cls(values)
 
     def __getitem__(self, key: str) -> PaperValue:
         try:
             return self._values[key]
         except KeyError:
-            raise KeyError(f"no published value has key {key!r}; keys start with "
-                           f"{sorted({k.split('/')[0] for k in self._values})}") from None
+            raise KeyError(
+                f"no published value has key {key!r}; keys start with {sorted({k.split('/')[0] for k in self._values})}"
+            ) from None
 
     def __iter__(self):
         return iter(self._values)
@@ -155,8 +173,15 @@ class PaperValues(Mapping):
         return len(self._values)
 
 
-def claim(claim: str, paper_value, reproduced_value, unit: str = "", tolerance: float | None = None,
-          note: str = "", status: str | None = None) -> dict:
+def claim(
+    claim: str,
+    paper_value,
+    reproduced_value,
+    unit: str = "",
+    tolerance: float | None = None,
+    note: str = "",
+    status: str | None = None,
+) -> dict:
     """One row of a claims table.
 
     ``paper_value`` is a :class:`PaperValue` (the normal case: every number a paper states comes from the
@@ -197,8 +222,14 @@ def claim(claim: str, paper_value, reproduced_value, unit: str = "", tolerance: 
         raise ValueError(f"claim {claim!r}: status must be one of {CLAIM_STATUSES}, not {status!r}")
     if published is not None and published.source:
         note = f"{note} (paper: {published.source})" if note else f"paper: {published.source}"
-    return {"claim": claim, "paper_value": paper_value, "reproduced_value": reproduced_value,
-            "unit": unit, "status": status, "note": note}
+    return {
+        "claim": claim,
+        "paper_value": paper_value,
+        "reproduced_value": reproduced_value,
+        "unit": unit,
+        "status": status,
+        "note": note,
+    }
 
 
 def write_claims(rows: list[dict], notebook: str) -> pd.DataFrame:
@@ -217,6 +248,7 @@ def _markdown_table(table: pd.DataFrame) -> str:
     def cell(v):
         text = "" if _missing(v) else str(v)
         return text.replace("|", "\\|").replace("\n", " ")
+
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
@@ -226,8 +258,12 @@ def _markdown_table(table: pd.DataFrame) -> str:
 def build_gallery(root: Path | None = None) -> Path:
     """Write ``figures/README.md``: every figure with its caption and notebook, and every claims table."""
     root = Path(root) if root else figures_dir()
-    lines = ["# Figures and claims", "",
-             "Generated by `python -m agenteff reproduce` from the notebooks' outputs; do not edit by hand.", ""]
+    lines = [
+        "# Figures and claims",
+        "",
+        "Generated by `python -m agenteff reproduce` from the notebooks' outputs; do not edit by hand.",
+        "",
+    ]
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         manifest_path = folder / MANIFEST
         claims_path = folder / "claims.csv"

@@ -17,6 +17,7 @@ out; writes go to a temporary file that replaces the target only when complete.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class SchemaError(ValueError):
     """A table does not match its schema; the message names file, row and column."""
 
 
-_KINDS = ("str", "int", "float", "bool")
+_KINDS = ("str", "int", "float", "bool", "float_list")  # float_list: JSON list of finite numbers, as text
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ _FALSE = {"false", "0", "no", "f", "n"}
 
 
 def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
+    if col.kind == "float_list":
+        return _coerce_float_list(series, col, source)
     missing = series.isna()
     if missing.any() and not col.nullable:
         _fail(source, int(np.flatnonzero(missing.to_numpy())[0]), col.name, "missing value in a column that must be filled")
@@ -167,6 +170,37 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
             pos = int(np.flatnonzero(outside)[0])
             _fail(source, pos, col.name, f"{_show(out.iloc[pos])} is outside [{lo:g}, {hi:g}]")
     return out
+
+
+def _json_numbers(text) -> np.ndarray | None:
+    """The numbers of a JSON list of numbers, or None when ``text`` is not one."""
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+        numbers = np.asarray(values, dtype="float64")
+    except (ValueError, TypeError):
+        return None
+    return numbers if isinstance(values, list) and numbers.ndim == 1 else None
+
+
+def _coerce_float_list(series: pd.Series, col: Column, source) -> pd.Series:
+    """Check each cell is a JSON list of finite numbers within the column's bounds; keep the text."""
+    lo = col.minimum if col.minimum is not None else -np.inf
+    hi = col.maximum if col.maximum is not None else np.inf
+    for pos, text in enumerate(series.to_numpy(dtype=object)):
+        if text is None or (not isinstance(text, str) and pd.isna(text)):
+            if not col.nullable:
+                _fail(source, pos, col.name, "missing value in a column that must be filled")
+            continue
+        numbers = _json_numbers(text)
+        if numbers is None:
+            _fail(source, pos, col.name, f"expected a JSON list of numbers, got {_show(text)[:80]}")
+        else:
+            bad = ~np.isfinite(numbers) | (numbers < lo) | (numbers > hi)
+            if bad.any():
+                at = int(np.flatnonzero(bad)[0])
+                _fail(source, pos, col.name,
+                      f"element {at} ({float(numbers[at])!r}) is not a finite number in [{lo:g}, {hi:g}]")
+    return series.astype("string")
 
 
 def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -273,6 +307,7 @@ RUNS = Schema(
         Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens served from the provider's cache"),
         Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="wall time of the run, seconds"),
         Column("simulated", "bool", required=False, doc="true when the run came from the simulated endpoint"),
+        Column("energy_mwh", "float", required=False, nullable=True, minimum=0, doc="energy measured for the run, mWh"),
     ),
 )
 
@@ -293,6 +328,11 @@ STEPS = Schema(
         Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens of this call"),
         Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="cached prompt tokens of this call"),
         Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="latency of this call, seconds"),
+        Column("kind", "str", required=False, nullable=True, doc="what the step is (e.g. LLM call, tool call)"),
+        Column("energy_mwh", "float", required=False, nullable=True, minimum=0,
+               doc="energy measured for this step, mWh"),
+        Column("logprobs", "float_list", required=False, nullable=True, maximum=0,
+               doc="JSON list of the log-probabilities of the step's generated tokens"),
     ),
 )
 

@@ -23,9 +23,9 @@ SOURCE = "arXiv:1 v2, Section 5"
 
 @pytest.fixture
 def paper():
-    numbers = {"agent-scaling/turn-law-a": (2.0, ""), "agent-scaling/turn-law-b": (0.5, ""),
-               "agent-scaling/turn-law-c": (1.5, ""), "agent-scaling/density-law-a": (0.7, ""),
-               "agent-scaling/density-law-b": (0.3, ""), "agent-scaling/density-saturation": (0.4, "messages per turn")}
+    numbers = {"kim-scaling/turn-law-a": (2.0, ""), "kim-scaling/turn-law-b": (0.5, ""),
+               "kim-scaling/turn-law-c": (1.5, ""), "kim-scaling/density-law-a": (0.7, ""),
+               "kim-scaling/density-law-b": (0.3, ""), "kim-scaling/density-saturation": (0.4, "messages per turn")}
     return PaperValues({key: PaperValue(key, key, value=v, unit=unit, source=SOURCE)
                         for key, (v, unit) in numbers.items()})
 
@@ -150,7 +150,7 @@ def test_paper_laws_come_from_the_paper_values_by_key():
     assert s02.paper_law(values, "turn") == {"a": 2.72, "b": 0.5, "c": 1.724}
     assert s02.paper_law(values, "density") == {"a": 0.73, "b": 0.28}
     assert values[s02.DENSITY_SATURATION_KEY].value == 0.39
-    assert values["agent-scaling/turn-law-c"].source == "arXiv:2512.08296 v2, coordination-scaling analysis"
+    assert values["kim-scaling/turn-law-c"].source == "arXiv:2512.08296 v2, coordination-scaling analysis"
     with pytest.raises(ValueError, match="unknown law"):
         s02.paper_law(values, "speed")
 

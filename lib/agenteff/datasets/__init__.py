@@ -19,6 +19,7 @@ import importlib
 import logging
 import os
 import shutil
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,8 @@ class RemoteFile:
 
     @property
     def url(self) -> str:
-        return f"{RAW_BASE}/{self.repo}/{self.commit}/{self.path}"
+        # spaces and parentheses in a path must be percent-encoded in the URL (the mirror/cache keep them verbatim)
+        return f"{RAW_BASE}/{self.repo}/{self.commit}/{urllib.parse.quote(self.path)}"
 
     @property
     def relative(self) -> Path:
@@ -93,6 +95,8 @@ def _pinned(repo: str, commit_prefix: str, path_prefix: str, suffix: str = "") -
     return files
 
 
+_AGENTSTOP_PAPER = ("Pham, Katevas, Shahin Shamsabadi, Haddadi, 'AgentStop: Terminating Local AI Agents Early to Save "
+                    "Energy in Consumer Devices', arXiv:2605.15206")
 _SCALING_PAPER = "Kim et al., 'Towards a Science of Scaling Agent Systems', arXiv:2512.08296"
 
 REGISTRY: dict[str, Dataset] = {
@@ -105,8 +109,7 @@ REGISTRY: dict[str, Dataset] = {
             (LocalFile("published/scaling/configs_v2.csv"),
              LocalFile("published/scaling/coordination_metrics.csv"),
              LocalFile("published/scaling/intelligence_index.csv"),
-             LocalFile("published/scaling/tool_counts.csv"),
-             LocalFile("published/scaling/paper_claims.csv")),
+             LocalFile("published/scaling/tool_counts.csv")),
             "agent_scaling:parse_v2_configs",
             "published figures, cited",
             _SCALING_PAPER,
@@ -191,11 +194,62 @@ REGISTRY: dict[str, Dataset] = {
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
             (LocalFile("published/efficiency/paper_values.csv"),
+             LocalFile("published/scaling/paper_values.csv"),
              LocalFile("published/coordination/paper_values.csv"),
+             LocalFile("published/overthinking/paper_values.csv"),
+             LocalFile("published/markets/paper_values.csv"),
              LocalFile("published/mcpp/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
+        ),
+        Dataset(
+            "agentstop-frames-profile",
+            "AgentStop: 824 FRAMES runs of a local code agent (Qwen3-1.7B, llama.cpp) with per-step tokens, "
+            "log-probabilities, energy and duration (no verdicts released: runs.success is missing), and the "
+            "FRAMES question metadata; data card data/cards/agentstop.md",
+            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/processed_profile_")
+            + _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/llm_frames_results_judged"),
+            "agentstop:parse_profile",
+            "MIT",
+            _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "agentstop-llm-judged",
+            "AgentStop: bare-LLM (no agent) answers of Qwen3 models on the 824 FRAMES and 4,326 SimpleQA questions "
+            "with the authors' judge verdicts (CORRECT / INCORRECT / NOT_ATTEMPTED); data card data/cards/agentstop.md",
+            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/", "_judged.csv.zip"),
+            "agentstop:parse_llm_judged",
+            "MIT",
+            _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "agentstop-judge-prompt",
+            "AgentStop: the authors' LLM-judge prompt for QA answers, read as data from their grading notebook",
+            _pinned("brave-experiments/AgentStop", "9625cb1", "notebooks/eval_answers_qa.ipynb"),
+            "agentstop:parse_judge_prompt",
+            "MIT",
+            _AGENTSTOP_PAPER,
+        ),
+        Dataset(
+            "magentic-markets",
+            "Magentic Marketplace: the released markets (customers with requested items, reference prices and "
+            "required amenities; businesses with menus, prices, amenities) and each market's published baselines",
+            _pinned("microsoft/multi-agent-marketplace", "fdaf34d", "data/"),
+            "magentic:parse",
+            "MIT",
+            "Bansal et al., 'Magentic Marketplace: An Open-Source Environment for Studying Agentic Markets', "
+            "arXiv:2510.25779",
+        ),
+        Dataset(
+            "bazaar-outcomes",
+            "Agent Bazaar: per-model, per-seed outcomes behind the paper's figures (THE_CRASH bankruptcy, prices, "
+            "survivors; THE_LEMON_MARKET welfare, Sybil revenue share, volume, cached EAS; tokens) and model sizes",
+            _pinned("sethkarten/AI-Bazaar", "aef792a", "paper/fig/"),
+            "bazaar:parse",
+            "MIT",
+            "Karten et al., 'Agent Bazaar: Enabling Economic Alignment in Multi-Agent Marketplaces', arXiv:2605.17698 "
+            "(thesis branch Market-v1)",
         ),
         Dataset(
             "model-prices",

@@ -10,6 +10,7 @@ Repository github.com/benediktstroebl/agent-eval (Apache-2.0):
   token counts and latency, between ``task_started`` and ``task_finished`` events. :func:`parse_simple_calls`
   returns a RUNS table (one row per model x run x task) and a STEPS table (one row per API call).
 """
+
 from __future__ import annotations
 
 import json
@@ -73,24 +74,28 @@ def parse_runs(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         n_solved = raw["accuracy"] * HUMANEVAL_TASKS
         if not np.allclose(n_solved, n_solved.round(), atol=1e-6):
             raise ValueError(f"{path}: accuracy x {HUMANEVAL_TASKS} is not a whole number of solved tasks")
-        frames.append(pd.DataFrame({
-            "evaluation_id": release + "/" + raw["strategy"] + "/" + raw["model"] + "/" + raw["run"],
-            "release": release,
-            "strategy": raw["strategy"],
-            "strategy_name": raw["strategy"].map(STRATEGY_NAMES),
-            "model": raw["model"],
-            "run": raw["run"],
-            "suite": raw["dataset"],
-            "n_tasks": HUMANEVAL_TASKS,
-            "n_tasks_completed": raw["total_tasks"],
-            "n_solved": n_solved.round().astype(int),
-            "accuracy": raw["accuracy"],
-            "cost_usd": raw["total_cost"],
-            "prompt_tokens": raw["total_prompt_tokens"],
-            "completion_tokens": raw["total_completion_tokens"],
-            "latency_s": raw["total_time"],
-            "inference_s": raw["total_inference_time"],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "evaluation_id": release + "/" + raw["strategy"] + "/" + raw["model"] + "/" + raw["run"],
+                    "release": release,
+                    "strategy": raw["strategy"],
+                    "strategy_name": raw["strategy"].map(STRATEGY_NAMES),
+                    "model": raw["model"],
+                    "run": raw["run"],
+                    "suite": raw["dataset"],
+                    "n_tasks": HUMANEVAL_TASKS,
+                    "n_tasks_completed": raw["total_tasks"],
+                    "n_solved": n_solved.round().astype(int),
+                    "accuracy": raw["accuracy"],
+                    "cost_usd": raw["total_cost"],
+                    "prompt_tokens": raw["total_prompt_tokens"],
+                    "completion_tokens": raw["total_completion_tokens"],
+                    "latency_s": raw["total_time"],
+                    "inference_s": raw["total_inference_time"],
+                }
+            )
+        )
         unknown = frames[-1]["strategy_name"].isna()
         if unknown.any():
             raise ValueError(f"{path}: unknown strategy {raw['strategy'][unknown].iloc[0]!r}")
@@ -143,7 +148,8 @@ def parse_simple_calls(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         if kind:
             folders.setdefault((model, run_name), {})[kind] = path
     seeds = {model: _run_seeds([r for m, r in folders if m == model]) for model, _ in folders}
-    run_rows, step_rows = [], []
+    run_rows: list[dict] = []
+    step_rows: list[dict] = []
     for (model, run_name), paths in sorted(folders.items()):
         if "results" not in paths:
             raise ValueError(f"{model}/{run_name}: a log without a results file")
@@ -152,21 +158,44 @@ def parse_simple_calls(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
             task = record["task_id"]
             run_id = f"{model}/{run_name}/{task}"
             task_calls = calls.get(task, []) if calls is not None else None
-            row = {"run_id": run_id, "task": task, "suite": "humaneval", "architecture": "simple", "n_agents": 1,
-                   "model": model, "seed": seeds[model][run_name], "success": bool(record["is_solved"]),
-                   "run_name": run_name}
+            row = {
+                "run_id": run_id,
+                "task": task,
+                "suite": "humaneval",
+                "architecture": "simple",
+                "n_agents": 1,
+                "model": model,
+                "seed": seeds[model][run_name],
+                "success": bool(record["is_solved"]),
+                "run_name": run_name,
+            }
             if task_calls is not None:
-                row.update(prompt_tokens=sum(c["prompt_tokens"] for c in task_calls),
-                           completion_tokens=sum(c["completion_tokens"] for c in task_calls),
-                           latency_s=sum(c["inference_time"] for c in task_calls), n_calls=len(task_calls))
+                row.update(
+                    prompt_tokens=sum(c["prompt_tokens"] for c in task_calls),
+                    completion_tokens=sum(c["completion_tokens"] for c in task_calls),
+                    latency_s=sum(c["inference_time"] for c in task_calls),
+                    n_calls=len(task_calls),
+                )
                 step_rows.extend(
-                    {"run_id": run_id, "step": i, "agent_id": "agent", "role": "single", "round": 0, "turn": i,
-                     "prompt_tokens": c["prompt_tokens"], "completion_tokens": c["completion_tokens"],
-                     "latency_s": c["inference_time"], "temperature": c.get("temperature")}
-                    for i, c in enumerate(task_calls))
+                    {
+                        "run_id": run_id,
+                        "step": i,
+                        "agent_id": "agent",
+                        "role": "single",
+                        "round": 0,
+                        "turn": i,
+                        "prompt_tokens": c["prompt_tokens"],
+                        "completion_tokens": c["completion_tokens"],
+                        "latency_s": c["inference_time"],
+                        "temperature": c.get("temperature"),
+                    }
+                    for i, c in enumerate(task_calls)
+                )
             run_rows.append(row)
     runs = pd.DataFrame(run_rows)
     for column in ("prompt_tokens", "completion_tokens", "n_calls"):
         runs[column] = runs[column].astype("Int64")
-    return {"runs": validate(runs, RUNS, source="agent-eval simple runs"),
-            "steps": validate(pd.DataFrame(step_rows), STEPS, source="agent-eval simple logs")}
+    return {
+        "runs": validate(runs, RUNS, source="agent-eval simple runs"),
+        "steps": validate(pd.DataFrame(step_rows), STEPS, source="agent-eval simple logs"),
+    }

@@ -2,14 +2,16 @@
 
 * :func:`parse_v2_configs` reads the published figures carried in ``data/published/scaling/`` (see the data card
   there): the 180 configurations of the paper's v2, Table 5's per-architecture coordination metrics, the model
-  capability index, the tools per benchmark and the paper's headline claims.
+  capability index and the tools per benchmark: the inputs of the paper's regression. (The paper's own results
+  are in the ``paper-values`` data set, ``data/published/scaling/paper_values.csv``.)
 * :func:`parse_v3_instances` reads the authors' per-instance outcomes on SWE-bench Verified and Terminal-Bench
   (``scripts/per_instance_results_swe_tb.csv`` of github.com/Haseebae/agent-scaling), the material behind the
   90 configurations added in v3, and aggregates them into configurations shaped like the v2 table.
 
-Architectures are normalised to short names (``single``, ``independent``, ``centralized``, ``decentralized``,
-``hybrid``); benchmark ids are kept as the authors' release spells them.
+Architectures are normalised to the short names of :data:`agenteff.engines.topologies.ARCHITECTURES`, the
+project's one architecture list; benchmark ids are kept as the authors' release spells them.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,9 +22,19 @@ import pandas as pd
 from ..engines.topologies.architectures import ARCHITECTURES
 from ..schema import Column, Schema, validate
 
-__all__ = ["ARCHITECTURES", "CONFIGS", "COORDINATION_METRICS", "INTELLIGENCE_INDEX", "TOOL_COUNTS", "PAPER_CLAIMS",
-           "INSTANCES", "normalize_architecture", "short_model_id", "aggregate_instances", "parse_v2_configs",
-           "parse_v3_instances"]
+__all__ = [
+    "ARCHITECTURES",
+    "CONFIGS",
+    "COORDINATION_METRICS",
+    "INTELLIGENCE_INDEX",
+    "TOOL_COUNTS",
+    "INSTANCES",
+    "normalize_architecture",
+    "short_model_id",
+    "aggregate_instances",
+    "parse_v2_configs",
+    "parse_v3_instances",
+]
 
 CONFIGS = Schema(
     "scaling_configs",
@@ -72,22 +84,6 @@ TOOL_COUNTS = Schema(
         Column("n_tools", "int", minimum=0, doc="tools available to the agents, T"),
     ),
     unique=("benchmark",),
-)
-
-PAPER_CLAIMS = Schema(
-    "scaling_paper_claims",
-    (
-        Column("claim_id", "str", doc="stable key used by the notebook"),
-        Column("term", "str", nullable=True, doc="model term (agenteff.studies.s01_scaling_regressions.TERMS) for coefficient claims"),
-        Column("quantity", "str", doc="what the number measures"),
-        Column("value", "float", doc="the paper's value"),
-        Column("ci_low", "float", nullable=True, doc="lower end of the paper's 95% CI, when given"),
-        Column("ci_high", "float", nullable=True, doc="upper end of the paper's 95% CI, when given"),
-        Column("unit", "str"),
-        Column("version", "str", doc="arXiv version(s) stating it"),
-        Column("where", "str", doc="place in the paper"),
-    ),
-    unique=("claim_id",),
 )
 
 INSTANCES = Schema(
@@ -144,14 +140,8 @@ def _read(path: Path, schema: Schema) -> pd.DataFrame:
 
 
 def parse_v2_configs(files: dict) -> dict[str, pd.DataFrame]:
-    """Tables ``configs``, ``coordination_metrics``, ``intelligence_index``, ``tool_counts``, ``paper_claims``.
-
-    ``paper_claims.csv`` is read from the folder of ``configs_v2.csv`` when the data set does not list it.
-    """
+    """Tables ``configs``, ``coordination_metrics``, ``intelligence_index`` and ``tool_counts``."""
     configs_path = _by_name(files, "configs_v2.csv")
-    claims_name = "paper_claims.csv"
-    claims_path = (_by_name(files, claims_name) if any(Path(p).name == claims_name for p in files)
-                   else configs_path.parent / claims_name)
     configs = pd.read_csv(configs_path)
     configs["architecture"] = configs["architecture"].map(normalize_architecture)
     return {
@@ -159,7 +149,6 @@ def parse_v2_configs(files: dict) -> dict[str, pd.DataFrame]:
         "coordination_metrics": _read(_by_name(files, "coordination_metrics.csv"), COORDINATION_METRICS),
         "intelligence_index": _read(_by_name(files, "intelligence_index.csv"), INTELLIGENCE_INDEX),
         "tool_counts": _read(_by_name(files, "tool_counts.csv"), TOOL_COUNTS),
-        "paper_claims": _read(claims_path, PAPER_CLAIMS),
     }
 
 
@@ -167,9 +156,12 @@ def aggregate_instances(instances: pd.DataFrame) -> pd.DataFrame:
     """Configurations from per-instance outcomes: success rate = mean of ``resolved`` per
     (benchmark, architecture, vendor, model), in the columns of :data:`CONFIGS`."""
     keys = ["benchmark", "architecture", "vendor", "model"]
-    configs = (instances.assign(resolved=instances["resolved"].astype(float))
-               .groupby(keys, as_index=False, sort=True)["resolved"].mean()
-               .rename(columns={"resolved": "success_rate"}))
+    configs = (
+        instances.assign(resolved=instances["resolved"].astype(float))
+        .groupby(keys, as_index=False, sort=True)["resolved"]
+        .mean()
+        .rename(columns={"resolved": "success_rate"})
+    )
     configs["model_short"] = configs["model"].map(short_model_id)
     return validate(configs, CONFIGS, source="aggregated instances")
 
@@ -178,15 +170,17 @@ def parse_v3_instances(files: dict) -> dict[str, pd.DataFrame]:
     """Tables ``instances`` (one row per attempted instance) and ``configs`` (the 90 aggregated rows)."""
     path = _by_name(files, "per_instance_results_swe_tb.csv")
     raw = pd.read_csv(path, dtype={"instance_idx": str})
-    instances = pd.DataFrame({
-        "benchmark": raw["dataset"],
-        "architecture": raw["agent_type"].map(normalize_architecture),
-        "vendor": raw["provider"],
-        "model": raw["model"],
-        "instance_id": raw["instance_idx"],
-        "resolved": raw["resolved"],
-        "n_steps": raw["num_steps"],
-        "has_output": raw["has_output"],
-    })
+    instances = pd.DataFrame(
+        {
+            "benchmark": raw["dataset"],
+            "architecture": raw["agent_type"].map(normalize_architecture),
+            "vendor": raw["provider"],
+            "model": raw["model"],
+            "instance_id": raw["instance_idx"],
+            "resolved": raw["resolved"],
+            "n_steps": raw["num_steps"],
+            "has_output": raw["has_output"],
+        }
+    )
     instances = validate(instances, INSTANCES, source=path)
     return {"instances": instances, "configs": aggregate_instances(instances)}

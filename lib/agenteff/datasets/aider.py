@@ -6,6 +6,7 @@ behind aider.chat/docs/leaderboards. Each entry gives the pass rates after the f
 mean wall time per case. A cost of 0 in the file means the cost was not recorded (free preview or local
 models), so it is read as missing, not as free.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,12 +33,24 @@ LEADERBOARD = Schema(
         Column("pass_num_1", "int", minimum=0, doc="exercises passed at the first attempt"),
         Column("pass_num_2", "int", minimum=0, doc="exercises passed after the second attempt"),
         Column("pass_rate_1", "float", minimum=0, maximum=100, doc="first-attempt pass rate, %"),
-        Column("pass_rate_2", "float", minimum=0, maximum=100, doc="second-attempt pass rate as published, % (the headline)"),
-        Column("cost_usd", "float", nullable=True, minimum=0, doc="total cost of the run, USD; missing if not recorded"),
+        Column(
+            "pass_rate_2",
+            "float",
+            minimum=0,
+            maximum=100,
+            doc="second-attempt pass rate as published, % (the headline)",
+        ),
+        Column(
+            "cost_usd", "float", nullable=True, minimum=0, doc="total cost of the run, USD; missing if not recorded"
+        ),
         Column("seconds_per_case", "float", minimum=0, doc="mean wall time per exercise, seconds"),
         Column("prompt_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens, when recorded"),
-        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens, when recorded"),
-        Column("percent_cases_well_formed", "float", minimum=0, maximum=100, doc="responses in the expected edit format, %"),
+        Column(
+            "completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens, when recorded"
+        ),
+        Column(
+            "percent_cases_well_formed", "float", minimum=0, maximum=100, doc="responses in the expected edit format, %"
+        ),
     ),
     unique=("run_id",),
     doc="One row per Aider polyglot benchmark run.",
@@ -51,23 +64,25 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         entries = yaml.safe_load(handle)
     raw = pd.DataFrame(entries)
     cost = pd.to_numeric(raw["total_cost"], errors="coerce")
-    table = pd.DataFrame({
-        "run_id": raw["dirname"],
-        "model": raw["model"],
-        "edit_format": raw["edit_format"],
-        "date": raw["date"].astype(str),
-        "total_tests": raw["total_tests"],
-        "test_cases": raw["test_cases"],
-        "pass_num_1": raw["pass_num_1"],
-        "pass_num_2": raw["pass_num_2"],
-        "pass_rate_1": raw["pass_rate_1"],
-        "pass_rate_2": raw["pass_rate_2"],
-        "cost_usd": cost.where(cost > 0),
-        "seconds_per_case": raw["seconds_per_case"],
-        "prompt_tokens": raw.get("prompt_tokens"),
-        "completion_tokens": raw.get("completion_tokens"),
-        "percent_cases_well_formed": raw["percent_cases_well_formed"],
-    })
+    table = pd.DataFrame(
+        {
+            "run_id": raw["dirname"],
+            "model": raw["model"],
+            "edit_format": raw["edit_format"],
+            "date": raw["date"].astype(str),
+            "total_tests": raw["total_tests"],
+            "test_cases": raw["test_cases"],
+            "pass_num_1": raw["pass_num_1"],
+            "pass_num_2": raw["pass_num_2"],
+            "pass_rate_1": raw["pass_rate_1"],
+            "pass_rate_2": raw["pass_rate_2"],
+            "cost_usd": cost.where(cost > 0),
+            "seconds_per_case": raw["seconds_per_case"],
+            "prompt_tokens": raw.get("prompt_tokens"),
+            "completion_tokens": raw.get("completion_tokens"),
+            "percent_cases_well_formed": raw["percent_cases_well_formed"],
+        }
+    )
     table = validate(table, LEADERBOARD, source=path)
     passed = table["pass_num_2"].to_numpy(dtype=float)
     stated = table["pass_rate_2"].to_numpy(dtype=float)
@@ -77,6 +92,8 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     over_done = np.abs(stated - 100 * passed / table["test_cases"].to_numpy(dtype=float)) <= 0.06
     off = np.flatnonzero(~(over_all | over_done))
     if len(off):
-        raise ValueError(f"{path}: entry {off[0] + 1}: pass_rate_2 {stated[off[0]]} matches neither "
-                         "pass_num_2 / total_tests nor pass_num_2 / test_cases")
+        raise ValueError(
+            f"{path}: entry {off[0] + 1}: pass_rate_2 {stated[off[0]]} matches neither "
+            "pass_num_2 / total_tests nor pass_num_2 / test_cases"
+        )
     return {"runs": table}

@@ -4,6 +4,7 @@ Source: github.com/CrazyMint/LEAD, ``data/math/test.parquet`` (LEAD, arXiv:2605.
 format (a one-message prompt asking for the answer in ``\\boxed{}``, and the ground truth). The file carries no
 MATH level or subject, so none is invented here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,11 +41,13 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         if len(users) != 1:
             raise ValueError(f"{path}: expected one user message per prompt, found {len(users)}")
         prompts.append(users[0])
-    frame = pd.DataFrame({
-        "dataset": "lead-math-test",
-        "problem_id": [str(info["index"]) for info in raw["extra_info"]],
-        "prompt": prompts,
-        "gold": [reward["ground_truth"] for reward in raw["reward_model"]],
-        "data_source": raw["data_source"],
-    })
+    frame = pd.DataFrame(
+        {
+            "dataset": "lead-math-test",
+            "problem_id": [str(info["index"]) for info in raw["extra_info"]],
+            "prompt": prompts,
+            "gold": [reward["ground_truth"] for reward in raw["reward_model"]],
+            "data_source": raw["data_source"],
+        }
+    )
     return {"problems": validate(frame, PROBLEMS, source=path)}

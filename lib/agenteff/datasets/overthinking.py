@@ -9,6 +9,7 @@ The file repeats every response once per round (the repository's ``prepare_resul
 inside its loop over rounds), so 20 lines hold 5 distinct responses; duplicates are dropped here and the count of
 copies kept in ``copies_in_file``.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,15 +52,34 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     responses, rounds = [], []
     for position, (key, record) in enumerate(distinct.items()):
         problem_id = str(position)
-        responses.append({
-            "dataset": DATASET, "problem_id": problem_id, "model": "not stated (demo file)", "method": "demo",
-            "sample_index": 0, "output": record["response"], "answer": None, "gold": str(record["expected_answer"]),
-            "correct": record["correct"], "problem": record["problem"], "n_rounds": len(record["split_solutions"]),
-            "copies_in_file": copies[key],
-        })
+        responses.append(
+            {
+                "dataset": DATASET,
+                "problem_id": problem_id,
+                "model": "not stated (demo file)",
+                "method": "demo",
+                "sample_index": 0,
+                "output": record["response"],
+                "answer": None,
+                "gold": str(record["expected_answer"]),
+                "correct": record["correct"],
+                "problem": record["problem"],
+                "n_rounds": len(record["split_solutions"]),
+                "copies_in_file": copies[key],
+            }
+        )
         for index, solution in enumerate(record["split_solutions"]):
-            rounds.append({"problem_id": problem_id, "round_index": index, "text": solution["solution"],
-                           "chars": len(solution["solution"]), "correct": solution["correct"],
-                           "cluster": solution["cluster"]})
-    return {"rounds": validate(pd.DataFrame(rounds), ROUNDS, source=path),
-            "responses": validate(pd.DataFrame(responses), SAMPLES, source=path)}
+            rounds.append(
+                {
+                    "problem_id": problem_id,
+                    "round_index": index,
+                    "text": solution["solution"],
+                    "chars": len(solution["solution"]),
+                    "correct": solution["correct"],
+                    "cluster": solution["cluster"],
+                }
+            )
+    return {
+        "rounds": validate(pd.DataFrame(rounds), ROUNDS, source=path),
+        "responses": validate(pd.DataFrame(responses), SAMPLES, source=path),
+    }

@@ -7,6 +7,7 @@ where the number stands in the source, what it measures and under which setting,
 qualitative claim (its statement in ``quantity``). Studies look values up by key with
 :func:`agenteff.datasets.paper_values` and pass them to :func:`agenteff.report.claim`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,8 +56,10 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     repeated = table[table["key"].duplicated(keep=False)].sort_values("key")
     if not repeated.empty:
         first = repeated.iloc[0]
-        raise SchemaError(f"{first['file']}: paper-value key {first['key']!r} is also used in "
-                          f"{', '.join(sorted(set(repeated.loc[repeated['key'] == first['key'], 'file'])))}")
+        raise SchemaError(
+            f"{first['file']}: paper-value key {first['key']!r} is also used in "
+            f"{', '.join(sorted(set(repeated.loc[repeated['key'] == first['key'], 'file'])))}"
+        )
     return {"paper_values": table}
 
 

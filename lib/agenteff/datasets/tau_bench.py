@@ -17,6 +17,7 @@ Into the shared schemas:
   arguments decoded from the OpenAI JSON string. Extra column ``tool_name`` names the tool that a ``tool``
   message answers.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,10 @@ def _tool_calls(message: dict) -> str | None:
     calls = message.get("tool_calls")
     if not calls:
         return None
-    return json.dumps([{"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}
-                       for c in calls], sort_keys=True)
+    return json.dumps(
+        [{"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])} for c in calls],
+        sort_keys=True,
+    )
 
 
 def _steps(run_id: str, trajectory: list[dict], source: Path) -> list[dict]:
@@ -54,10 +57,19 @@ def _steps(run_id: str, trajectory: list[dict], source: Path) -> list[dict]:
         if role not in _ROLES:
             raise ValueError(f"{source}: {run_id}, message {position}: unknown role {role!r}")
         agent = _AGENTS[role]
-        rows.append({"run_id": run_id, "step": position, "agent_id": agent, "role": _ROLES[role], "round": 0,
-                     "turn": turns.get(agent, 0), "content": message.get("content"),
-                     "tool_calls": _tool_calls(message),
-                     "tool_name": message.get("name") if role == "tool" else None})
+        rows.append(
+            {
+                "run_id": run_id,
+                "step": position,
+                "agent_id": agent,
+                "role": _ROLES[role],
+                "round": 0,
+                "turn": turns.get(agent, 0),
+                "content": message.get("content"),
+                "tool_calls": _tool_calls(message),
+                "tool_name": message.get("name") if role == "tool" else None,
+            }
+        )
         turns[agent] = turns.get(agent, 0) + 1
     return rows
 
@@ -71,11 +83,21 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     for record in records:
         run_id = _run_id(int(record["task_id"]), int(record["trial"]))
         info = record["info"]
-        runs.append({"run_id": run_id, "task": str(record["task_id"]), "suite": "tau-bench-airline",
-                     "architecture": "tool-calling", "n_agents": 1, "model": "gpt-4o", "seed": record["trial"],
-                     "success": abs(float(record["reward"]) - 1.0) <= REWARD_TOLERANCE,
-                     "score": record["reward"], "n_gold_actions": len(info["task"]["actions"]),
-                     "user_simulator_cost_usd": info.get("user_cost")})
+        runs.append(
+            {
+                "run_id": run_id,
+                "task": str(record["task_id"]),
+                "suite": "tau-bench-airline",
+                "architecture": "tool-calling",
+                "n_agents": 1,
+                "model": "gpt-4o",
+                "seed": record["trial"],
+                "success": abs(float(record["reward"]) - 1.0) <= REWARD_TOLERANCE,
+                "score": record["reward"],
+                "n_gold_actions": len(info["task"]["actions"]),
+                "user_simulator_cost_usd": info.get("user_cost"),
+            }
+        )
         steps.extend(_steps(run_id, record["traj"], path))
     runs_table = pd.DataFrame(runs).sort_values("run_id", ignore_index=True)
     runs_table["n_gold_actions"] = runs_table["n_gold_actions"].astype("Int64")

@@ -20,20 +20,19 @@ The reasoning length is the number of characters of the ``reasoning`` field, ave
 answer, as in the summary. A first-number match is not mathematical equivalence (``2\\sqrt{3}`` matches ``2``);
 :mod:`agenteff.metrics.grading` holds the strict grader the study compares it with.
 """
+
 from __future__ import annotations
 
-import ast
 import json
-import operator
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from ..arithmetic import evaluate_arithmetic
 from ..schema import SAMPLES, Column, Schema, validate
 
-__all__ = ["parse", "zeroeval_protocol", "first_complete_json", "protocol_vs_summary", "SUMMARY",
-           "REASONING_MODELS"]
+__all__ = ["parse", "zeroeval_protocol", "first_complete_json", "protocol_vs_summary", "SUMMARY", "REASONING_MODELS"]
 
 DATASET = "zeroeval-math-l5"
 RESULTS_DIR = "result_dirs/math-l5/"
@@ -78,7 +77,7 @@ def first_complete_json(text: str):
             depth -= 1
             if depth == 0:
                 try:
-                    return json.loads(text[start:position + 1].replace("\n", ""))
+                    return json.loads(text[start : position + 1].replace("\n", ""))
                 except json.JSONDecodeError:
                     return None
     return None
@@ -86,8 +85,12 @@ def first_complete_json(text: str):
 
 def _field_by_pattern(text: str, key: str) -> str | None:
     """``"key": "value"`` by regular expression, for outputs whose JSON does not decode (unescaped quotes, LaTeX)."""
-    for pattern, flags in ((rf'"{key}"\s*:\s*"([^"]*?)"', 0), (rf'"{key}"\s*:\s*"(.*?)"', re.DOTALL),
-                           (rf'"{key}"\s*:\s*([^,\s]*)', 0), (rf'{key}\s*:\s*([^,\s]*)', 0)):
+    for pattern, flags in (
+        (rf'"{key}"\s*:\s*"([^"]*?)"', 0),
+        (rf'"{key}"\s*:\s*"(.*?)"', re.DOTALL),
+        (rf'"{key}"\s*:\s*([^,\s]*)', 0),
+        (rf"{key}\s*:\s*([^,\s]*)", 0),
+    ):
         match = re.search(pattern, text, flags)
         if match:
             return match.group(1)
@@ -113,29 +116,13 @@ def _extract(output: str, model: str) -> tuple[str | None, object, str]:
     return None, "", "none"
 
 
-_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-
-
-def _arithmetic(node):
-    if isinstance(node, ast.Expression):
-        return _arithmetic(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _arithmetic(node.operand)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
-        return _ARITHMETIC[type(node.op)](_arithmetic(node.left), _arithmetic(node.right))
-    raise ValueError("not plain arithmetic")
-
-
 def _sanitize(answer: str) -> str:
     """Drop ``$`` and commas; evaluate an answer with ``/`` when it is plain arithmetic (``3/4`` -> ``0.75``)."""
     answer = answer.replace("$", "").strip().replace(",", "")
     if "/" in answer:
         try:
-            answer = str(float(_arithmetic(ast.parse(answer, mode="eval"))))
-        except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+            answer = str(float(evaluate_arithmetic(answer)))
+        except ValueError:
             pass
     return answer
 
@@ -169,22 +156,39 @@ def _model_samples(path: Path, model: str) -> pd.DataFrame:
     for item in items:
         output = item["output"][0]
         graded = zeroeval_protocol(output, item["answer"], model=path.stem)
-        rows.append({
-            "dataset": DATASET, "problem_id": str(item["id"]), "model": model, "method": "greedy",
-            "sample_index": 0, "output": output, "completion_tokens": None, "reasoning_tokens": None,
-            "answer": graded["answer"], "gold": item["answer"], "correct": graded["correct"],
-            "problem": item["problem"], "reasoning_chars": graded["reasoning_chars"],
-            "answer_found_by": graded["found_by"], "reasoning_model": model in REASONING_MODELS,
-        })
+        rows.append(
+            {
+                "dataset": DATASET,
+                "problem_id": str(item["id"]),
+                "model": model,
+                "method": "greedy",
+                "sample_index": 0,
+                "output": output,
+                "completion_tokens": None,
+                "reasoning_tokens": None,
+                "answer": graded["answer"],
+                "gold": item["answer"],
+                "correct": graded["correct"],
+                "problem": item["problem"],
+                "reasoning_chars": graded["reasoning_chars"],
+                "answer_found_by": graded["found_by"],
+                "reasoning_model": model in REASONING_MODELS,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _summary(path: Path) -> pd.DataFrame:
     rows = json.loads(path.read_text(encoding="utf-8"))
     frame = pd.DataFrame(
-        {"model": [r["Model"] for r in rows], "mode": [r["Mode"] for r in rows],
-         "accuracy": [r["Acc"] for r in rows], "no_answer": [r["No answer"] for r in rows],
-         "total": [r["Total"] for r in rows], "reasoning_chars": [r["Reason Lens"] for r in rows]}
+        {
+            "model": [r["Model"] for r in rows],
+            "mode": [r["Mode"] for r in rows],
+            "accuracy": [r["Acc"] for r in rows],
+            "no_answer": [r["No answer"] for r in rows],
+            "total": [r["Total"] for r in rows],
+            "reasoning_chars": [r["Reason Lens"] for r in rows],
+        }
     )
     return validate(frame, SUMMARY, source=path)
 
@@ -212,13 +216,28 @@ def protocol_vs_summary(samples: pd.DataFrame, summary: pd.DataFrame, tolerance:
     ``within_tolerance`` is True when the accuracies differ by at most ``tolerance`` percentage points.
     """
     ours = samples.groupby("model", observed=True).agg(
-        items=("correct", "size"), accuracy_ours=("correct", lambda c: 100 * float(c.astype(bool).mean())),
+        items=("correct", "size"),
+        accuracy_ours=("correct", lambda c: 100 * float(c.astype(bool).mean())),
         no_answer_ours=("answer", lambda a: 100 * float(a.isna().mean())),
-        reasoning_chars_ours=("reasoning_chars", lambda r: float(r.astype("float64").mean())))
+        reasoning_chars_ours=("reasoning_chars", lambda r: float(r.astype("float64").mean())),
+    )
     table = summary.merge(ours.reset_index(), on="model", how="inner")
     table["accuracy_difference"] = table["accuracy_ours"] - table["accuracy"]
     table["within_tolerance"] = table["accuracy_difference"].abs() <= tolerance
     table["reasoning_chars_difference"] = table["reasoning_chars_ours"] - table["reasoning_chars"]
-    return table[["model", "total", "items", "accuracy", "accuracy_ours", "accuracy_difference", "within_tolerance",
-                  "no_answer", "no_answer_ours", "reasoning_chars", "reasoning_chars_ours",
-                  "reasoning_chars_difference"]]
+    return table[
+        [
+            "model",
+            "total",
+            "items",
+            "accuracy",
+            "accuracy_ours",
+            "accuracy_difference",
+            "within_tolerance",
+            "no_answer",
+            "no_answer_ours",
+            "reasoning_chars",
+            "reasoning_chars_ours",
+            "reasoning_chars_difference",
+        ]
+    ]

@@ -21,6 +21,7 @@ Its outputs therefore illustrate the analysis pipeline (spread of correct length
 targets) under assumptions stated here; they say nothing about any real model, and every table and figure made
 from them is labelled simulated.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,23 +36,63 @@ from .. import datasets
 from ..metrics.grading import grade
 from ..schema import SAMPLES, validate
 
-__all__ = ["simulated_reasoner", "reasoner_model", "problem_difficulty_u", "sample_problems", "run_sampling",
-           "REASONER_DEFAULTS", "SIMULATED_MODEL"]
+__all__ = [
+    "simulated_reasoner",
+    "reasoner_model",
+    "problem_difficulty_u",
+    "sample_problems",
+    "run_sampling",
+    "REASONER_DEFAULTS",
+    "SIMULATED_MODEL",
+]
 
 SIMULATED_MODEL = "sim-reasoner"
 
 #: Settings of the simulated reasoner (override through ``SimModel.params``).
-REASONER_DEFAULTS = {"base_tokens": 300.0, "difficulty_scale": 2.0, "verbosity": 1.6, "spread": 0.45,
-                     "skill": 0.95, "overthink": 0.35}
+REASONER_DEFAULTS = {
+    "base_tokens": 300.0,
+    "difficulty_scale": 2.0,
+    "verbosity": 1.6,
+    "spread": 0.45,
+    "skill": 0.95,
+    "overthink": 0.35,
+}
 
-_FILLER = ("so", "then", "let", "us", "try", "the", "sum", "of", "each", "term", "we", "get", "now", "check",
-           "wait", "this", "case", "step", "next", "part", "hmm", "yes", "no", "if", "and", "root", "side")
+_FILLER = (
+    "so",
+    "then",
+    "let",
+    "us",
+    "try",
+    "the",
+    "sum",
+    "of",
+    "each",
+    "term",
+    "we",
+    "get",
+    "now",
+    "check",
+    "wait",
+    "this",
+    "case",
+    "step",
+    "next",
+    "part",
+    "hmm",
+    "yes",
+    "no",
+    "if",
+    "and",
+    "root",
+    "side",
+)
 
 
 def problem_difficulty_u(problem: str) -> float:
     """A fixed number in [0, 1) derived from the problem text (sha256), the simulated difficulty."""
     digest = hashlib.sha256(problem.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+    return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +119,11 @@ def simulated_reasoner(messages: list[dict], tools, model, rng: np.random.Genera
     problem = next(m["content"] for m in reversed(messages) if m.get("role") == "user")
     gold = (gold_lookup if gold_lookup is not None else _gold_by_prompt()).get(problem)
     if gold is None:
-        return {"content": "I cannot look this problem up (simulated reasoner).", "tool_calls": [],
-                "reasoning_content": None}
+        return {
+            "content": "I cannot look this problem up (simulated reasoner).",
+            "tool_calls": [],
+            "reasoning_content": None,
+        }
     difficulty = problem_difficulty_u(problem)
     need = settings["base_tokens"] * math.exp(settings["difficulty_scale"] * difficulty)
     typical = settings["verbosity"] * need
@@ -90,46 +134,83 @@ def simulated_reasoner(messages: list[dict], tools, model, rng: np.random.Genera
     correct = bool(rng.random() < p_correct)
     answer = gold if correct else _wrong_answer(gold, rng)
     reasoning = " ".join(rng.choice(_FILLER, size=tokens))
-    return {"content": f"The final answer is $\\boxed{{{answer}}}$", "tool_calls": [],
-            "reasoning_content": reasoning}
+    return {"content": f"The final answer is $\\boxed{{{answer}}}$", "tool_calls": [], "reasoning_content": reasoning}
 
 
 def reasoner_model(name: str = SIMULATED_MODEL, **params):
     """The :class:`agenteff.llm.SimModel` that plays :func:`simulated_reasoner` (``params`` override defaults)."""
     from ..llm import SimModel
-    return SimModel(name, behaviour="agenteff.engines.sampling:simulated_reasoner", error_prob=0.0,
-                    latency_mean_s=0.002, latency_sd_s=0.0, params=dict(params))
+
+    return SimModel(
+        name,
+        behaviour="agenteff.engines.sampling:simulated_reasoner",
+        error_prob=0.0,
+        latency_mean_s=0.002,
+        latency_sd_s=0.0,
+        params=dict(params),
+    )
 
 
-def sample_problems(client, problems: pd.DataFrame, model: str, k: int = 8, temperature: float = 0.7,
-                    max_tokens: int | None = None, dataset: str = "lead-math-test") -> pd.DataFrame:
+def sample_problems(
+    client,
+    problems: pd.DataFrame,
+    model: str,
+    k: int = 8,
+    temperature: float = 0.7,
+    max_tokens: int | None = None,
+    dataset: str = "lead-math-test",
+) -> pd.DataFrame:
     """``k`` graded samples per problem (``problems`` has ``problem_id``, ``prompt``, ``gold``) as SAMPLES rows.
 
     Adds ``simulated`` (from the endpoint's fingerprint), ``finish_reason`` and ``token_source`` ("endpoint").
     """
     requests = [
-        {"model": model, "messages": [{"role": "user", "content": row.prompt}], "temperature": temperature,
-         "sample_index": index, "max_tokens": max_tokens}
-        for row in problems.itertuples() for index in range(k)
+        {
+            "model": model,
+            "messages": [{"role": "user", "content": row.prompt}],
+            "temperature": temperature,
+            "sample_index": index,
+            "max_tokens": max_tokens,
+        }
+        for row in problems.itertuples()
+        for index in range(k)
     ]
     results = client.chat_many(requests, desc="sampling")
     rows = []
     for request, result, row in zip(requests, results, (r for r in problems.itertuples() for _ in range(k))):
         graded = grade(result.content, row.gold)
-        rows.append({
-            "dataset": dataset, "problem_id": row.problem_id, "model": model,
-            "method": f"sample k={k} T={temperature:g}", "sample_index": request["sample_index"],
-            "output": result.content, "completion_tokens": result.completion_tokens,
-            "reasoning_tokens": result.reasoning_tokens if result.reasoning_tokens else None,
-            "answer": graded["answer"], "gold": row.gold, "correct": graded["correct"],
-            "simulated": result.simulated, "finish_reason": result.finish_reason, "token_source": "endpoint",
-        })
+        rows.append(
+            {
+                "dataset": dataset,
+                "problem_id": row.problem_id,
+                "model": model,
+                "method": f"sample k={k} T={temperature:g}",
+                "sample_index": request["sample_index"],
+                "output": result.content,
+                "completion_tokens": result.completion_tokens,
+                "reasoning_tokens": result.reasoning_tokens if result.reasoning_tokens else None,
+                "answer": graded["answer"],
+                "gold": row.gold,
+                "correct": graded["correct"],
+                "simulated": result.simulated,
+                "finish_reason": result.finish_reason,
+                "token_source": "endpoint",
+            }
+        )
     return validate(pd.DataFrame(rows), SAMPLES, source=f"samples from {model}")
 
 
-def run_sampling(problems: pd.DataFrame, base_url: str | None = None, model: str | None = None, k: int = 8,
-                 temperature: float = 0.7, n_problems: int | None = None, seed: int = 42,
-                 max_tokens: int | None = None, api_key: str | None = None) -> pd.DataFrame:
+def run_sampling(
+    problems: pd.DataFrame,
+    base_url: str | None = None,
+    model: str | None = None,
+    k: int = 8,
+    temperature: float = 0.7,
+    n_problems: int | None = None,
+    seed: int = 42,
+    max_tokens: int | None = None,
+    api_key: str | None = None,
+) -> pd.DataFrame:
     """Sample ``n_problems`` problems (a seeded random subset; all when None) ``k`` times each.
 
     ``base_url=None`` starts the simulated endpoint with :func:`reasoner_model` (and ignores ``model``); its
@@ -137,16 +218,19 @@ def run_sampling(problems: pd.DataFrame, base_url: str | None = None, model: str
     :class:`agenteff.llm.LLMClient`.
     """
     from ..llm import LLMClient, endpoint
+
     if base_url is not None and not model:
         raise ValueError("name the model to sample from the endpoint at base_url")
     chosen = problems if n_problems is None else problems.sample(n=n_problems, random_state=seed)
     chosen = chosen.sort_values("problem_id", key=lambda ids: ids.astype(int) if ids.str.isdigit().all() else ids)
     simulated = base_url is None
     sim = reasoner_model()
+    sampled_model = sim.name if simulated or model is None else model  # a real endpoint always names one
     with endpoint(base_url, [sim]) as url:
         client = LLMClient(base_url=url, api_key=api_key or ("sim" if simulated else None), cache=not simulated)
         try:
-            return sample_problems(client, chosen, sim.name if simulated else model, k=k,
-                                   temperature=temperature, max_tokens=max_tokens)
+            return sample_problems(
+                client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens
+            )
         finally:
             client.close()

@@ -10,7 +10,7 @@ import importlib
 
 _EXPORTS = {
     "LLMClient": "client", "ChatResult": "client", "BudgetExceeded": "client", "RetriesExhausted": "client",
-    "SimModel": "sim", "sim_server": "sim", "endpoint": "sim", "default_behaviour": "sim", "count_tokens": "sim",
+    "SimModel": "sim", "sim_server": "sim", "endpoint": "sim", "default_behaviour": "sim", "approximate_tokens": "sim",
     "SIMULATED_FINGERPRINT": "sim", "PriceTable": "pricing", "call_cost": "pricing",
 }
 __all__ = list(_EXPORTS)

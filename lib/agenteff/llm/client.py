@@ -36,7 +36,7 @@ from ..progress import progress
 from ..paths import cache_dir as default_cache_root
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
-from .sim import SIMULATED_FINGERPRINT, count_tokens, message_tokens
+from .sim import SIMULATED_FINGERPRINT, approximate_tokens, message_tokens
 from .transport import LoopbackTransport
 
 __all__ = ["LLMClient", "ChatResult", "BudgetExceeded", "RetriesExhausted"]
@@ -137,8 +137,8 @@ def _parse_reply(body, messages: list, tools) -> dict:
     if prompt is None:  # the endpoint reports no usage: estimate from the text
         prompt = message_tokens(messages, tools)
     if completion is None:
-        completion = count_tokens(message["content"]) + count_tokens(message["reasoning_content"]) + sum(
-            count_tokens(c["name"]) + count_tokens(json.dumps(c["arguments"])) for c in calls)
+        completion = approximate_tokens(message["content"]) + approximate_tokens(message["reasoning_content"]) + sum(
+            approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
     return {
         "message": message,
         "prompt_tokens": int(prompt),

@@ -1,9 +1,10 @@
 """Cost of a call from its token usage and a price table (USD per million tokens).
 
 The default table is ``data/prices.csv`` (registry entry ``model-prices``; dated, one source per row). A model id
-is matched exactly first, then without a ``provider/`` prefix (LiteLLM style) or a ``sim-`` prefix (simulated
-models priced as the model they stand in for), then by the longest table entry it starts with followed by ``-``
-(dated snapshots such as ``gpt-4o-2024-08-06`` are priced as ``gpt-4o``).
+is matched exactly first, then without a ``provider/`` prefix (LiteLLM style), then by the longest table entry it
+starts with followed by ``-`` (dated snapshots such as ``gpt-4o-2024-08-06`` are priced as ``gpt-4o``). A simulated
+model is billed at the list price of the real model it names in ``SimModel.priced_as``:
+:meth:`PriceTable.priced_as` adds those stand-ins to a table.
 """
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ class PriceTable:
             ], columns=PRICES.names)
         return cls(validate(prices, PRICES))
 
+    def priced_as(self, stand_ins: dict[str, str]) -> PriceTable:
+        """A copy in which each model id ``name`` of ``{name: real model}`` costs what its real model costs
+        (looked up by the rules above); a real model without a price is an error, not a silently free model."""
+        resolved = {name: self.lookup(real) for name, real in stand_ins.items()}
+        unpriced = sorted(stand_ins[name] for name, price in resolved.items() if price is None)
+        if unpriced:
+            raise ValueError(f"no price for {unpriced}, which simulated models are priced as: add a row to "
+                             "data/prices.csv or pass prices={...}")
+        table = PriceTable(pd.DataFrame(columns=["model"]))
+        table._prices = self._prices | {name: price for name, price in resolved.items() if price is not None}
+        return table
+
     def lookup(self, model: str) -> Price | None:
         if model not in self._matches:
             self._matches[model] = self._match(model)
@@ -86,4 +99,4 @@ class PriceTable:
     @staticmethod
     def _candidates(model: str) -> list[str]:
         bare = model.rsplit("/", 1)[-1]
-        return [model, bare, bare.removeprefix("sim-")]
+        return [model, bare]

@@ -11,7 +11,7 @@ A :class:`SimModel` names a *behaviour*, a function ``"module:function"`` import
                                                    "reasoning_content": str | None}
 
 The server adds what a real endpoint adds: ids, usage (token counts derived from the text by
-:func:`count_tokens`), a latency drawn from the model's distribution, and injected faults. Every reply is labelled
+:func:`approximate_tokens`), a latency drawn from the model's distribution, and injected faults. Every reply is labelled
 simulated: ``system_fingerprint`` is ``"agenteff-simulated"``, models are ``owned_by`` ``"agenteff-simulated"``,
 and the reply carries ``simulated_latency_s``, the latency the server played.
 
@@ -22,7 +22,6 @@ Faults are drawn per attempt from a separate seeded stream, so a retried request
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import contextlib
 import dataclasses
@@ -30,7 +29,6 @@ import hashlib
 import importlib
 import json
 import math
-import operator
 import os
 import re
 import selectors
@@ -44,7 +42,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["SimModel", "SIMULATED_FINGERPRINT", "FAULT_KINDS", "count_tokens", "message_tokens",
+from ..arithmetic import evaluate_arithmetic
+
+__all__ = ["SimModel", "SIMULATED_FINGERPRINT", "FAULT_KINDS", "approximate_tokens", "message_tokens",
            "default_behaviour", "sim_server", "endpoint", "serve", "main"]
 
 SIMULATED_FINGERPRINT = "agenteff-simulated"
@@ -58,7 +58,9 @@ DEFAULT_MODEL = "agenteff-sim"
 class SimModel:
     """A simulated model: its name (the model id clients ask for), behaviour, capability and latency.
 
-    ``error_prob`` is the probability that one step (one reply) goes wrong, read by the behaviour;
+    ``priced_as`` names the real model whose list price its tokens are billed at (see
+    :meth:`agenteff.llm.PriceTable.priced_as`; None: unpriced). ``error_prob`` is the probability that one step
+    (one reply) goes wrong, read by the behaviour;
     latency is lognormal with mean ``latency_mean_s`` and standard deviation ``latency_sd_s`` (constant when the
     deviation is 0). ``params`` holds behaviour-specific settings; the server itself reads ``prompt_caching``
     (report the prompt prefix before the last message as cached, in 128-token blocks from 1,024 tokens on, the
@@ -73,6 +75,7 @@ class SimModel:
     latency_mean_s: float = 0.05
     latency_sd_s: float = 0.01
     params: dict = field(default_factory=dict, hash=False)  # compared, but left out of the hash (a dict)
+    priced_as: str | None = None
 
     def __post_init__(self):
         if not 0.0 <= self.error_prob <= 1.0:
@@ -95,7 +98,7 @@ class SimModel:
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def count_tokens(text: str | None) -> int:
+def approximate_tokens(text: str | None) -> int:
     """Approximate BPE token count: words and punctuation marks, long words split every 4 characters.
 
     English BPE vocabularies average about 4 characters per token; this keeps counts deterministic and
@@ -120,12 +123,12 @@ def message_tokens(messages: list[dict], tools: list[dict] | None = None) -> int
     (OpenAI's chat format adds about 4 per message and 3 to prime the reply)."""
     total = 3
     for message in messages:
-        total += 4 + count_tokens(_content_text(message.get("content")))
+        total += 4 + approximate_tokens(_content_text(message.get("content")))
         for call in message.get("tool_calls") or []:
             function = call.get("function", call)
-            total += count_tokens(function.get("name", "")) + count_tokens(str(function.get("arguments", "")))
+            total += approximate_tokens(function.get("name", "")) + approximate_tokens(str(function.get("arguments", "")))
     if tools:
-        total += count_tokens(json.dumps(tools, sort_keys=True))
+        total += approximate_tokens(json.dumps(tools, sort_keys=True))
     return total
 
 
@@ -137,18 +140,6 @@ def _cached_prefix_tokens(messages: list[dict]) -> int:
 # --- the default behaviour ---------------------------------------------------------------------------------
 
 _ARITHMETIC = re.compile(r"-?\d+(?:\.\d+)?(?:\s*[-+*/]\s*\(?-?\d+(?:\.\d+)?\)?)+")
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.USub: operator.neg}
-
-
-def _evaluate(node):
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return node.value
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
-        return _OPERATORS[type(node.op)](_evaluate(node.operand))
-    raise ValueError("not arithmetic")
 
 
 def arithmetic_answer(text: str) -> float | None:
@@ -157,8 +148,8 @@ def arithmetic_answer(text: str) -> float | None:
     if not match:
         return None
     try:
-        return _evaluate(ast.parse(match.group(0), mode="eval").body)
-    except (ValueError, SyntaxError, ZeroDivisionError):
+        return evaluate_arithmetic(match.group(0))
+    except ValueError:
         return None
 
 
@@ -344,17 +335,17 @@ class SimServer:
         calls = reply.get("tool_calls") or []
         finish = "tool_calls" if calls else "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        reasoning_tokens = count_tokens(reasoning)
+        reasoning_tokens = approximate_tokens(reasoning)
         tool_calls = [
             {"id": f"call_{seed:016x}_{i}", "type": "function",
              "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}), sort_keys=True)}}
             for i, call in enumerate(calls)
         ]
-        if max_tokens is not None and content and reasoning_tokens + count_tokens(content) > max_tokens:
+        if max_tokens is not None and content and reasoning_tokens + approximate_tokens(content) > max_tokens:
             content = _truncate_to_tokens(content, max(0, max_tokens - reasoning_tokens))
             finish = "length"
-        completion_tokens = reasoning_tokens + count_tokens(content) + sum(
-            count_tokens(c["function"]["name"]) + count_tokens(c["function"]["arguments"]) for c in tool_calls)
+        completion_tokens = reasoning_tokens + approximate_tokens(content) + sum(
+            approximate_tokens(c["function"]["name"]) + approximate_tokens(c["function"]["arguments"]) for c in tool_calls)
         prompt_tokens = message_tokens(messages, tools)
         cached = _cached_prefix_tokens(messages) if model.params.get("prompt_caching") else 0
         message = {"role": "assistant", "content": content}

@@ -10,6 +10,7 @@ The functions of ``runs``, ``steps`` and ``frontier`` are re-exported here (``me
 ``samples`` and ``grading`` are used as modules (``metrics.samples.within_problem_gap``).
 """
 from . import grading, samples  # noqa: F401
+from .answers import *  # noqa: F401,F403
 from .frontier import *  # noqa: F401,F403
 from .frontier import __all__ as _frontier_all
 from .runs import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
 """Small helpers the metric modules share: grouping columns and required-column checks."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

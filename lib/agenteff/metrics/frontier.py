@@ -1,16 +1,18 @@
 """The accuracy-cost Pareto frontier: one function for every study that compares systems on accuracy and cost."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ._tables import as_list as _as_list, groups as _groups, require as _require
+from ._tables import as_list as _as_list
+from ._tables import groups as _groups
+from ._tables import require as _require
 
 __all__ = ["pareto_frontier"]
 
 
-def pareto_frontier(points: pd.DataFrame, cost: str = "cost_usd", accuracy: str = "accuracy",
-                    by=None) -> pd.DataFrame:
+def pareto_frontier(points: pd.DataFrame, cost: str = "cost_usd", accuracy: str = "accuracy", by=None) -> pd.DataFrame:
     """Flag the points on the accuracy-cost Pareto frontier and measure how far the others are from it.
 
     Source: Kapoor et al., "AI Agents That Matter" (arXiv:2407.01502), section 2: agents should be compared on a

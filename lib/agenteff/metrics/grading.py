@@ -11,19 +11,32 @@
 * :func:`count_tokens` counts tokens with tiktoken's ``cl100k_base`` encoding when an endpoint reported none (see
   :func:`tokenizer` for how it is found offline).
 """
+
 from __future__ import annotations
 
 import logging
 import re
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["extract_answer", "last_boxed", "normalize_answer", "is_equivalent", "grade", "grade_samples",
-           "tokenizer", "count_tokens", "fill_token_counts", "TokenizerUnavailable", "TOKENIZER",
-           "verdict_differences", "DIFFERENCE_REASONS"]
+__all__ = [
+    "extract_answer",
+    "last_boxed",
+    "normalize_answer",
+    "is_equivalent",
+    "grade",
+    "grade_samples",
+    "tokenizer",
+    "count_tokens",
+    "fill_token_counts",
+    "TokenizerUnavailable",
+    "TOKENIZER",
+    "verdict_differences",
+    "DIFFERENCE_REASONS",
+]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Extraction
@@ -38,7 +51,7 @@ def _braced(text: str, open_at: int) -> str | None:
         elif text[position] == "}":
             depth -= 1
             if depth == 0:
-                return text[open_at + 1:position]
+                return text[open_at + 1 : position]
     return None
 
 
@@ -100,8 +113,10 @@ def extract_answer(text: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------------------------
 # Normalisation and equivalence
 
-_UNIT_WORDS = r"(?:degrees?|cm|mm|km|m|meters?|inches|inch|feet|foot|ft|units?|square units|sq units|cents?|dollars?|" \
-              r"hours?|minutes?|seconds?|days?|miles?|mph|pounds?|kg|g)"
+_UNIT_WORDS = (
+    r"(?:degrees?|cm|mm|km|m|meters?|inches|inch|feet|foot|ft|units?|square units|sq units|cents?|dollars?|"
+    r"hours?|minutes?|seconds?|days?|miles?|mph|pounds?|kg|g)"
+)
 
 
 def normalize_answer(answer: str) -> str:
@@ -150,15 +165,17 @@ def _as_number(normalized: str) -> Fraction | None:
 _MATH_VERIFY_TIMEOUT_S = 5
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(answer: str):
     from math_verify import parse
+
     return parse(f"${answer}$", parsing_timeout=_MATH_VERIFY_TIMEOUT_S)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _verified(gold: str, answer: str) -> bool:
     from math_verify import verify
+
     gold_parsed, answer_parsed = _parsed(gold), _parsed(answer)
     if not gold_parsed or not answer_parsed:
         return False
@@ -232,6 +249,7 @@ def tokenizer():
     ``TIKTOKEN_CACHE_DIR``). Never an approximation: if neither works, :class:`TokenizerUnavailable` is raised.
     """
     import tiktoken
+
     for name in (f"{TOKENIZER}_offline", TOKENIZER):
         try:
             return tiktoken.get_encoding(name)
@@ -268,7 +286,6 @@ def fill_token_counts(samples: pd.DataFrame, text_column: str = "output") -> pd.
     return out
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Comparing two graders
 
@@ -282,8 +299,13 @@ DIFFERENCE_REASONS = {
 }
 
 
-def verdict_differences(graded: pd.DataFrame, first: str = "correct", second: str = "strict_correct",
-                        first_answer: str = "answer", second_answer: str = "strict_answer") -> pd.DataFrame:
+def verdict_differences(
+    graded: pd.DataFrame,
+    first: str = "correct",
+    second: str = "strict_correct",
+    first_answer: str = "answer",
+    second_answer: str = "strict_answer",
+) -> pd.DataFrame:
     """The items two graders judge differently, each with a ``reason`` key of :data:`DIFFERENCE_REASONS`."""
     differ = graded[graded[first].astype(bool) != graded[second].astype(bool)].copy()
 

@@ -12,6 +12,7 @@
 
 Every function takes a table and returns a table (or a number); grouping columns are passed as ``by``.
 """
+
 from __future__ import annotations
 
 from math import comb
@@ -20,16 +21,27 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._tables import as_list as _as_list, groups as _groups, require as _require
+from ._tables import as_list as _as_list
+from ._tables import groups as _groups
+from ._tables import require as _require
 
 __all__ = [
-    "cost_of_pass", "relative_cost_of_pass_change", "implied_relative_accuracy", "pass_hat_k",
-    "step_overhead_ratio", "shortest_successful_steps", "prompt_cache_utilization", "success_within_budget", "eqa",
-    "per_task_spread", "compare_outcomes",
+    "cost_of_pass",
+    "relative_cost_of_pass_change",
+    "implied_relative_accuracy",
+    "pass_hat_k",
+    "step_overhead_ratio",
+    "shortest_successful_steps",
+    "prompt_cache_utilization",
+    "success_within_budget",
+    "eqa",
+    "per_task_spread",
+    "compare_outcomes",
 ]
 
 
 # --- cost of pass -----------------------------------------------------------------------------------------
+
 
 def _ratio(cost_sums: np.ndarray, success_sums: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -47,9 +59,16 @@ def _bootstrap_cost_of_pass(costs, successes, attempts, n_boot, rng) -> np.ndarr
     return _ratio(costs[rows].sum(axis=1), drawn.sum(axis=1))
 
 
-def cost_of_pass(runs: pd.DataFrame, by=None, cost: str = "cost_usd", success: str = "success",
-                 attempts: str | None = None, n_boot: int = 2000, level: float = 0.95,
-                 seed: int = 0) -> pd.DataFrame:
+def cost_of_pass(
+    runs: pd.DataFrame,
+    by=None,
+    cost: str = "cost_usd",
+    success: str = "success",
+    attempts: str | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Expected cost per solved task, ``sum(cost) / sum(successes)``, per group, with a bootstrap interval.
 
     Source: Erol et al., "Cost-of-Pass: An Economic Framework for Evaluating Language Models"
@@ -86,17 +105,27 @@ def cost_of_pass(runs: pd.DataFrame, by=None, cost: str = "cost_usd", success: s
         costs = sub[cost].to_numpy(dtype=float)
         solved = sub[success].astype(float).to_numpy()
         tries = sub[attempts].to_numpy(dtype=float) if attempts else None
-        n_attempts = float(tries.sum()) if attempts else float(len(sub))
+        n_attempts = float(tries.sum()) if tries is not None else float(len(sub))
         point = float(_ratio(np.array([costs.sum()]), np.array([solved.sum()]))[0])
         if n_boot > 0:
             replicates = _bootstrap_cost_of_pass(costs, solved, tries, n_boot, rng)
             low, high = np.quantile(replicates, [tail, 1 - tail], method="inverted_cdf")
         else:
             low = high = np.nan
-        rows.append({**key, "n_rows": len(sub), "attempts": n_attempts, "successes": float(solved.sum()),
-                     "accuracy": solved.sum() / n_attempts if n_attempts else np.nan,
-                     "total_cost_usd": costs.sum(), "cost_per_attempt_usd": costs.sum() / n_attempts,
-                     "cost_of_pass_usd": point, "ci_low_usd": float(low), "ci_high_usd": float(high)})
+        rows.append(
+            {
+                **key,
+                "n_rows": len(sub),
+                "attempts": n_attempts,
+                "successes": float(solved.sum()),
+                "accuracy": solved.sum() / n_attempts if n_attempts else np.nan,
+                "total_cost_usd": costs.sum(),
+                "cost_per_attempt_usd": costs.sum() / n_attempts,
+                "cost_of_pass_usd": point,
+                "ci_low_usd": float(low),
+                "ci_high_usd": float(high),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -123,6 +152,7 @@ def implied_relative_accuracy(baseline_cost: float, new_cost: float, change: flo
 
 # --- reliability ------------------------------------------------------------------------------------------
 
+
 def pass_hat_k(runs: pd.DataFrame, k, by=None, task: str = "task", success: str = "success") -> pd.DataFrame:
     """tau-bench's pass^k: the chance that k i.i.d. trials of a task all succeed, averaged over tasks.
 
@@ -137,28 +167,37 @@ def pass_hat_k(runs: pd.DataFrame, k, by=None, task: str = "task", success: str 
     """
     by = _as_list(by)
     _require(runs, [*by, task, success], "pass_hat_k")
-    ks = [int(k)] if np.isscalar(k) else [int(x) for x in k]
+    ks = [int(k)] if isinstance(k, int | np.integer) else [int(x) for x in k]
     if any(x < 1 for x in ks):
         raise ValueError(f"pass_hat_k: k must be >= 1, got {ks}")
     rows = []
     for key, sub in _groups(runs, by):
         per_task = sub.groupby(task, sort=True)[success].agg(
-            trials="size", successes=lambda s: int(s.astype(bool).sum()))
+            trials="size", successes=lambda s: int(s.astype(bool).sum())
+        )
         for kk in ks:
             if (per_task["trials"] < kk).any():
                 value = np.nan
             else:
-                value = float(np.mean([comb(c, kk) / comb(n, kk)
-                                       for n, c in zip(per_task["trials"], per_task["successes"])]))
-            rows.append({**key, "k": kk, "pass_hat_k": value, "n_tasks": len(per_task),
-                         "min_trials": int(per_task["trials"].min())})
+                value = float(
+                    np.mean([comb(c, kk) / comb(n, kk) for n, c in zip(per_task["trials"], per_task["successes"])])
+                )
+            rows.append(
+                {
+                    **key,
+                    "k": kk,
+                    "pass_hat_k": value,
+                    "n_tasks": len(per_task),
+                    "min_trials": int(per_task["trials"].min()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # --- trajectory metrics -----------------------------------------------------------------------------------
 
-def step_overhead_ratio(frame: pd.DataFrame, steps: str = "n_tool_calls",
-                        minimal: str = "minimal_steps") -> pd.Series:
+
+def step_overhead_ratio(frame: pd.DataFrame, steps: str = "n_tool_calls", minimal: str = "minimal_steps") -> pd.Series:
     """Steps taken divided by the minimal steps the task needs (1 = no overhead).
 
     Source: PANDO (arXiv:2605.24785) names Step Overhead Ratio as steps over minimal steps.
@@ -174,20 +213,27 @@ def step_overhead_ratio(frame: pd.DataFrame, steps: str = "n_tool_calls",
     return (taken / floor.where(floor > 0)).rename("step_overhead_ratio")
 
 
-def shortest_successful_steps(frame: pd.DataFrame, steps: str = "n_tool_calls", task: str = "task",
-                              success: str = "success") -> pd.Series:
+def shortest_successful_steps(
+    frame: pd.DataFrame, steps: str = "n_tool_calls", task: str = "task", success: str = "success"
+) -> pd.Series:
     """Per task, the fewest steps any successful run took: an empirical stand-in for the minimal steps.
 
     An upper bound on the true minimum (a shorter solution may exist); NaN for tasks that were never solved.
     """
     _require(frame, [steps, task, success], "shortest_successful_steps")
     solved = frame[frame[success].astype(bool)]
-    return (solved.groupby(task)[steps].min().reindex(sorted(frame[task].unique()))
-            .astype(float).rename("shortest_successful_steps"))
+    return (
+        solved.groupby(task)[steps]
+        .min()
+        .reindex(sorted(frame[task].unique()))
+        .astype(float)
+        .rename("shortest_successful_steps")
+    )
 
 
-def prompt_cache_utilization(frame: pd.DataFrame, by=None, prompt: str = "prompt_tokens",
-                             cached: str = "cached_tokens") -> pd.DataFrame:
+def prompt_cache_utilization(
+    frame: pd.DataFrame, by=None, prompt: str = "prompt_tokens", cached: str = "cached_tokens"
+) -> pd.DataFrame:
     """Cached prompt tokens as a share of all prompt tokens, per group.
 
     Source: PANDO (arXiv:2605.24785) names Prompt Cache Utilization (prompt-cache reuse).
@@ -207,13 +253,21 @@ def prompt_cache_utilization(frame: pd.DataFrame, by=None, prompt: str = "prompt
         hit = float(known[cached].astype(float).sum())
         if hit > total:
             raise ValueError(f"prompt_cache_utilization: more cached than prompt tokens in group {key}")
-        rows.append({**key, "n_rows_known": len(known), "prompt_tokens": total, "cached_tokens": hit,
-                     "prompt_cache_utilization": hit / total if total > 0 else np.nan})
+        rows.append(
+            {
+                **key,
+                "n_rows_known": len(known),
+                "prompt_tokens": total,
+                "cached_tokens": hit,
+                "prompt_cache_utilization": hit / total if total > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def success_within_budget(frame: pd.DataFrame, max_steps: int, by=None, steps: str = "n_agent_steps",
-                          success: str = "success") -> pd.DataFrame:
+def success_within_budget(
+    frame: pd.DataFrame, max_steps: int, by=None, steps: str = "n_agent_steps", success: str = "success"
+) -> pd.DataFrame:
     """Share of runs that succeeded using at most ``b`` steps, for every budget ``b = 1..max_steps``.
 
     Returns ``by..., budget, success_rate`` (the curve whose area :func:`eqa` reports).
@@ -223,17 +277,22 @@ def success_within_budget(frame: pd.DataFrame, max_steps: int, by=None, steps: s
     if max_steps < 1:
         raise ValueError(f"success_within_budget: max_steps must be >= 1, got {max_steps}")
     budgets = np.arange(1, int(max_steps) + 1)
-    rows = []
+    rows: list[dict] = []
     for key, sub in _groups(frame, by):
         used = sub[steps].to_numpy(dtype=float)
         ok = sub[success].astype(bool).to_numpy()
-        within = (ok[None, :] & (used[None, :] <= budgets[:, None])).mean(axis=1) if len(sub) else np.full(len(budgets), np.nan)
+        within = (
+            (ok[None, :] & (used[None, :] <= budgets[:, None])).mean(axis=1)
+            if len(sub)
+            else np.full(len(budgets), np.nan)
+        )
         rows.extend({**key, "budget": int(b), "success_rate": float(r)} for b, r in zip(budgets, within))
     return pd.DataFrame(rows)
 
 
-def eqa(frame: pd.DataFrame, max_steps: int, by=None, steps: str = "n_agent_steps",
-        success: str = "success") -> pd.DataFrame:
+def eqa(
+    frame: pd.DataFrame, max_steps: int, by=None, steps: str = "n_agent_steps", success: str = "success"
+) -> pd.DataFrame:
     """Efficiency-Quality Area: the area under the success-within-step-budget curve, normalised to [0, 1].
 
     Source: MMBench-GUI (Wang et al., arXiv:2507.19478) proposes EQA to reward agents that succeed in fewer
@@ -252,14 +311,15 @@ def eqa(frame: pd.DataFrame, max_steps: int, by=None, steps: str = "n_agent_step
         area = curve.groupby(by, sort=True)["success_rate"].mean().rename("eqa").reset_index()
         rate = frame.groupby(by, sort=True)[success].agg(lambda s: s.astype(bool).mean()).rename("success_rate")
         return area.merge(rate.reset_index(), on=by)
-    return pd.DataFrame({"eqa": [curve["success_rate"].mean()],
-                         "success_rate": [frame[success].astype(bool).mean()]})
+    return pd.DataFrame({"eqa": [curve["success_rate"].mean()], "success_rate": [frame[success].astype(bool).mean()]})
 
 
 # --- variability ------------------------------------------------------------------------------------------
 
-def per_task_spread(runs: pd.DataFrame, value: str = "completion_tokens", by=("model",),
-                    task: str = "task") -> pd.DataFrame:
+
+def per_task_spread(
+    runs: pd.DataFrame, value: str = "completion_tokens", by=("model",), task: str = "task"
+) -> pd.DataFrame:
     """Spread of ``value`` across repeated runs of the same task (same group), one row per group and task.
 
     Returns ``by..., task, n_runs, mean, std (sample), min, max, cv (std / mean), max_over_min``. Tasks run once
@@ -290,10 +350,17 @@ def compare_outcomes(frame: pd.DataFrame, columns, outcome: str = "success") -> 
     for column in columns:
         good = frame.loc[won, column].dropna().astype(float)
         bad = frame.loc[~won, column].dropna().astype(float)
-        p_value = (stats.mannwhitneyu(good, bad, alternative="two-sided").pvalue
-                   if len(good) and len(bad) else np.nan)
-        rows.append({"metric": column, "n_success": len(good), "n_failure": len(bad),
-                     "mean_success": good.mean(), "mean_failure": bad.mean(),
-                     "median_success": good.median(), "median_failure": bad.median(),
-                     "mann_whitney_p": float(p_value)})
+        p_value = stats.mannwhitneyu(good, bad, alternative="two-sided").pvalue if len(good) and len(bad) else np.nan
+        rows.append(
+            {
+                "metric": column,
+                "n_success": len(good),
+                "n_failure": len(bad),
+                "mean_success": good.mean(),
+                "mean_failure": bad.mean(),
+                "median_success": good.median(),
+                "median_failure": bad.median(),
+                "mann_whitney_p": float(p_value),
+            }
+        )
     return pd.DataFrame(rows)

@@ -22,18 +22,39 @@ Sources:
 * :func:`round_efficiency`: outcome and process efficiency of Chen et al., 'Do NOT Think That Much for 2+3=?'
   (arXiv:2412.21187).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["GROUP", "problem_length_stats", "within_problem_gap", "summarize_gap", "accuracy_by_length_rank",
-           "relative_length", "problem_difficulty", "length_by_difficulty", "shortest_correct_savings",
-           "summarize_savings", "lead_targets", "lead_efficiency_reward", "lead_rewards",
-           "accuracy_efficiency_score", "select_by_length", "round_efficiency", "model_summary"]
+__all__ = [
+    "GROUP",
+    "problem_length_stats",
+    "within_problem_gap",
+    "summarize_gap",
+    "accuracy_by_length_rank",
+    "relative_length",
+    "problem_difficulty",
+    "length_by_difficulty",
+    "shortest_correct_savings",
+    "summarize_savings",
+    "lead_targets",
+    "lead_efficiency_reward",
+    "lead_rewards",
+    "accuracy_efficiency_score",
+    "select_by_length",
+    "round_efficiency",
+    "model_summary",
+    "LEAD_TARGET_BOUNDS",
+    "LEAD_UNSOLVED_TARGET",
+]
 
 GROUP = ("dataset", "model", "method", "problem_id")
+#: LEAD's clamp of the per-problem target length, and the target of a problem with no correct sample (tokens).
+LEAD_TARGET_BOUNDS = (1000.0, 8000.0)
+LEAD_UNSOLVED_TARGET = 8000.0
 
 
 def _frame(samples: pd.DataFrame, length: str, by) -> pd.DataFrame:
@@ -55,9 +76,14 @@ def problem_length_stats(samples: pd.DataFrame, length: str = "completion_tokens
     """
     frame = _frame(samples, length, list(by))
     grouped = frame.groupby(list(by), observed=True, sort=True)
-    out = grouped.agg(n=("length", "size"), n_correct=("correct", "sum"), mean_length=("length", "mean"),
-                      median_length=("length", "median"), min_length=("length", "min"),
-                      max_length=("length", "max"))
+    out = grouped.agg(
+        n=("length", "size"),
+        n_correct=("correct", "sum"),
+        mean_length=("length", "mean"),
+        median_length=("length", "median"),
+        min_length=("length", "min"),
+        max_length=("length", "max"),
+    )
     correct = frame[frame["correct"]].groupby(list(by), observed=True)["length"]
     incorrect = frame[~frame["correct"]].groupby(list(by), observed=True)["length"]
     out["accuracy"] = out["n_correct"] / out["n"]
@@ -91,21 +117,31 @@ def summarize_gap(gaps: pd.DataFrame) -> pd.Series:
     log_ratio = np.log(gaps["ratio"].to_numpy(dtype=float))
     log_ratio = log_ratio[np.isfinite(log_ratio)]
     if len(log_ratio) == 0:
-        return pd.Series({"problems": 0, "share_incorrect_longer": np.nan, "median_ratio": np.nan,
-                          "geometric_mean_ratio": np.nan, "p_value": np.nan})
+        return pd.Series(
+            {
+                "problems": 0,
+                "share_incorrect_longer": np.nan,
+                "median_ratio": np.nan,
+                "geometric_mean_ratio": np.nan,
+                "p_value": np.nan,
+            }
+        )
     nonzero = log_ratio[log_ratio != 0]
     p_value = float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) >= 10 else np.nan
-    return pd.Series({
-        "problems": int(len(log_ratio)),
-        "share_incorrect_longer": float((log_ratio > 0).mean()),
-        "median_ratio": float(np.exp(np.median(log_ratio))),
-        "geometric_mean_ratio": float(np.exp(log_ratio.mean())),
-        "p_value": p_value,
-    })
+    return pd.Series(
+        {
+            "problems": int(len(log_ratio)),
+            "share_incorrect_longer": float((log_ratio > 0).mean()),
+            "median_ratio": float(np.exp(np.median(log_ratio))),
+            "geometric_mean_ratio": float(np.exp(log_ratio.mean())),
+            "p_value": p_value,
+        }
+    )
 
 
-def accuracy_by_length_rank(samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP,
-                            bins: int = 4) -> pd.DataFrame:
+def accuracy_by_length_rank(
+    samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP, bins: int = 4
+) -> pd.DataFrame:
     """Accuracy by within-problem length rank: in each group of at least ``bins`` samples, samples are ranked by
     length (ties share their average rank) and cut into ``bins`` equal rank bins, 1 = shortest.
 
@@ -119,8 +155,11 @@ def accuracy_by_length_rank(samples: pd.DataFrame, length: str = "completion_tok
     rank = frame.groupby(list(by), observed=True)["length"].rank(method="average")
     n = frame.groupby(list(by), observed=True)["length"].transform("size")
     frame["rank_bin"] = np.clip(np.ceil((rank - 0.5) / n * bins), 1, bins).astype(int)
-    out = frame.groupby("rank_bin").agg(samples=("correct", "size"), accuracy=("correct", "mean"),
-                                        mean_length=("length", "mean")).reset_index()
+    out = (
+        frame.groupby("rank_bin")
+        .agg(samples=("correct", "size"), accuracy=("correct", "mean"), mean_length=("length", "mean"))
+        .reset_index()
+    )
     out["se"] = np.sqrt(out["accuracy"] * (1 - out["accuracy"]) / out["samples"])
     return out
 
@@ -142,16 +181,20 @@ def problem_difficulty(samples: pd.DataFrame, by=("dataset", "problem_id")) -> p
     return out
 
 
-def length_by_difficulty(samples: pd.DataFrame, length: str, difficulty: pd.DataFrame, bins: int = 5,
-                         by=("dataset", "problem_id")) -> pd.DataFrame:
+def length_by_difficulty(
+    samples: pd.DataFrame, length: str, difficulty: pd.DataFrame, bins: int = 5, by=("dataset", "problem_id")
+) -> pd.DataFrame:
     """Median length and accuracy of the answers per difficulty bin (equal-width bins of ``fail_share``)."""
     frame = samples.merge(difficulty[[*by, "fail_share"]], on=list(by), how="inner")
     edges = np.linspace(0, 1, bins + 1)
     frame["difficulty_bin"] = pd.cut(frame["fail_share"], edges, include_lowest=True)
     out = frame.groupby("difficulty_bin", observed=True).agg(
-        problems=("problem_id", "nunique"), answers=(length, "size"),
-        median_length=(length, "median"), mean_length=(length, "mean"),
-        accuracy=("correct", lambda c: float(c.astype(bool).mean())))
+        problems=("problem_id", "nunique"),
+        answers=(length, "size"),
+        median_length=(length, "median"),
+        mean_length=(length, "mean"),
+        accuracy=("correct", lambda c: float(c.astype(bool).mean())),
+    )
     out.index = out.index.astype(str)
     return out.reset_index()
 
@@ -169,22 +212,44 @@ def shortest_correct_savings(samples: pd.DataFrame, length: str = "completion_to
     solved["shortest_to_mean_correct"] = solved["shortest_correct"] / solved["mean_correct"]
     solved["saved_vs_mean"] = solved["mean_length"] - solved["shortest_correct"]
     solved["saved_vs_mean_correct"] = solved["mean_correct"] - solved["shortest_correct"]
-    return solved[[*by, "n", "n_correct", "mean_length", "mean_correct", "shortest_correct",
-                   "shortest_to_mean_correct", "saved_vs_mean", "saved_vs_mean_correct"]]
+    return solved[
+        [
+            *by,
+            "n",
+            "n_correct",
+            "mean_length",
+            "mean_correct",
+            "shortest_correct",
+            "shortest_to_mean_correct",
+            "saved_vs_mean",
+            "saved_vs_mean_correct",
+        ]
+    ]
 
 
 def summarize_savings(savings: pd.DataFrame) -> pd.Series:
     """Totals over problem groups: median shortest/mean-correct ratio and the share of tokens saved."""
-    return pd.Series({
-        "problems": int(len(savings)),
-        "median_shortest_to_mean_correct": float(savings["shortest_to_mean_correct"].median()),
-        "share_saved_vs_mean": float(savings["saved_vs_mean"].sum() / savings["mean_length"].sum()),
-        "share_saved_vs_mean_correct": float(savings["saved_vs_mean_correct"].sum() / savings["mean_correct"].sum()),
-    })
+    return pd.Series(
+        {
+            "problems": int(len(savings)),
+            "median_shortest_to_mean_correct": float(savings["shortest_to_mean_correct"].median()),
+            "share_saved_vs_mean": float(savings["saved_vs_mean"].sum() / savings["mean_length"].sum()),
+            "share_saved_vs_mean_correct": float(
+                savings["saved_vs_mean_correct"].sum() / savings["mean_correct"].sum()
+            ),
+        }
+    )
 
 
-def lead_targets(samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP, lower: float = 1000,
-                 upper: float = 8000, unsolved: float = 8000, aggregator: str = "mean") -> pd.DataFrame:
+def lead_targets(
+    samples: pd.DataFrame,
+    length: str = "completion_tokens",
+    by=GROUP,
+    lower: float = LEAD_TARGET_BOUNDS[0],
+    upper: float = LEAD_TARGET_BOUNDS[1],
+    unsolved: float = LEAD_UNSOLVED_TARGET,
+    aggregator: str = "mean",
+) -> pd.DataFrame:
     """LEAD's per-problem target length ``L*_q``: the ``aggregator`` (mean, median or min) of the correct
     samples' lengths, clamped to [``lower``, ``upper``]; ``unsolved`` when no sample is correct."""
     if aggregator not in ("mean", "median", "min"):
@@ -206,16 +271,18 @@ def lead_efficiency_reward(length, target):
     return np.maximum(-1.0, 1.0 - np.abs(length - target) / target)
 
 
-def lead_rewards(samples: pd.DataFrame, targets: pd.DataFrame, length: str = "completion_tokens",
-                 by=GROUP) -> pd.DataFrame:
+def lead_rewards(
+    samples: pd.DataFrame, targets: pd.DataFrame, length: str = "completion_tokens", by=GROUP
+) -> pd.DataFrame:
     """``samples`` with their problem's ``target_length`` and their ``efficiency_reward``."""
     out = samples.merge(targets[[*by, "target_length"]], on=list(by), how="left")
     out["efficiency_reward"] = lead_efficiency_reward(out[length].astype(float), out["target_length"])
     return out
 
 
-def accuracy_efficiency_score(accuracy, length, base_accuracy, base_length, alpha: float = 1.0,
-                              beta: float = 3.0, gamma: float = 5.0):
+def accuracy_efficiency_score(
+    accuracy, length, base_accuracy, base_length, alpha: float = 1.0, beta: float = 3.0, gamma: float = 5.0
+):
     """Accuracy-Efficiency Score against a baseline (O1-Pruner, arXiv:2501.12570; defaults are its weights).
 
     With ``dL = (base_length - length) / base_length`` and ``dA = (accuracy - base_accuracy) / base_accuracy``:
@@ -228,8 +295,9 @@ def accuracy_efficiency_score(accuracy, length, base_accuracy, base_length, alph
     return score if score.ndim else float(score)
 
 
-def select_by_length(samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP,
-                     rules=("first", "shortest", "median", "longest")) -> pd.DataFrame:
+def select_by_length(
+    samples: pd.DataFrame, length: str = "completion_tokens", by=GROUP, rules=("first", "shortest", "median", "longest")
+) -> pd.DataFrame:
     """Accuracy and mean length when one sample per problem group is kept by a rule that does not look at grades:
     ``first`` (sample 0, the usual single-sample baseline), ``shortest``, ``median`` (the lower middle sample by
     length) or ``longest`` of the k samples. Ties in length go to the lower sample index."""
@@ -246,8 +314,14 @@ def select_by_length(samples: pd.DataFrame, length: str = "completion_tokens", b
             size = ordered.groupby(list(by), observed=True)["_length"].transform("size")
             target = {"shortest": 0, "median": (size - 1) // 2, "longest": size - 1}[rule]
             chosen = ordered[position == target]
-        rows.append({"rule": rule, "problems": len(chosen), "accuracy": float(chosen["_correct"].mean()),
-                     "mean_length": float(chosen["_length"].mean())})
+        rows.append(
+            {
+                "rule": rule,
+                "problems": len(chosen),
+                "accuracy": float(chosen["_correct"].mean()),
+                "mean_length": float(chosen["_length"].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -266,13 +340,21 @@ def round_efficiency(rounds: pd.DataFrame, length: str = "tokens", by=("problem_
         correct = response["correct"].astype(bool).to_numpy()
         total = lengths.sum()
         first = int(np.argmax(correct)) if correct.any() else None
-        outcome = lengths[:first + 1].sum() / total if first is not None else 0.0
+        outcome = lengths[: first + 1].sum() / total if first is not None else 0.0
         new_cluster = ~response["cluster"].duplicated().to_numpy()
         process = lengths[new_cluster].sum() / total
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key)), "rounds": len(response), "total_length": total,
-                     "first_correct_round": first, "outcome_efficiency": outcome, "process_efficiency": process,
-                     "clusters": int(new_cluster.sum())})
+        rows.append(
+            {
+                **dict(zip(by, key)),
+                "rounds": len(response),
+                "total_length": total,
+                "first_correct_round": first,
+                "outcome_efficiency": outcome,
+                "process_efficiency": process,
+                "clusters": int(new_cluster.sum()),
+            }
+        )
     out = pd.DataFrame(rows)
     out["first_correct_round"] = out["first_correct_round"].astype("Int64")
     return out
@@ -282,8 +364,11 @@ def model_summary(samples: pd.DataFrame, length: str = "completion_tokens", by=(
     """Per model: answers, accuracy, mean and median length, and the mean length of correct and wrong answers."""
     frame = _frame(samples, length, list(by))
     out = frame.groupby(list(by), observed=True).agg(
-        answers=("length", "size"), accuracy=("correct", "mean"), mean_length=("length", "mean"),
-        median_length=("length", "median"))
+        answers=("length", "size"),
+        accuracy=("correct", "mean"),
+        mean_length=("length", "mean"),
+        median_length=("length", "median"),
+    )
     out["mean_length_correct"] = frame[frame["correct"]].groupby(list(by), observed=True)["length"].mean()
     out["mean_length_incorrect"] = frame[~frame["correct"]].groupby(list(by), observed=True)["length"].mean()
     return out.reset_index()

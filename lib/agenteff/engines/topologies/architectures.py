@@ -30,9 +30,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import protocol as P
 from .suites import Task, grade, tool_result_text
+
+if TYPE_CHECKING:  # the simulated endpoint imports this package; it must not load the openai SDK
+    from ...llm.client import LLMClient
 
 __all__ = ["ARCHITECTURES", "MULTI_AGENT_ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "Trajectory", "run_topology"]
 
@@ -63,7 +67,7 @@ class Limits:
 @dataclass
 class Trajectory:
     """One run in progress: calls the model, executes tools, and records each call as a step."""
-    client: object
+    client: LLMClient
     model: str
     task: Task
     seed: int

@@ -22,7 +22,7 @@ from ...paths import cache_dir
 from .architectures import ARCHITECTURES, DEFAULT_AGENTS, Limits, run_topology
 from .suites import SUITES, make_suite
 
-__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "default_prices", "run_experiment", "experiment_grid"]
+__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid"]
 
 BEHAVIOUR = "agenteff.engines.topologies.simagent:simulated_agent"
 #: Simulated models of three capabilities: per-write error probability, and the real model whose price (from the
@@ -40,19 +40,7 @@ def default_models(names=None) -> list:
         raise ValueError(f"unknown simulated model(s) {unknown}; the defaults are {list(DEFAULT_MODELS)} "
                          "(pass SimModel objects for others, or base_url= for a real endpoint)")
     return [SimModel(name, behaviour=BEHAVIOUR, error_prob=DEFAULT_MODELS[name][0], latency_mean_s=0.003,
-                     latency_sd_s=0.001) for name in names]
-
-
-def default_prices() -> pd.DataFrame:
-    """The project's price table plus a row per default simulated model, priced as its stand-in real model."""
-    from ...datasets import load
-    table = load("model-prices")
-    rows = []
-    for name, (_error_prob, priced_as) in DEFAULT_MODELS.items():
-        match = table[table["model"] == priced_as]
-        if len(match):
-            rows.append(match.iloc[0].to_dict() | {"model": name, "source": f"priced as {priced_as}"})
-    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+                     latency_sd_s=0.001, priced_as=DEFAULT_MODELS[name][1]) for name in names]
 
 
 #: The modules that decide what agents are sent and reply; their source keys the simulated reply cache.
@@ -98,9 +86,9 @@ def run_experiment(architectures=ARCHITECTURES, suites=SUITES, n_tasks: int = 20
 
     Returns ``(runs, steps)``, validated against RUNS and STEPS, in grid order.
     """
-    from ...llm import LLMClient, SimModel, endpoint
+    from ...llm import LLMClient, PriceTable, SimModel, endpoint
 
-    limits = Limits(**limits)
+    run_limits = Limits(**limits)
     sims = [m for m in models if isinstance(m, SimModel)]
     names = [m.name if isinstance(m, SimModel) else str(m) for m in models]
     if base_url is None:
@@ -108,12 +96,13 @@ def run_experiment(architectures=ARCHITECTURES, suites=SUITES, n_tasks: int = 20
     tasks = {s: make_suite(s, n_tasks, seed=task_seed, n_tools=n_tools) for s in suites}
     grid = experiment_grid(architectures, suites, n_tasks, names, seeds, n_agents)
     cache = cache_dir() / "llm" / f"topologies-{_source_hash()}" if base_url is None else None
+    prices = PriceTable.load(None).priced_as({m.name: m.priced_as for m in sims if m.priced_as})
     with endpoint(base_url, sims) as url, \
             LLMClient(base_url=url, api_key=api_key or ("sim" if base_url is None else None), cache_dir=cache,
-                      max_concurrency=max_concurrency, prices=default_prices()) as client:
+                      max_concurrency=max_concurrency, prices=prices) as client:
         def one(row):
             return run_topology(client, row.model, tasks[row.suite][row.task_index], row.architecture,
-                                row.n_agents, row.seed, limits, temperature)
+                                row.n_agents, row.seed, run_limits, temperature)
         with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
             results = list(pool.map(one, grid.itertuples(index=False)))
     runs = pd.DataFrame([run for run, _ in results])

@@ -92,7 +92,7 @@ class AgentView:
     keys: dict = field(default_factory=dict)
 
     @classmethod
-    def from_messages(cls, messages: list[dict]) -> "AgentView":
+    def from_messages(cls, messages: list[dict]) -> AgentView:
         system = "\n".join(_text(m) for m in messages if m.get("role") == "system")
         keys = dict(_KEY_LINE.findall(system))
         users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
@@ -195,7 +195,8 @@ def _reconcile(task: TaskView, candidates: dict[int, list[P.Note]], fixed: dict[
             continue
         expected = None
         if task.kind == "sequential":
-            previous = fixed.get(k - 1, chosen[k - 1].value if chosen.get(k - 1) else None)
+            before = chosen.get(k - 1)
+            previous = fixed.get(k - 1, before.value if before is not None else None)
             expected = task.start if k == 1 else previous
         valid = [n for n in candidates[k] if _passes(n, task, expected, rng, check_prob)]
         counts = Counter(n.value for n in valid).most_common()
@@ -252,12 +253,12 @@ def _debate(view: AgentView, notes: dict[int, P.Note], rng, error_prob, check_pr
         for item, note in latest.items():
             candidates.setdefault(item, []).append(note)
     lines = []
-    for item, note in _reconcile(view.task, candidates, {}, rng, check_prob).items():
-        if note is None:
+    for item, agreed in _reconcile(view.task, candidates, {}, rng, check_prob).items():
+        if agreed is None:
             lines.append(f"RECHECK item {item}")
-        elif item not in notes or notes[item].value != note.value:
-            lines.append(P.note_line(P.Note(item, _written(note.value, rng, error_prob), note.tool,
-                                            note.argument_name, note.argument, note.output)))
+        elif item not in notes or notes[item].value != agreed.value:
+            lines.append(P.note_line(P.Note(item, _written(agreed.value, rng, error_prob), agreed.tool,
+                                            agreed.argument_name, agreed.argument, agreed.output)))
     return lines
 
 
@@ -309,12 +310,12 @@ def _orchestrate(view: AgentView, rng, error_prob: float, check_prob: float) -> 
     lines = []
     chosen = _reconcile(view.task, candidates, accepted, rng, check_prob)
     for item in sorted(set(chosen) | rejected_by_peers):
-        note = chosen.get(item)
-        if note is None:
+        agreed = chosen.get(item)
+        if agreed is None:
             lines.append(f"REJECT item {item}")
         else:
-            accepted[item] = note.value
-            lines.append(f"ACCEPT item {item} = {note.value}")
+            accepted[item] = agreed.value
+            lines.append(f"ACCEPT item {item} = {agreed.value}")
     all_items = [k for k, *_ in view.task.items]
     missing = [k for k in all_items if k not in accepted]
     if not missing or "FINAL ROUND" in view.last_user:

@@ -118,7 +118,7 @@ def _parallel_task(task_id: str, rng: np.random.Generator, n_tools: int, n_items
     pairs = [(t, e) for t in tools for e in entities]
     chosen = rng.choice(len(pairs), size=min(n_items, len(pairs)), replace=False)
     items = tuple(Item(k + 1, pairs[i][0], pairs[i][1]) for k, i in enumerate(chosen))
-    answer = sum(data[it.tool][it.argument] for it in items)
+    answer = int(sum(data[tool][entity] for tool, entity in (pairs[i] for i in chosen)))
     return Task(task_id, "parallel", items, None, answer, n_tools, data)
 
 

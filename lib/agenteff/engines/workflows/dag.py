@@ -64,7 +64,7 @@ class Dag:
 
     @property
     def children(self) -> tuple[tuple[int, ...], ...]:
-        kids = [[] for _ in self.parents]
+        kids: list[list[int]] = [[] for _ in self.parents]
         for node, parents in enumerate(self.parents):
             for q in parents:
                 kids[q].append(node)
@@ -135,7 +135,7 @@ class Dag:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Dag":
+    def from_dict(cls, data: dict) -> Dag:
         nodes = sorted(data["nodes"], key=lambda n: n["node_id"])
         if [n["node_id"] for n in nodes] != list(range(len(nodes))) or data.get("n_nodes", len(nodes)) != len(nodes):
             raise ValueError("node ids must be 0..n_nodes-1, each once")
@@ -158,7 +158,7 @@ class Instance:
                 "dag": self.dag.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict, name: str = "") -> "Instance":
+    def from_dict(cls, data: dict, name: str = "") -> Instance:
         budget = math.inf if data["budget"] is None else float(data["budget"])
         deadline = math.inf if data["deadline"] is None else float(data["deadline"])
         return cls(Dag.from_dict(data["dag"]), budget, deadline, name)
@@ -196,7 +196,7 @@ def layered_dag(templates: pd.DataFrame, n_nodes: int, n_layers: int, edge_prob:
     if not 1 <= n_layers <= n_nodes:
         raise ValueError("need 1 <= n_layers <= n_nodes")
     layers = np.array_split(np.arange(n_nodes), n_layers)
-    parents = [[] for _ in range(n_nodes)]
+    parents: list[list[int]] = [[] for _ in range(n_nodes)]
     for above, below in zip(layers, layers[1:]):
         for node in below:
             linked = [int(q) for q in above if rng.random() < edge_prob]

@@ -1,7 +1,7 @@
 """Study 02's laws: the paper's turn law ``T = a (n + b)^c`` and message-density law ``S = a + b ln(c)``, their
 fits to measured runs, and error amplification as the failure-rate ratio ``(1 - S_MAS) / (1 - S_SAS)`` of
 published success rates (Kim et al., arXiv:2512.08296). The paper's own values are in the ``paper-values`` data set
-(keys ``agent-scaling/turn-law-*``, ``agent-scaling/density-law-*``, ``agent-scaling/density-saturation``)."""
+(keys ``kim-scaling/turn-law-*``, ``kim-scaling/density-law-*``, ``kim-scaling/density-saturation``)."""
 from __future__ import annotations
 
 import warnings
@@ -17,10 +17,10 @@ __all__ = ["PAPER_LAW_KEYS", "DENSITY_SATURATION_KEY", "paper_law", "failure_rat
 
 #: Paper-value keys of each law's parameters.
 PAPER_LAW_KEYS = {
-    "turn": {"a": "agent-scaling/turn-law-a", "b": "agent-scaling/turn-law-b", "c": "agent-scaling/turn-law-c"},
-    "density": {"a": "agent-scaling/density-law-a", "b": "agent-scaling/density-law-b"},
+    "turn": {"a": "kim-scaling/turn-law-a", "b": "kim-scaling/turn-law-b", "c": "kim-scaling/turn-law-c"},
+    "density": {"a": "kim-scaling/density-law-a", "b": "kim-scaling/density-law-b"},
 }
-DENSITY_SATURATION_KEY = "agent-scaling/density-saturation"
+DENSITY_SATURATION_KEY = "kim-scaling/density-saturation"
 
 
 def paper_law(paper: PaperValues, law: str) -> dict[str, float]:

@@ -7,18 +7,30 @@ from agenteff.metrics import samples as lengths
 
 def samples(rows):
     """rows: (problem_id, length, correct); one model and method."""
-    return pd.DataFrame([{"dataset": "d", "model": "m", "method": "k", "problem_id": p, "completion_tokens": n,
-                          "correct": c} for p, n, c in rows])
+    return pd.DataFrame(
+        [
+            {"dataset": "d", "model": "m", "method": "k", "problem_id": p, "completion_tokens": n, "correct": c}
+            for p, n, c in rows
+        ]
+    )
 
 
 @pytest.fixture
 def four_problems():
-    return samples([
-        ("a", 1000, True), ("a", 2000, False), ("a", 3000, True), ("a", 4000, False),
-        ("b", 300, True), ("b", 500, True),
-        ("c", 500, False), ("c", 700, False),
-        ("d", 9000, True), ("d", 11000, True),
-    ])
+    return samples(
+        [
+            ("a", 1000, True),
+            ("a", 2000, False),
+            ("a", 3000, True),
+            ("a", 4000, False),
+            ("b", 300, True),
+            ("b", 500, True),
+            ("c", 500, False),
+            ("c", 700, False),
+            ("d", 9000, True),
+            ("d", 11000, True),
+        ]
+    )
 
 
 def test_problem_length_stats(four_problems):
@@ -49,9 +61,22 @@ def test_summarize_gap():
 
 
 def test_accuracy_by_length_rank():
-    table = samples([("a", 10, True), ("a", 20, True), ("a", 30, False), ("a", 40, False),
-                     ("b", 5, True), ("b", 6, False), ("b", 7, True), ("b", 8, False),
-                     ("c", 1, True), ("c", 2, True), ("c", 3, True), ("c", 4, True)])  # c: all correct, left out
+    table = samples(
+        [
+            ("a", 10, True),
+            ("a", 20, True),
+            ("a", 30, False),
+            ("a", 40, False),
+            ("b", 5, True),
+            ("b", 6, False),
+            ("b", 7, True),
+            ("b", 8, False),
+            ("c", 1, True),
+            ("c", 2, True),
+            ("c", 3, True),
+            ("c", 4, True),
+        ]
+    )  # c: all correct, left out
     out = lengths.accuracy_by_length_rank(table, bins=2).set_index("rank_bin")
     assert out.loc[1, "samples"] == 4 and out.loc[1, "accuracy"] == pytest.approx(0.75)
     assert out.loc[2, "samples"] == 4 and out.loc[2, "accuracy"] == pytest.approx(0.25)
@@ -99,13 +124,15 @@ def test_accuracy_efficiency_score():
 
 
 def test_round_efficiency():
-    rounds = pd.DataFrame({
-        "problem_id": ["x"] * 4 + ["y"] * 2,
-        "round_index": [3, 0, 1, 2, 0, 1],  # out of order on purpose
-        "tokens": [40, 10, 20, 30, 5, 5],
-        "correct": [True, False, True, True, False, False],
-        "cluster": [1, 0, 0, 1, 0, 0],
-    })
+    rounds = pd.DataFrame(
+        {
+            "problem_id": ["x"] * 4 + ["y"] * 2,
+            "round_index": [3, 0, 1, 2, 0, 1],  # out of order on purpose
+            "tokens": [40, 10, 20, 30, 5, 5],
+            "correct": [True, False, True, True, False, False],
+            "cluster": [1, 0, 0, 1, 0, 0],
+        }
+    )
     out = lengths.round_efficiency(rounds).set_index("problem_id")
     assert out.loc["x", "outcome_efficiency"] == pytest.approx(30 / 100)  # through the first correct round
     assert out.loc["x", "process_efficiency"] == pytest.approx((10 + 30) / 100)  # first round of each cluster
@@ -115,8 +142,15 @@ def test_round_efficiency():
 
 
 def test_relative_length_and_difficulty():
-    table = pd.DataFrame({"dataset": "d", "problem_id": ["p", "q", "p", "q"], "model": ["m", "m", "n", "n"],
-                          "completion_tokens": [100, 300, 10, 10], "correct": [True, False, False, False]})
+    table = pd.DataFrame(
+        {
+            "dataset": "d",
+            "problem_id": ["p", "q", "p", "q"],
+            "model": ["m", "m", "n", "n"],
+            "completion_tokens": [100, 300, 10, 10],
+            "correct": [True, False, False, False],
+        }
+    )
     assert lengths.relative_length(table).tolist() == pytest.approx([0.5, 1.5, 1.0, 1.0])
     difficulty = lengths.problem_difficulty(table).set_index("problem_id")["fail_share"]
     assert difficulty.to_dict() == {"p": 0.5, "q": 1.0}
@@ -138,8 +172,9 @@ def test_missing_column_is_named(four_problems):
 
 
 def test_select_by_length():
-    table = samples([("a", 30, True), ("a", 10, False), ("a", 20, True),
-                     ("b", 5, True), ("b", 5, False), ("b", 9, False)])
+    table = samples(
+        [("a", 30, True), ("a", 10, False), ("a", 20, True), ("b", 5, True), ("b", 5, False), ("b", 9, False)]
+    )
     table["sample_index"] = [0, 1, 2, 0, 1, 2]
     out = lengths.select_by_length(table).set_index("rule")
     assert out.loc["first", "accuracy"] == 1.0 and out.loc["first", "mean_length"] == pytest.approx((30 + 5) / 2)

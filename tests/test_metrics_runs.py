@@ -1,5 +1,6 @@
-"""Cost and trajectory efficiency metrics on hand-computed inputs, edge cases included."""
-import json
+"""RUNS metrics (agenteff.metrics.runs) on hand-computed inputs, edge cases included: cost-of-pass, pass^k,
+step overhead, prompt-cache utilisation, EQA, per-task spread, outcome comparisons."""
+
 import math
 
 import numpy as np
@@ -7,36 +8,44 @@ import pandas as pd
 import pytest
 
 from agenteff.metrics import (
-    action_repetition_rate, compare_outcomes, cost_of_pass, eqa, implied_relative_accuracy, pareto_frontier, pass_hat_k, per_task_spread,
-    prompt_cache_utilization, relative_cost_of_pass_change, shortest_successful_steps, step_overhead_ratio,
-    success_within_budget, trajectory_counts,
+    compare_outcomes,
+    cost_of_pass,
+    eqa,
+    implied_relative_accuracy,
+    pass_hat_k,
+    per_task_spread,
+    prompt_cache_utilization,
+    relative_cost_of_pass_change,
+    shortest_successful_steps,
+    step_overhead_ratio,
+    success_within_budget,
 )
-from agenteff.schema import RUNS, STEPS, validate
+from agenteff.schema import RUNS, validate
 
 
 def make_runs(rows):
     """A validated RUNS frame from (task, seed, success, cost) tuples, one architecture."""
     frame = pd.DataFrame(
-        [{"run_id": f"{t}/{s}", "task": t, "suite": "s", "architecture": "a", "n_agents": 1, "model": "m",
-          "seed": s, "success": ok, "cost_usd": c} for t, s, ok, c in rows])
+        [
+            {
+                "run_id": f"{t}/{s}",
+                "task": t,
+                "suite": "s",
+                "architecture": "a",
+                "n_agents": 1,
+                "model": "m",
+                "seed": s,
+                "success": ok,
+                "cost_usd": c,
+            }
+            for t, s, ok, c in rows
+        ]
+    )
     return validate(frame, RUNS)
 
 
-def calls(*actions):
-    return json.dumps([{"name": n, "arguments": a} for n, a in actions])
+# --- cost of pass ---------------------------------------------------------------------------------------------
 
-
-def make_steps(rows):
-    """A validated STEPS frame from (run_id, role, tool_calls) tuples, steps numbered in order per run."""
-    frame = pd.DataFrame(rows, columns=["run_id", "role", "tool_calls"])
-    frame["step"] = frame.groupby("run_id").cumcount()
-    frame["agent_id"] = frame["role"]
-    frame["round"] = 0
-    frame["turn"] = frame["step"]
-    return validate(frame, STEPS)
-
-
-# --- cost of pass ---------------------------------------------------------------------------------------
 
 def test_cost_of_pass_is_total_cost_over_successes():
     runs = make_runs([("a", 0, True, 1.0), ("a", 1, False, 2.0), ("b", 0, True, 3.0), ("b", 1, False, 2.0)])
@@ -110,46 +119,14 @@ def test_relative_cost_of_pass_change():
         relative_cost_of_pass_change(0.0, 1.0)
 
 
-# --- frontier -------------------------------------------------------------------------------------------
-
-def test_pareto_frontier_flags_and_distances():
-    points = pd.DataFrame({"cost_usd": [1.0, 2.0, 3.0, 4.0, 2.0], "accuracy": [0.5, 0.7, 0.6, 0.9, 0.7]},
-                          index=["A", "B", "C", "D", "E"])
-    out = pareto_frontier(points)
-    assert list(out["on_frontier"]) == [True, True, False, True, True]  # B and E tie: neither dominates
-    assert out.loc["C", "dominated_by"] == "B"
-    assert out.loc["C", "accuracy_gap"] == pytest.approx(0.1)  # 0.7 reachable for <= 3 USD
-    assert out.loc["C", "cost_ratio"] == pytest.approx(3.0 / 2.0)  # 0.6 reachable for 2 USD
-    assert out.loc["A", "cost_ratio"] == 1.0 and out.loc["A", "accuracy_gap"] == 0.0
-    assert out["dominated_by"].isna().sum() == 4
+def test_implied_relative_accuracy_inverts_the_change():
+    change = relative_cost_of_pass_change(0.5, 0.3, relative_accuracy=0.9)
+    assert implied_relative_accuracy(0.5, 0.3, change) == pytest.approx(0.9)
+    assert implied_relative_accuracy(1.0, 0.5, 0.5) == pytest.approx(1.0)
 
 
-def test_pareto_frontier_same_cost_lower_accuracy_is_dominated():
-    points = pd.DataFrame({"cost_usd": [1.0, 1.0], "accuracy": [0.4, 0.6]}, index=["low", "high"])
-    out = pareto_frontier(points)
-    assert list(out["dominated"]) == [True, False]
-    assert out.loc["low", "cost_ratio"] == 1.0 and out.loc["low", "accuracy_gap"] == pytest.approx(0.2)
+# --- pass^k ---------------------------------------------------------------------------------------------------
 
-
-def test_pareto_frontier_by_group_compares_only_within_groups():
-    points = pd.DataFrame({"g": ["x", "x", "y"], "cost_usd": [1.0, 2.0, 5.0], "accuracy": [0.9, 0.8, 0.1]})
-    out = pareto_frontier(points, by="g")
-    assert list(out["on_frontier"]) == [True, False, True]  # y's point is alone in its group
-    assert list(out.index) == [0, 1, 2]
-
-
-def test_pareto_frontier_of_lengths_keeps_identical_points():
-    frame = pd.DataFrame({"accuracy": [0.5, 0.6, 0.4, 0.6, 0.5], "mean_length": [100, 200, 150, 250, 100]})
-    out = pareto_frontier(frame, cost="mean_length")
-    assert out["on_frontier"].tolist() == [True, True, False, False, True]
-
-
-def test_pareto_frontier_single_point():
-    out = pareto_frontier(pd.DataFrame({"cost_usd": [3.0], "accuracy": [0.2]}))
-    assert bool(out["on_frontier"].iloc[0])
-
-
-# --- pass^k ---------------------------------------------------------------------------------------------
 
 def test_pass_hat_k_matches_hand_computation():
     # task a: 3 of 4 trials pass, task b: 1 of 4, task c: 4 of 4
@@ -170,8 +147,9 @@ def test_pass_hat_k_one_trial_and_k_beyond_trials():
 
 
 def test_pass_hat_k_unequal_trials_uses_each_tasks_own_count():
-    runs = make_runs([("a", 0, True, 0.0), ("a", 1, True, 0.0), ("a", 2, False, 0.0),
-                      ("b", 0, True, 0.0), ("b", 1, False, 0.0)])
+    runs = make_runs(
+        [("a", 0, True, 0.0), ("a", 1, True, 0.0), ("a", 2, False, 0.0), ("b", 0, True, 0.0), ("b", 1, False, 0.0)]
+    )
     out = pass_hat_k(runs, 2).iloc[0]
     assert out["pass_hat_k"] == pytest.approx((1 / 3 + 0) / 2)
     assert math.isnan(pass_hat_k(runs, 3).iloc[0]["pass_hat_k"])  # task b has only 2 trials
@@ -182,43 +160,18 @@ def test_pass_hat_k_rejects_k_below_one():
         pass_hat_k(make_runs([("a", 0, True, 0.0)]), 0)
 
 
-# --- trajectories ---------------------------------------------------------------------------------------
-
-def test_action_repetition_rate_anywhere_and_consecutive():
-    steps = make_steps([
-        ("r1", "single", calls(("search", {"q": 1, "p": 2}))),
-        ("r1", "tool", None),
-        ("r1", "single", calls(("search", {"p": 2, "q": 1}))),  # same arguments, other key order: a repeat
-        ("r1", "single", calls(("book", {"id": 3}))),
-        ("r1", "single", calls(("search", {"q": 1, "p": 2}))),  # repeat, but not of the previous call
-        ("r2", "user", None),
-        ("r2", "single", None),
-    ])
-    out = action_repetition_rate(steps).set_index("run_id")
-    assert out.loc["r1", "n_actions"] == 4 and out.loc["r1", "n_repeats"] == 2
-    assert out.loc["r1", "action_repetition_rate"] == pytest.approx(0.5)
-    assert math.isnan(out.loc["r2", "action_repetition_rate"])  # no action at all
-    consecutive = action_repetition_rate(steps, consecutive=True).set_index("run_id")
-    assert consecutive.loc["r1", "n_repeats"] == 1
-
-
-def test_action_repetition_rate_reads_openai_string_arguments():
-    steps = make_steps([("r", "single", json.dumps([{"name": "f", "arguments": '{"a": 1, "b": 2}'}])),
-                        ("r", "single", json.dumps([{"name": "f", "arguments": '{"b": 2, "a": 1}'}]))])
-    assert action_repetition_rate(steps)["n_repeats"].iloc[0] == 1
-
-
-def test_trajectory_counts():
-    steps = make_steps([("r", "system", None), ("r", "user", None),
-                        ("r", "single", calls(("f", {}), ("g", {}))), ("r", "tool", None),
-                        ("r", "single", None), ("r", "user", None)])
-    row = trajectory_counts(steps).iloc[0]
-    assert (row["n_steps"], row["n_agent_steps"], row["n_tool_calls"], row["n_user_turns"]) == (6, 2, 2, 2)
+# --- trajectory metrics on per-run counts ---------------------------------------------------------------------
 
 
 def test_step_overhead_ratio_and_shortest_success():
-    frame = pd.DataFrame({"task": ["a", "a", "b", "c"], "success": [True, True, False, True],
-                          "n_tool_calls": [4, 6, 3, 2], "minimal_steps": [2, 2, 0, np.nan]})
+    frame = pd.DataFrame(
+        {
+            "task": ["a", "a", "b", "c"],
+            "success": [True, True, False, True],
+            "n_tool_calls": [4, 6, 3, 2],
+            "minimal_steps": [2, 2, 0, np.nan],
+        }
+    )
     ratio = step_overhead_ratio(frame)
     assert ratio.iloc[0] == 2.0 and ratio.iloc[1] == 3.0
     assert math.isnan(ratio.iloc[2]) and math.isnan(ratio.iloc[3])  # zero or unknown minimum: undefined
@@ -227,8 +180,9 @@ def test_step_overhead_ratio_and_shortest_success():
 
 
 def test_prompt_cache_utilization_pools_known_rows():
-    frame = pd.DataFrame({"g": ["x", "x", "x", "y"], "prompt_tokens": [100, 300, 50, 0],
-                          "cached_tokens": [50, 150, np.nan, 0]})
+    frame = pd.DataFrame(
+        {"g": ["x", "x", "x", "y"], "prompt_tokens": [100, 300, 50, 0], "cached_tokens": [50, 150, np.nan, 0]}
+    )
     out = prompt_cache_utilization(frame, by="g").set_index("g")
     assert out.loc["x", "prompt_cache_utilization"] == pytest.approx(200 / 400)  # the unknown row is left out
     assert out.loc["x", "n_rows_known"] == 2
@@ -253,18 +207,15 @@ def test_eqa_no_success_and_by_group():
     assert out.loc["y", "eqa"] == 1.0  # one-step success on every budget
 
 
+# --- variability and outcomes ---------------------------------------------------------------------------------
+
+
 def test_per_task_spread():
     runs = pd.DataFrame({"model": ["m"] * 4, "task": ["a", "a", "a", "b"], "completion_tokens": [10, 20, 30, 7]})
     out = per_task_spread(runs).set_index("task")
     assert out.loc["a", "mean"] == 20 and out.loc["a", "std"] == pytest.approx(10.0)
     assert out.loc["a", "cv"] == pytest.approx(0.5) and out.loc["a", "max_over_min"] == 3.0
     assert out.loc["b", "n_runs"] == 1 and math.isnan(out.loc["b", "cv"])
-
-
-def test_implied_relative_accuracy_inverts_the_change():
-    change = relative_cost_of_pass_change(0.5, 0.3, relative_accuracy=0.9)
-    assert implied_relative_accuracy(0.5, 0.3, change) == pytest.approx(0.9)
-    assert implied_relative_accuracy(1.0, 0.5, 0.5) == pytest.approx(1.0)
 
 
 def test_compare_outcomes():
