@@ -1,4 +1,5 @@
 """Coordination metrics on small hand-computed trajectories."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,34 +8,64 @@ from agenteff import metrics, schema
 
 
 def _run(run_id, architecture, success, cost, n_agents=1):
-    return {"run_id": run_id, "task": "t", "suite": "s", "architecture": architecture, "n_agents": n_agents,
-            "model": "m", "seed": 0, "success": success, "cost_usd": cost}
+    return {
+        "run_id": run_id,
+        "task": "t",
+        "suite": "s",
+        "architecture": architecture,
+        "n_agents": n_agents,
+        "model": "m",
+        "seed": 0,
+        "success": success,
+        "cost_usd": cost,
+    }
 
 
 def _step(run_id, step, agent, role, content="", recipients=""):
-    return {"run_id": run_id, "step": step, "agent_id": agent, "role": role, "round": 0, "turn": step,
-            "content": content, "prompt_tokens": 10, "completion_tokens": 5, "recipients": recipients}
+    return {
+        "run_id": run_id,
+        "step": step,
+        "agent_id": agent,
+        "role": role,
+        "round": 0,
+        "turn": step,
+        "content": content,
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "recipients": recipients,
+    }
 
 
 @pytest.fixture
 def trajectories():
     """Single: 2 runs (1 success), 2 and 4 turns. Centralized: 2 runs (1 success), 6 turns each, 4 messages each.
     Independent: 2 runs, both failed, 3 turns each. Every turn costs 15 tokens."""
-    runs = [_run("s1", "single", True, 0.1), _run("s2", "single", False, 0.2),
-            _run("c1", "centralized", True, 0.3, 3), _run("c2", "centralized", False, 0.3, 3),
-            _run("i1", "independent", False, 0.1, 2), _run("i2", "independent", False, 0.1, 2)]
+    runs = [
+        _run("s1", "single", True, 0.1),
+        _run("s2", "single", False, 0.2),
+        _run("c1", "centralized", True, 0.3, 3),
+        _run("c2", "centralized", False, 0.3, 3),
+        _run("i1", "independent", False, 0.1, 2),
+        _run("i2", "independent", False, 0.1, 2),
+    ]
     steps = [_step("s1", k, "a1", "single", "x") for k in range(2)]
     steps += [_step("s2", k, "a1", "single", "x") for k in range(4)]
     steps.append({**_step("s2", 4, "tool", "tool", "{}"), "prompt_tokens": None, "completion_tokens": None})
     for run, (text1, text2) in {"c1": ("alpha beta", "alpha beta"), "c2": ("alpha", "gamma")}.items():
-        steps += [_step(run, 0, "orchestrator", "orchestrator", "ASSIGN", "w1,w2"),
-                  _step(run, 1, "w1", "worker", text1), _step(run, 2, "w1", "worker", "", "orchestrator"),
-                  _step(run, 3, "w2", "worker", text2), _step(run, 4, "w2", "worker", "", "orchestrator"),
-                  _step(run, 5, "orchestrator", "orchestrator", "FINAL ANSWER: 1")]
+        steps += [
+            _step(run, 0, "orchestrator", "orchestrator", "ASSIGN", "w1,w2"),
+            _step(run, 1, "w1", "worker", text1),
+            _step(run, 2, "w1", "worker", "", "orchestrator"),
+            _step(run, 3, "w2", "worker", text2),
+            _step(run, 4, "w2", "worker", "", "orchestrator"),
+            _step(run, 5, "orchestrator", "orchestrator", "FINAL ANSWER: 1"),
+        ]
     for run in ("i1", "i2"):
-        steps += [_step(run, 0, "w1", "worker", "delta", "aggregator"),
-                  _step(run, 1, "w2", "worker", "delta epsilon", "aggregator"),
-                  _step(run, 2, "aggregator", "aggregator", "FINAL ANSWER: 2")]
+        steps += [
+            _step(run, 0, "w1", "worker", "delta", "aggregator"),
+            _step(run, 1, "w2", "worker", "delta epsilon", "aggregator"),
+            _step(run, 2, "aggregator", "aggregator", "FINAL ANSWER: 2"),
+        ]
     return (schema.validate(pd.DataFrame(runs), schema.RUNS), schema.validate(pd.DataFrame(steps), schema.STEPS))
 
 

@@ -1,4 +1,5 @@
 """Study 05: the grid summaries, the claims and the figure captions, on small hand-made inputs."""
+
 import math
 
 import numpy as np
@@ -16,14 +17,19 @@ SOURCE = "arXiv:1 v2, abstract"
 
 @pytest.fixture
 def paper():
-    return PaperValues({
-        "mcpp/consistent-improvement": PaperValue("mcpp/consistent-improvement", "beats strong baselines",
-                                                  source=SOURCE),
-        "mcpp/python-planner-speed": PaperValue("mcpp/python-planner-speed", "python", low=500, high=2200,
-                                                unit="rollouts/s"),
-        "mcpp/numba-kernel-speed": PaperValue("mcpp/numba-kernel-speed", "numba", low=110_000, high=250_000,
-                                              unit="rollouts/s", source="quoted"),
-    })
+    return PaperValues(
+        {
+            "mcpp/consistent-improvement": PaperValue(
+                "mcpp/consistent-improvement", "beats strong baselines", source=SOURCE
+            ),
+            "mcpp/python-planner-speed": PaperValue(
+                "mcpp/python-planner-speed", "python", low=500, high=2200, unit="rollouts/s"
+            ),
+            "mcpp/numba-kernel-speed": PaperValue(
+                "mcpp/numba-kernel-speed", "numba", low=110_000, high=250_000, unit="rollouts/s", source="quoted"
+            ),
+        }
+    )
 
 
 def _summary(rows):
@@ -34,27 +40,48 @@ def _summary(rows):
 
 def _grid(label, mcpp_boost=0.0):
     """Two cells; MCPP beats baseline a in both, b only in the first (then by 0.1 + boost and -0.05 + boost)."""
-    summary = _summary([(1, 1, "MCPP", 0.6 + mcpp_boost, 0.02, 0.55), (1, 1, "a", 0.4, 0.02, np.nan),
-                        (1, 1, "b", 0.5, 0.02, np.nan), (2, 1, "MCPP", 0.8 + mcpp_boost, 0.02, 0.82),
-                        (2, 1, "a", 0.7, 0.02, np.nan), (2, 1, "b", 0.85, 0.02, np.nan)])
+    summary = _summary(
+        [
+            (1, 1, "MCPP", 0.6 + mcpp_boost, 0.02, 0.55),
+            (1, 1, "a", 0.4, 0.02, np.nan),
+            (1, 1, "b", 0.5, 0.02, np.nan),
+            (2, 1, "MCPP", 0.8 + mcpp_boost, 0.02, 0.82),
+            (2, 1, "a", 0.7, 0.02, np.nan),
+            (2, 1, "b", 0.85, 0.02, np.nan),
+        ]
+    )
     # on the selection trials a looks best in the first cell, b in the second
-    selection = _summary([(1, 1, "a", 0.45, 0.02, np.nan), (1, 1, "b", 0.42, 0.02, np.nan),
-                          (2, 1, "a", 0.6, 0.02, np.nan), (2, 1, "b", 0.9, 0.02, np.nan)])
+    selection = _summary(
+        [
+            (1, 1, "a", 0.45, 0.02, np.nan),
+            (1, 1, "b", 0.42, 0.02, np.nan),
+            (2, 1, "a", 0.6, 0.02, np.nan),
+            (2, 1, "b", 0.9, 0.02, np.nan),
+        ]
+    )
     return s05.Grid(label, summary, selection, ("a", "b"), trials_per_cell=40, n_nodes=8)
 
 
 @pytest.fixture
 def single():
     """Single-plan calibration: two informative cells, one within 2 SE (z = 1) and one not (z = 3)."""
-    return pd.DataFrame({"budget_x": [1, 2, 3], "deadline_x": 1, "estimate": [0.45, 0.15, 1.0], "p": [0.5, 0.3, 1.0],
-                         "se": [0.05, 0.05, 0.0], "difference": [0.05, 0.15, 0.0]})
+    return pd.DataFrame(
+        {
+            "budget_x": [1, 2, 3],
+            "deadline_x": 1,
+            "estimate": [0.45, 0.15, 1.0],
+            "p": [0.5, 0.3, 1.0],
+            "se": [0.05, 0.05, 0.0],
+            "difference": [0.05, 0.15, 0.0],
+        }
+    )
 
 
 def test_advantage_by_baseline_by_hand():
     table = study.advantage_by_baseline(_grid("one model").summary, ["a", "b"]).set_index("baseline")
     assert table.loc["a", "mean_advantage"] == pytest.approx(0.15)  # (0.2 + 0.1) / 2
     assert table.loc["b", "mean_advantage"] == pytest.approx(0.025)  # (0.1 - 0.05) / 2
-    assert table.loc["b", "mean_advantage_se"] == pytest.approx(math.sqrt(4 * 0.02 ** 2) / 2)
+    assert table.loc["b", "mean_advantage_se"] == pytest.approx(math.sqrt(4 * 0.02**2) / 2)
     assert table.loc["a", ["better", "tie", "worse"]].tolist() == [2, 0, 0]  # z = 7.1 and 3.5
     assert table.loc["b", ["better", "tie", "worse"]].tolist() == [1, 1, 0]  # z = 3.5 and -1.8
 
@@ -66,8 +93,10 @@ def test_claims_by_hand(paper, single):
     one, two, best_one, best_two, single_plan, estimate, throughput = rows
     # one model: the weakest margin (against b) is 2.5 points with SE 2.0: not two SE above zero
     assert (one["reproduced_value"], one["status"], one["paper_value"]) == (2.5, "differs", "beats strong baselines")
-    assert one["note"] == ("weakest margin against b (SE 2.0); cell verdicts over all 2 baselines: 3 better / 1 tied "
-                           f"/ 0 worse (|z| > 2 flags ~1 cell in 40 by chance) (paper: {SOURCE})")
+    assert one["note"] == (
+        "weakest margin against b (SE 2.0); cell verdicts over all 2 baselines: 3 better / 1 tied "
+        f"/ 0 worse (|z| > 2 flags ~1 cell in 40 by chance) (paper: {SOURCE})"
+    )
     assert one["claim"].startswith("MCPP improves constrained completion probability over each baseline, one model")
     # two models: 0.1 more everywhere, so against b (0.2 and 0.05) the mean margin is 12.5 points
     assert (two["reproduced_value"], two["status"]) == (12.5, "reproduced")
@@ -78,12 +107,18 @@ def test_claims_by_hand(paper, single):
     assert (single_plan["reproduced_value"], single_plan["status"]) == (0.5, "new")
     assert single_plan["note"] == "mean |measured - estimate| 0.100 over 2 cells"
     assert estimate["reproduced_value"] == pytest.approx(0.015)  # (0.05 - 0.02) / 2
-    assert throughput["claim"] == ("Planning throughput, slowest of 8- and 16-node DAGs with 1 and 2 models "
-                                   "(authors' numba kernel: 110,000-250,000 rollouts/s)")
+    assert throughput["claim"] == (
+        "Planning throughput, slowest of 8- and 16-node DAGs with 1 and 2 models "
+        "(authors' numba kernel: 110,000-250,000 rollouts/s)"
+    )
     assert (throughput["paper_value"], throughput["reproduced_value"], throughput["status"]) == (
-        "110000 to 250000", "at least 1,000,000 on one thread", "new")
-    slow = s05.claims(_grid("one model"), _grid("two models"), single, speed.assign(rollouts_per_second=[2e6, 5e5]),
-                      paper)[-1]
+        "110000 to 250000",
+        "at least 1,000,000 on one thread",
+        "new",
+    )
+    slow = s05.claims(
+        _grid("one model"), _grid("two models"), single, speed.assign(rollouts_per_second=[2e6, 5e5]), paper
+    )[-1]
     assert slow["reproduced_value"] == "below 1,000,000 on one thread"
 
 
@@ -140,6 +175,7 @@ def test_instances_round_trip_into_the_figures_folder(tmp_path, monkeypatch):
 
 def test_figure_captions_come_from_the_inputs(paper):
     import matplotlib
+
     matplotlib.use("Agg")
     grid = _grid("two models")
     _, caption = s05.plot_heatmaps(grid, ["MCPP", "a"])
@@ -148,7 +184,9 @@ def test_figure_captions_come_from_the_inputs(paper):
     fig, caption = s05.plot_speed(speed, paper, MCPP(k_values=(1, 2), n_rollouts=32))
     assert "32 rollouts per candidate" in caption and "k in {1, 2}" in caption and "1,000,000/s target" in caption
     assert [text.get_text() for text in fig.axes[0].get_legend().get_texts()][:2] == [
-        "authors' Python planner", "authors' numba kernel"]
+        "authors' Python planner",
+        "authors' numba kernel",
+    ]
     assert s05.mcpp_settings()["n_rollouts"] == MCPP().n_rollouts
 
 

@@ -4,6 +4,7 @@
 :mod:`.laws` (the paper's turn and message-density laws, their fits, the failure-rate ratio); the orchestration
 engine the experiment runs is :mod:`agenteff.engines.topologies`.
 """
+
 from .analysis import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403

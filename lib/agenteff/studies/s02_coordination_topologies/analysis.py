@@ -1,5 +1,6 @@
 """Study 02's tables: the published outcomes by architecture, the paper's Table 5 beside measured coordination
 metrics, the agent-count sweep and its fitted laws, and the claims rows. Frames in, frames out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -13,17 +14,42 @@ from ...engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
 from ...report import PaperValue, PaperValues, claim
 from .laws import DENSITY_SATURATION_KEY, PAPER_LAW_KEYS, failure_rate_ratio, fit_turn_law, paper_law
 
-__all__ = ["DEFAULTS", "TABLE5_METRICS", "TURN_FIT_FIXED", "TURN_FIT_FREE", "Setting", "experiment_setting",
-           "simulated_models", "protocol", "published_summary", "instance_summary", "published_error_amplification",
-           "example_trajectory", "table5_comparison", "table5_wide", "configurations", "fit_turn_laws", "law_table",
-           "density_points", "error_amplification_table", "claims"]
+__all__ = [
+    "DEFAULTS",
+    "TABLE5_METRICS",
+    "TURN_FIT_FIXED",
+    "TURN_FIT_FREE",
+    "Setting",
+    "experiment_setting",
+    "simulated_models",
+    "protocol",
+    "published_summary",
+    "instance_summary",
+    "published_error_amplification",
+    "example_trajectory",
+    "table5_comparison",
+    "table5_wide",
+    "configurations",
+    "fit_turn_laws",
+    "law_table",
+    "density_points",
+    "error_amplification_table",
+    "claims",
+]
 
 #: Sizes ``fast`` shrinks: (full run, fast run); settled by :func:`agenteff.params.settle`.
 DEFAULTS = {"n_tasks": (20, 4), "sweep_tasks": (8, 2), "n_boot": (1000, 200), "law_boot": (500, 200)}
 #: Table 5 columns (the published table's names) and the measured metric each corresponds to.
-TABLE5_METRICS = {"turns_mean": "turns", "turns_sd": "turns_sd", "overhead_pct": "overhead_pct",
-                  "message_density": "message_density", "redundancy": "redundancy", "efficiency": "efficiency",
-                  "error_amplification": "error_amplification", "success_per_1k_tokens": "success_per_1k_tokens"}
+TABLE5_METRICS = {
+    "turns_mean": "turns",
+    "turns_sd": "turns_sd",
+    "overhead_pct": "overhead_pct",
+    "message_density": "message_density",
+    "redundancy": "redundancy",
+    "efficiency": "efficiency",
+    "error_amplification": "error_amplification",
+    "success_per_1k_tokens": "success_per_1k_tokens",
+}
 #: The two turn-law fits: the offset b fixed at the paper's value (a and c comparable), and all three free.
 TURN_FIT_FIXED = "b fixed at the paper's"
 TURN_FIT_FREE = "all free"
@@ -31,7 +57,7 @@ _ORDER = {a: i for i, a in enumerate(ARCHITECTURES)}
 #: What a reader needs to know to compare a Table-5 metric with ours.
 _METRIC_NOTES = {
     "success_per_1k_tokens": "the paper's values would mean fewer than 100 tokens per success, so its unit "
-                             "cannot be successes per 1,000 tokens; the paper does not define it further",
+    "cannot be successes per 1,000 tokens; the paper does not define it further",
     "message_density": "messages counted point to point (a report read by three agents is three messages)",
     "error_amplification": "failure-rate ratio (1 - S_MAS)/(1 - S_SAS)",
 }
@@ -44,6 +70,7 @@ _SWEEP_SIM_MODEL = "sim-medium"
 @dataclass(frozen=True)
 class Setting:
     """What the experiment measures: simulated agents (the built-in endpoint) or a real model."""
+
     simulated: bool
     models: tuple[str, ...]  # models of the main experiment
     sweep_model: str  # model of the agent-count sweep
@@ -60,15 +87,23 @@ def experiment_setting(base_url: str | None, model: str | None, sweep_model: str
     models = tuple(topologies.DEFAULT_MODELS) if model is None else (model,)
     sweep = sweep_model or (model if model is not None else _SWEEP_SIM_MODEL)
     label = "simulated" if simulated else f"model {model}"
-    note = ("simulated agents (serve-sim) on synthetic suites: the level is a property of the simulation, "
-            "not evidence about the paper" if simulated else f"measured with {model} on synthetic suites")
+    note = (
+        "simulated agents (serve-sim) on synthetic suites: the level is a property of the simulation, "
+        "not evidence about the paper"
+        if simulated
+        else f"measured with {model} on synthetic suites"
+    )
     return Setting(simulated, models, sweep, label, note)
 
 
 def simulated_models() -> pd.DataFrame:
     """The simulated models: per-write error probability and the real model whose prices bill their tokens."""
-    return pd.DataFrame([{"model": name, "error_prob": error, "priced_as": priced}
-                         for name, (error, priced) in topologies.DEFAULT_MODELS.items()])
+    return pd.DataFrame(
+        [
+            {"model": name, "error_prob": error, "priced_as": priced}
+            for name, (error, priced) in topologies.DEFAULT_MODELS.items()
+        ]
+    )
 
 
 def protocol() -> pd.DataFrame:
@@ -85,9 +120,15 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 def published_summary(configs: pd.DataFrame) -> pd.DataFrame:
     """The 180 v2 configurations by architecture: count, benchmarks, models, mean and SD of success."""
     grouped = configs.groupby("architecture")
-    out = pd.DataFrame({"configurations": grouped.size(), "benchmarks": grouped["benchmark"].nunique(),
-                        "models": grouped["model"].nunique(), "success_mean": grouped["success_rate"].mean(),
-                        "success_sd": grouped["success_rate"].std()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "configurations": grouped.size(),
+            "benchmarks": grouped["benchmark"].nunique(),
+            "models": grouped["model"].nunique(),
+            "success_mean": grouped["success_rate"].mean(),
+            "success_sd": grouped["success_rate"].std(),
+        }
+    ).reset_index()
     return _ordered(out)
 
 
@@ -96,14 +137,19 @@ def instance_summary(instances: pd.DataFrame) -> pd.DataFrame:
     that produced an output)."""
     grouped = instances.groupby("architecture")
     with_output = instances[instances["has_output"]].groupby("architecture")["n_steps"]
-    out = pd.DataFrame({"instances": grouped.size(), "resolved_rate": grouped["resolved"].mean(),
-                        "steps_mean": grouped["n_steps"].mean(), "steps_median": grouped["n_steps"].median(),
-                        "steps_mean_with_output": with_output.mean()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "instances": grouped.size(),
+            "resolved_rate": grouped["resolved"].mean(),
+            "steps_mean": grouped["n_steps"].mean(),
+            "steps_median": grouped["n_steps"].median(),
+            "steps_mean_with_output": with_output.mean(),
+        }
+    ).reset_index()
     return _ordered(out)
 
 
-def published_error_amplification(configs: pd.DataFrame, instances: pd.DataFrame,
-                                  paper: pd.DataFrame) -> pd.DataFrame:
+def published_error_amplification(configs: pd.DataFrame, instances: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     """Failure-rate error amplification per architecture from the released outcomes, beside the paper's value.
 
     ``v2_configs``: mean over (benchmark, model) of ``(1 - S_MAS) / (1 - S_SAS)`` on the 180 configurations;
@@ -113,15 +159,26 @@ def published_error_amplification(configs: pd.DataFrame, instances: pd.DataFrame
     v2 = failure_rate_ratio(configs).groupby("architecture")["ratio"].agg(["mean", "count"])
     resolved = instances.assign(resolved=instances["resolved"].astype(float))
     v3 = failure_rate_ratio(resolved, success="resolved").groupby("architecture")["ratio"].agg(["mean", "count"])
-    out = pd.DataFrame({"paper": paper.set_index("architecture")["error_amplification"],
-                        "v2_configs": v2["mean"], "v2_groups": v2["count"],
-                        "v3_instances": v3["mean"], "v3_groups": v3["count"]})
+    out = pd.DataFrame(
+        {
+            "paper": paper.set_index("architecture")["error_amplification"],
+            "v2_configs": v2["mean"],
+            "v2_groups": v2["count"],
+            "v3_instances": v3["mean"],
+            "v3_groups": v3["count"],
+        }
+    )
     out = out.loc[list(MULTI_AGENT_ARCHITECTURES)].rename_axis("architecture").reset_index()
     return out.astype({"v2_groups": int, "v3_groups": int})
 
 
-def example_trajectory(runs: pd.DataFrame, steps: pd.DataFrame, architecture: str = "centralized",
-                       suite: str = "sequential", n_steps: int = 10) -> pd.DataFrame:
+def example_trajectory(
+    runs: pd.DataFrame,
+    steps: pd.DataFrame,
+    architecture: str = "centralized",
+    suite: str = "sequential",
+    n_steps: int = 10,
+) -> pd.DataFrame:
     """The first ``n_steps`` steps of the first run of ``architecture`` on ``suite``: what STEPS holds."""
     chosen = runs[(runs["architecture"] == architecture) & (runs["suite"] == suite)]
     if chosen.empty:
@@ -140,11 +197,17 @@ def table5_comparison(measured: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFra
         arch = published["architecture"]
         for column, metric in TABLE5_METRICS.items():
             found = (arch, metric) in measured.index
-            m = measured.loc[(arch, metric)] if found else None
-            rows.append({"architecture": arch, "metric": metric, "paper": float(published[column]),
-                         "measured": float(m["value"]) if found else np.nan,
-                         "ci_low": float(m["ci_low"]) if found else np.nan,
-                         "ci_high": float(m["ci_high"]) if found else np.nan})
+            m = measured.loc[(arch, metric)] if found else pd.Series(np.nan, index=["value", "ci_low", "ci_high"])
+            rows.append(
+                {
+                    "architecture": arch,
+                    "metric": metric,
+                    "paper": float(published[column]),
+                    "measured": float(m["value"]),
+                    "ci_low": float(m["ci_low"]),
+                    "ci_high": float(m["ci_high"]),
+                }
+            )
     return _ordered(pd.DataFrame(rows))
 
 
@@ -162,17 +225,24 @@ def configurations(per_run: pd.DataFrame, by=("architecture", "n_agents", "suite
     """Per configuration (from :func:`agenteff.metrics.run_coordination`'s per-run table): runs, success rate,
     mean turns and mean message density."""
     grouped = per_run.groupby(list(by), sort=True)
-    return pd.DataFrame({"runs": grouped.size(), "success": grouped["success"].mean().astype(float),
-                         "turns": grouped["turns"].mean(), "message_density": grouped["message_density"].mean()}
-                        ).reset_index()
+    return pd.DataFrame(
+        {
+            "runs": grouped.size(),
+            "success": grouped["success"].mean().astype(float),
+            "turns": grouped["turns"].mean(),
+            "message_density": grouped["message_density"].mean(),
+        }
+    ).reset_index()
 
 
 def fit_turn_laws(sweep: pd.DataFrame, paper: PaperValues, n_boot: int, seed: int) -> dict[str, pd.DataFrame]:
     """The turn law fitted to the sweep's per-run turns (from :func:`agenteff.metrics.run_coordination`) twice:
     ``{TURN_FIT_FIXED: b at the paper's value, TURN_FIT_FREE: a, b and c fitted}`` (see :func:`fit_turn_law`)."""
     offset = paper_law(paper, "turn")["b"]
-    return {TURN_FIT_FIXED: fit_turn_law(sweep["n_agents"], sweep["turns"], b=offset, n_boot=n_boot, seed=seed),
-            TURN_FIT_FREE: fit_turn_law(sweep["n_agents"], sweep["turns"], n_boot=n_boot, seed=seed)}
+    return {
+        TURN_FIT_FIXED: fit_turn_law(sweep["n_agents"], sweep["turns"], b=offset, n_boot=n_boot, seed=seed),
+        TURN_FIT_FREE: fit_turn_law(sweep["n_agents"], sweep["turns"], n_boot=n_boot, seed=seed),
+    }
 
 
 def law_table(fits: dict[str, pd.DataFrame], published: dict[str, float]) -> pd.DataFrame:
@@ -189,8 +259,10 @@ def density_points(*per_run: pd.DataFrame) -> pd.DataFrame:
 def error_amplification_table(measured: pd.DataFrame, published_ea: pd.DataFrame) -> pd.DataFrame:
     """Error amplification per multi-agent architecture, every definition: measured failure-rate and trace-level
     ratios, the paper's figure and the failure-rate ratios of the released outcomes."""
-    rows = measured[measured["metric"].isin(["error_amplification", "error_amplification_trace"])
-                    & measured["architecture"].isin(MULTI_AGENT_ARCHITECTURES)]
+    rows = measured[
+        measured["metric"].isin(["error_amplification", "error_amplification_trace"])
+        & measured["architecture"].isin(MULTI_AGENT_ARCHITECTURES)
+    ]
     wide = rows.pivot(index="architecture", columns="metric", values="value")
     wide = wide.join(published_ea.set_index("architecture")[["paper", "v2_configs", "v3_instances"]])
     return wide.loc[[a for a in MULTI_AGENT_ARCHITECTURES if a in wide.index]]
@@ -210,13 +282,18 @@ def _interval_claim(name, paper_value, value, low, high, unit, note, simulated=F
     status = "not reproducible" if simulated else "reproduced" if inside else "differs"
     interval = f"95% CI [{low:.3g}, {high:.3g}]" if np.isfinite(low) else "no CI"
     prefix = "" if inside or simulated else f"differs by {value - published:+.3g} {unit}".rstrip() + "; "
-    return claim(name, paper_value, round(float(value), 4), unit, status=status,
-                 note=f"{prefix}{interval}; {note}")
+    return claim(name, paper_value, round(float(value), 4), unit, status=status, note=f"{prefix}{interval}; {note}")
 
 
-def claims(table5: pd.DataFrame, published_ea: pd.DataFrame, measured: pd.DataFrame,
-           turn_fits: dict[str, pd.DataFrame], density_fit: pd.DataFrame, paper: PaperValues,
-           setting: Setting) -> list[dict]:
+def claims(
+    table5: pd.DataFrame,
+    published_ea: pd.DataFrame,
+    measured: pd.DataFrame,
+    turn_fits: dict[str, pd.DataFrame],
+    density_fit: pd.DataFrame,
+    paper: PaperValues,
+    setting: Setting,
+) -> list[dict]:
     """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
     measured trajectories), the turn law and the message-density law, paper beside measured.
 
@@ -234,40 +311,101 @@ def claims(table5: pd.DataFrame, published_ea: pd.DataFrame, measured: pd.DataFr
         definitional = r.architecture == "single" and r.metric in _DEFINITIONAL
         if definitional:
             note = f"{_DEFINITIONAL[r.metric]} by definition for the single-agent baseline"
-        rows.append(_interval_claim(f"Table 5 {r.metric}: {r.architecture}", r.paper, r.measured, r.ci_low,
-                                    r.ci_high, units[r.metric], note, simulated and not definitional))
+        rows.append(
+            _interval_claim(
+                f"Table 5 {r.metric}: {r.architecture}",
+                r.paper,
+                r.measured,
+                r.ci_low,
+                r.ci_high,
+                units[r.metric],
+                note,
+                simulated and not definitional,
+            )
+        )
     for r in published_ea.itertuples(index=False):
-        rows.append(claim(f"error amplification as failure-rate ratio, released v2 configurations: {r.architecture}",
-                          r.paper, round(float(r.v2_configs), 4), "x", tolerance=0.05 * r.paper,
-                          note=f"mean over {r.v2_groups} benchmark-model pairs of (1 - S_MAS)/(1 - S_SAS); the "
-                               "paper's figure is not a failure-rate ratio of its own released outcomes"))
-        rows.append(claim(f"error amplification as failure-rate ratio, released v3 instances: {r.architecture}",
-                          r.paper, round(float(r.v3_instances), 4), "x", tolerance=0.05 * r.paper,
-                          note=f"mean over {r.v3_groups} benchmark-model pairs (SWE-bench Verified, "
-                               "Terminal-Bench; 20 instances each)"))
+        rows.append(
+            claim(
+                f"error amplification as failure-rate ratio, released v2 configurations: {r.architecture}",
+                r.paper,
+                round(float(r.v2_configs), 4),
+                "x",
+                tolerance=0.05 * r.paper,
+                note=f"mean over {r.v2_groups} benchmark-model pairs of (1 - S_MAS)/(1 - S_SAS); the "
+                "paper's figure is not a failure-rate ratio of its own released outcomes",
+            )
+        )
+        rows.append(
+            claim(
+                f"error amplification as failure-rate ratio, released v3 instances: {r.architecture}",
+                r.paper,
+                round(float(r.v3_instances), 4),
+                "x",
+                tolerance=0.05 * r.paper,
+                note=f"mean over {r.v3_groups} benchmark-model pairs (SWE-bench Verified, "
+                "Terminal-Bench; 20 instances each)",
+            )
+        )
     paper_ea = published_ea.set_index("architecture")["paper"]
     by_metric = measured.set_index(["architecture", "metric"])
     for arch in MULTI_AGENT_ARCHITECTURES:
-        for metric, label in (("error_amplification", "failure-rate ratio"),
-                              ("error_amplification_trace", "trace-level tokens-per-success ratio")):
+        for metric, label in (
+            ("error_amplification", "failure-rate ratio"),
+            ("error_amplification_trace", "trace-level tokens-per-success ratio"),
+        ):
             if (arch, metric) in by_metric.index:
                 m = by_metric.loc[(arch, metric)]
-                rows.append(_interval_claim(f"error amplification as {label}, measured: {arch}", paper_ea[arch],
-                                            m["value"], m["ci_low"], m["ci_high"], "x", measured_note, simulated))
+                rows.append(
+                    _interval_claim(
+                        f"error amplification as {label}, measured: {arch}",
+                        paper_ea[arch],
+                        m["value"],
+                        m["ci_low"],
+                        m["ci_high"],
+                        "x",
+                        measured_note,
+                        simulated,
+                    )
+                )
     fixed, free = turn_fits[TURN_FIT_FIXED].set_index("param"), turn_fits[TURN_FIT_FREE].set_index("param")
     weakly = f"all three fitted; b is weakly identified by {free['agent_counts'].iloc[0]} agent counts"
-    for param, fit, how in (("a", fixed, "b fixed at the paper's value"), ("b", free, weakly),
-                            ("c", fixed, "b fixed at the paper's value")):
+    for param, fit, how in (
+        ("a", fixed, "b fixed at the paper's value"),
+        ("b", free, weakly),
+        ("c", fixed, "b fixed at the paper's value"),
+    ):
         r = fit.loc[param]
-        rows.append(_interval_claim(f"turn law T = a (n + b)^c: {param}", paper[PAPER_LAW_KEYS["turn"][param]],
-                                    r["value"], r["ci_low"], r["ci_high"], "",
-                                    f"least squares on per-run turns over the agent-count sweep, {how}; "
-                                    f"{measured_note}", simulated))
+        rows.append(
+            _interval_claim(
+                f"turn law T = a (n + b)^c: {param}",
+                paper[PAPER_LAW_KEYS["turn"][param]],
+                r["value"],
+                r["ci_low"],
+                r["ci_high"],
+                "",
+                f"least squares on per-run turns over the agent-count sweep, {how}; {measured_note}",
+                simulated,
+            )
+        )
     for r in density_fit.itertuples(index=False):
-        rows.append(_interval_claim(f"message-density law S = a + b ln(c): {r.param}",
-                                    paper[PAPER_LAW_KEYS["density"][r.param]], r.value, r.ci_low, r.ci_high, "",
-                                    f"OLS over {r.n} configurations; {measured_note}", simulated))
-    rows.append(claim("message-density saturation c*", paper[DENSITY_SATURATION_KEY], None,
-                      note="the paper gives no operational definition of the saturation point to compute it from "
-                           "trajectories"))
+        rows.append(
+            _interval_claim(
+                f"message-density law S = a + b ln(c): {r.param}",
+                paper[PAPER_LAW_KEYS["density"][r.param]],
+                r.value,
+                r.ci_low,
+                r.ci_high,
+                "",
+                f"OLS over {r.n} configurations; {measured_note}",
+                simulated,
+            )
+        )
+    rows.append(
+        claim(
+            "message-density saturation c*",
+            paper[DENSITY_SATURATION_KEY],
+            None,
+            note="the paper gives no operational definition of the saturation point to compute it from trajectories",
+        )
+    )
     return rows

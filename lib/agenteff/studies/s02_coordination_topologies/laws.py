@@ -2,6 +2,7 @@
 fits to measured runs, and error amplification as the failure-rate ratio ``(1 - S_MAS) / (1 - S_SAS)`` of
 published success rates (Kim et al., arXiv:2512.08296). The paper's own values are in the ``paper-values`` data set
 (keys ``kim-scaling/turn-law-*``, ``kim-scaling/density-law-*``, ``kim-scaling/density-saturation``)."""
+
 from __future__ import annotations
 
 import warnings
@@ -13,7 +14,16 @@ from scipy.optimize import OptimizeWarning, curve_fit
 
 from ...report import PaperValues
 
-__all__ = ["PAPER_LAW_KEYS", "DENSITY_SATURATION_KEY", "paper_law", "failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law"]
+__all__ = [
+    "PAPER_LAW_KEYS",
+    "DENSITY_SATURATION_KEY",
+    "density_saturation",
+    "paper_law",
+    "failure_rate_ratio",
+    "turn_law",
+    "fit_turn_law",
+    "fit_density_law",
+]
 
 #: Paper-value keys of each law's parameters.
 PAPER_LAW_KEYS = {
@@ -27,11 +37,24 @@ def paper_law(paper: PaperValues, law: str) -> dict[str, float]:
     """The paper's parameters of ``law`` (``"turn"`` or ``"density"``), ``{name: value}``."""
     if law not in PAPER_LAW_KEYS:
         raise ValueError(f"unknown law {law!r}; choose from {list(PAPER_LAW_KEYS)}")
-    return {name: paper[key].value for name, key in PAPER_LAW_KEYS[law].items()}
+    return {name: _point(paper, key) for name, key in PAPER_LAW_KEYS[law].items()}
 
 
-def failure_rate_ratio(frame: pd.DataFrame, success: str = "success_rate", by=("benchmark", "model"),
-                       baseline: str = "single") -> pd.DataFrame:
+def density_saturation(paper: PaperValues) -> float:
+    """The paper's message density ``c*`` near which success saturates."""
+    return _point(paper, DENSITY_SATURATION_KEY)
+
+
+def _point(paper: PaperValues, key: str) -> float:
+    value = paper[key].value
+    if value is None:
+        raise ValueError(f"paper value {key!r} has no point value")
+    return value
+
+
+def failure_rate_ratio(
+    frame: pd.DataFrame, success: str = "success_rate", by=("benchmark", "model"), baseline: str = "single"
+) -> pd.DataFrame:
     """Failure-rate error amplification ``(1 - S_MAS) / (1 - S_SAS)`` per group and architecture.
 
     ``frame`` holds success rates (or 0/1 outcomes, averaged per group) by ``by`` columns and
@@ -41,8 +64,11 @@ def failure_rate_ratio(frame: pd.DataFrame, success: str = "success_rate", by=("
     by = list(by)
     rates = frame.groupby([*by, "architecture"], sort=True)[success].mean().astype(float).rename("success_mas")
     rates = rates.reset_index()
-    base = rates[rates["architecture"] == baseline].drop(columns="architecture").rename(
-        columns={"success_mas": "success_sas"})
+    base = (
+        rates[rates["architecture"] == baseline]
+        .drop(columns="architecture")
+        .rename(columns={"success_mas": "success_sas"})
+    )
     out = rates[rates["architecture"] != baseline].merge(base, on=by, how="left")
     failure_sas = 1 - out["success_sas"]
     out["ratio"] = (1 - out["success_mas"]) / failure_sas.where(failure_sas > 0)
@@ -59,16 +85,22 @@ def _fit_law(n: np.ndarray, turns: np.ndarray, b: float | None) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
         if b is not None:
-            (a, c), _ = curve_fit(lambda x, a, c: turn_law(x, a, b, c), n, turns, p0=(2.72, 1.724),
-                                  bounds=([1e-6, 0.0], [1e3, 5.0]), maxfev=20000)
+            (a, c), _ = curve_fit(
+                lambda x, a, c: turn_law(x, a, b, c),
+                n,
+                turns,
+                p0=(2.72, 1.724),
+                bounds=([1e-6, 0.0], [1e3, 5.0]),
+                maxfev=20000,
+            )
             return np.array([a, b, c])
-        params, _ = curve_fit(turn_law, n, turns, p0=(2.72, 0.5, 1.724),
-                              bounds=([1e-6, -0.99, 0.0], [1e3, 20.0, 5.0]), maxfev=20000)
+        params, _ = curve_fit(
+            turn_law, n, turns, p0=(2.72, 0.5, 1.724), bounds=([1e-6, -0.99, 0.0], [1e3, 20.0, 5.0]), maxfev=20000
+        )
     return params
 
 
-def fit_turn_law(n, turns, b: float | None = None, n_boot: int = 200, ci: float = 0.95,
-                 seed: int = 0) -> pd.DataFrame:
+def fit_turn_law(n, turns, b: float | None = None, n_boot: int = 200, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Least-squares fit of ``T = a (n + b)^c`` to per-run (agent count, turns), with bootstrap CIs.
 
     ``b=None`` fits all three parameters (``b`` bounded to (-0.99, 20] so that ``n + b > 0`` for ``n >= 1``); a
@@ -89,13 +121,13 @@ def fit_turn_law(n, turns, b: float | None = None, n_boot: int = 200, ci: float 
             draws.append(_fit_law(n[index], turns[index], b))
         except RuntimeError:  # a resample the optimiser cannot fit: leave it out
             continue
-    draws = np.array(draws)
     alpha = (1 - ci) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
+    low, high = np.quantile(np.array(draws), [alpha, 1 - alpha], axis=0)
     if b is not None:
         low[1] = high[1] = np.nan
-    return pd.DataFrame({"param": ["a", "b", "c"], "value": point, "ci_low": low, "ci_high": high,
-                         "agent_counts": len(groups)})
+    return pd.DataFrame(
+        {"param": ["a", "b", "c"], "value": point, "ci_low": low, "ci_high": high, "agent_counts": len(groups)}
+    )
 
 
 def fit_density_law(density, success, ci: float = 0.95) -> pd.DataFrame:
@@ -117,7 +149,6 @@ def fit_density_law(density, success, ci: float = 0.95) -> pd.DataFrame:
     sigma2 = residual @ residual / dof
     se = np.sqrt(np.diag(sigma2 * np.linalg.inv(design.T @ design)))
     t = stats.t.ppf(1 - (1 - ci) / 2, dof)
-    return pd.DataFrame({"param": ["a", "b"], "value": coef, "ci_low": coef - t * se, "ci_high": coef + t * se,
-                         "n": int(keep.sum())})
-
-
+    return pd.DataFrame(
+        {"param": ["a", "b"], "value": coef, "ci_low": coef - t * se, "ci_high": coef + t * se, "n": int(keep.sum())}
+    )

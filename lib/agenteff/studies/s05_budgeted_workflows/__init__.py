@@ -3,5 +3,6 @@
 :mod:`.analysis` (the grids, their summaries and :func:`~.analysis.claims`) and :mod:`.figures` (one function per
 saved figure); the simulator and planner are :mod:`agenteff.engines.workflows`.
 """
+
 from .analysis import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
