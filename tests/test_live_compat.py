@@ -1,8 +1,10 @@
-"""The client's feature matrix against the simulated endpoint and a real llama.cpp server (SmolLM2-135M).
+"""The client's feature matrix against the simulated endpoint, a real llama.cpp server (SmolLM2-135M), and any
+endpoint of yours.
 
 The real server is built once by ``python -m agenteff live-setup`` (cached outside the checkout); without it the
-llama-server cases skip, unless ``AGENTEFF_REQUIRE_LIVE=1`` (set by ``.ci/run``) makes them fail. Where servers
-differ, the test states what each one does; README.md's live-mode table says the same for users.
+llama-server cases skip, unless ``AGENTEFF_REQUIRE_LIVE=1`` (set by ``.ci/run``) makes them fail. Your own
+endpoint runs too when ``AGENTEFF_LIVE_URL`` and ``AGENTEFF_LIVE_MODEL`` are set (key from ``OPENAI_API_KEY``).
+Where servers differ, the test states what each one does; README.md's live-mode table says the same for users.
 """
 
 import json
@@ -17,9 +19,14 @@ PRICES = {"input": 1.0, "cached_input": 0.5, "output": 2.0}  # USD per million t
 QUESTION = [{"role": "user", "content": "What is 17 * 23? Answer with a number."}]
 
 
-@pytest.fixture(scope="module", params=["simulated", "llama-server"])
+@pytest.fixture(scope="module", params=["simulated", "llama-server", "yours"])
 def endpoint(request):
     """(kind, base_url, model) of a running endpoint, for the whole module."""
+    if request.param == "yours":
+        if not os.environ.get("AGENTEFF_LIVE_URL"):
+            pytest.skip("set AGENTEFF_LIVE_URL and AGENTEFF_LIVE_MODEL to check your own endpoint")
+        yield "yours", os.environ["AGENTEFF_LIVE_URL"], os.environ["AGENTEFF_LIVE_MODEL"]
+        return
     if request.param == "simulated":
         with sim_server([SimModel("sim-small", error_prob=0.0, latency_mean_s=0.001, latency_sd_s=0.0)]) as url:
             yield "simulated", url, "sim-small"
@@ -32,16 +39,20 @@ def endpoint(request):
         yield "llama-server", url, local_server.MODEL_NAME
 
 
+def _key() -> str:
+    return os.environ.get("OPENAI_API_KEY") or "unused"  # local servers accept any key
+
+
 @pytest.fixture
 def client(endpoint, tmp_path):
     _, url, model = endpoint
-    with LLMClient(base_url=url, api_key="unused", cache_dir=tmp_path, prices={model: PRICES}, timeout_s=120) as c:
+    with LLMClient(base_url=url, api_key=_key(), cache_dir=tmp_path, prices={model: PRICES}, timeout_s=120) as c:
         yield c
 
 
 def test_models_are_listed(endpoint):
     _, url, model = endpoint
-    listed = [m.id for m in openai.OpenAI(base_url=url, api_key="unused").models.list()]
+    listed = [m.id for m in openai.OpenAI(base_url=url, api_key=_key()).models.list()]
     assert model in listed
 
 
@@ -64,7 +75,7 @@ def test_a_seeded_sample_is_reproduced(endpoint, tmp_path):
     _, url, model = endpoint
     replies = []
     for _ in range(2):  # two clients without a cache: the endpoint itself must reproduce the sample
-        with LLMClient(base_url=url, api_key="unused", cache=False, timeout_s=120) as fresh:
+        with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=120) as fresh:
             replies.append(fresh.chat(model, QUESTION, temperature=0.8, sample_index=3, max_tokens=12).content)
     assert replies[0] == replies[1]
 
@@ -78,12 +89,12 @@ def test_a_length_cut_is_reported(endpoint, client):
 
 def test_an_unknown_model(endpoint, client):
     kind, _, _ = endpoint
-    if kind == "simulated":
-        with pytest.raises(openai.NotFoundError):
-            client.chat("no-such-model", QUESTION, max_tokens=4)
-    else:  # llama.cpp serves its one model whatever name is asked for; the reply says which model answered
+    if kind == "llama-server":  # llama.cpp serves its one model whatever name is asked for; the reply says which
         result = client.chat("no-such-model", QUESTION, max_tokens=4)
         assert result.content is not None and result.model != "no-such-model"
+    else:  # the simulated endpoint, like OpenAI and vLLM, refuses a model it does not serve
+        with pytest.raises(openai.NotFoundError):
+            client.chat("no-such-model", QUESTION, max_tokens=4)
 
 
 def test_concurrent_calls_keep_their_order_and_the_cache_replays_them(endpoint, client):
@@ -101,7 +112,7 @@ def test_concurrent_calls_keep_their_order_and_the_cache_replays_them(endpoint, 
 
 def test_a_token_budget_stops_new_calls(endpoint, tmp_path):
     _, url, model = endpoint
-    with LLMClient(base_url=url, api_key="unused", cache_dir=tmp_path, budget_tokens=1, timeout_s=120) as capped:
+    with LLMClient(base_url=url, api_key=_key(), cache_dir=tmp_path, budget_tokens=1, timeout_s=120) as capped:
         capped.chat(model, QUESTION, max_tokens=4)  # the first call is allowed: nothing was spent before it
         with pytest.raises(BudgetExceeded, match="token budget reached"):
             capped.chat(model, [{"role": "user", "content": "And 18 * 23?"}], max_tokens=4)
@@ -116,10 +127,10 @@ def test_json_schema_output(endpoint, client):
         max_tokens=32,
         response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema}},
     )
-    if kind == "llama-server":  # grammar-constrained decoding: the reply is valid JSON of that shape
-        assert isinstance(json.loads(result.content)["answer"], int)
-    else:  # the simulated endpoint ignores response_format and answers in prose
+    if kind == "simulated":  # the simulated endpoint ignores response_format and answers in prose
         assert isinstance(result.content, str)
+    else:  # llama.cpp constrains decoding by a grammar: the reply is valid JSON of that shape
+        assert isinstance(json.loads(result.content)["answer"], int)
 
 
 def test_tool_calls(endpoint, client):
@@ -141,5 +152,5 @@ def test_tool_calls(endpoint, client):
     result = client.chat(model, QUESTION, tools=tools, max_tokens=48)
     for call in result.tool_calls:  # a round trip where the server produces calls
         assert call["name"] == "multiply" and isinstance(call["arguments"], dict)
-    if kind == "llama-server":  # accepted, but this small model answers in text rather than calling the tool
+    if kind != "simulated":  # accepted; SmolLM2 answers in text rather than calling the tool
         assert result.content is not None or result.tool_calls

@@ -8,6 +8,7 @@ success probability of one sample, the mean and standard deviation of its latenc
 
 The paper's claims study 05 checks are in the ``paper-values`` data set (``data/published/mcpp/paper_values.csv``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
