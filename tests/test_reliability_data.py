@@ -124,10 +124,10 @@ def _register_local(monkeypatch, name, path, parser):
 @pytest.mark.parametrize(("content", "error"), [(b"", "EmptyDataError"), (b"\xff\xfe\x00bad", "UnicodeDecodeError")])
 def test_parsers_bare_errors_name_the_data_set_and_file(local_data, monkeypatch, content, error):
     (local_data / "published" / "mcpp").mkdir()
-    (local_data / "published" / "mcpp" / "claims.csv").write_bytes(content)  # what the mcpp parser expects
-    _register_local(monkeypatch, "bad-data", "published/mcpp/claims.csv", "mcpp:parse_claims")
+    (local_data / "published" / "mcpp" / "paper_values.csv").write_bytes(content)  # what the paper-values parser reads
+    _register_local(monkeypatch, "bad-data", "published/mcpp/paper_values.csv", "published:parse")
     datasets.rehash()
-    with pytest.raises(SchemaError, match=rf"data set 'bad-data' \(.*claims.csv\): cannot be parsed: {error}"):
+    with pytest.raises(SchemaError, match=rf"data set 'bad-data' \(.*paper_values.csv\): cannot be parsed: {error}"):
         datasets.load("bad-data")
 
 
