@@ -72,3 +72,14 @@ def test_reproduce_runs_the_rest_and_exits_non_zero(places, capsys):
 def test_unknown_notebook_names_are_refused():
     with pytest.raises(SystemExit, match="unknown notebook 'nope'"):
         runner.resolve_notebooks(["nope"])
+
+
+def test_a_stale_injected_parameters_cell_does_not_survive_a_default_run(places):
+    path = make_notebook(places / "nb.ipynb", "print('done')", "nb")
+    assert runner.run_notebook(path, {"size": 5}, replace=True).ok  # an explicit replacement stores size = 5
+    stored = nbformat.read(path, as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in stored.cells)
+    assert runner.run_notebook(path).ok  # a plain run must go back to the parameters cell's size = 3
+    rerun = nbformat.read(path, as_version=4)
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in rerun.cells)
+    assert rerun.cells[1].outputs[0]["text"] == "6\n"

@@ -259,6 +259,14 @@ def _describe_failure(exc) -> str:
     return f"cell {exc.cell_index + 1} (`{first_line}`): {exc.ename}: {exc.evalue}".strip()
 
 
+def _without_injected_parameters(path: Path) -> nbformat.NotebookNode:
+    """The notebook without papermill's ``injected-parameters`` cell of an earlier run: papermill adds a fresh one
+    only when parameters are given, so a stale one would otherwise silently rerun with the old values."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [c for c in notebook.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    return notebook
+
+
 def _strip_volatile(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     meta = notebook.metadata.get("papermill", {})
@@ -310,7 +318,7 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
     with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1"):
         try:
             papermill.execute_notebook(
-                str(path), str(staged_notebook), parameters=parameters, cwd=str(path.parent),
+                _without_injected_parameters(path), str(staged_notebook), parameters=parameters, cwd=str(path.parent),
                 progress_bar=False, log_output=False, kernel_name="python3",
                 kernel_manager_class=_ipc_kernel_manager(work / "kernel"),
             )
