@@ -51,13 +51,32 @@ def rows(jobs_list: tuple[int, ...] = (1, 2)) -> list[dict]:
     """Rows of the benchmark table (see benchmarks/run_all.py): wall time per job count and the speed-up."""
     times = {jobs: timed_run(jobs) for jobs in jobs_list}
     base = times[jobs_list[0]]
-    out = [{"case": f"reproduce all notebooks, --jobs {jobs}: wall s", "ours": seconds, "anchor": None,
-            "limit": None, "ratio": None, "target": "", "met": None, "note": ""} for jobs, seconds in times.items()]
+    out = [
+        {
+            "case": f"reproduce all notebooks, --jobs {jobs}: wall s",
+            "ours": seconds,
+            "anchor": None,
+            "limit": None,
+            "ratio": None,
+            "target": "",
+            "met": None,
+            "note": "",
+        }
+        for jobs, seconds in times.items()
+    ]
     for jobs in jobs_list[1:]:
-        out.append({"case": f"reproduce --jobs {jobs} / --jobs {jobs_list[0]}: speed-up", "ours": base / times[jobs],
-                    "anchor": None, "limit": float(jobs), "ratio": base / times[jobs] / jobs,
-                    "target": ">= 1.6x" if jobs == 2 else "", "met": base / times[jobs] >= 1.6 if jobs == 2 else None,
-                    "note": f"{os.cpu_count()} cores"})
+        out.append(
+            {
+                "case": f"reproduce --jobs {jobs} / --jobs {jobs_list[0]}: speed-up",
+                "ours": base / times[jobs],
+                "anchor": None,
+                "limit": float(jobs),
+                "ratio": base / times[jobs] / jobs,
+                "target": ">= 1.6x" if jobs == 2 else "",
+                "met": base / times[jobs] >= 1.6 if jobs == 2 else None,
+                "note": f"{os.cpu_count()} cores",
+            }
+        )
     return out
 
 

@@ -71,6 +71,7 @@ def test_paper_values_are_looked_up_by_key_and_name_the_missing_key():
 
 def test_empty_cells_of_a_paper_value_row_are_missing_not_na(tmp_path):
     from agenteff.datasets import published
+
     header = ",".join(c.name for c in published.PAPER_VALUES.columns)
     (tmp_path / "a.csv").write_text(header + "\nx/y,P,,v1,abstract,q,,1.5,,,,\n")
     (value,) = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]).values()
@@ -80,6 +81,7 @@ def test_empty_cells_of_a_paper_value_row_are_missing_not_na(tmp_path):
 
 def test_an_arxiv_id_is_read_as_text(tmp_path):
     from agenteff.datasets import published
+
     header = ",".join(c.name for c in published.PAPER_VALUES.columns)
     (tmp_path / "a.csv").write_text(header + "\nx/y,P,2605.06110,v2,abstract,q,,1,,,,\n")
     table = published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]

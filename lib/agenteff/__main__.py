@@ -1,4 +1,5 @@
 """Command line: ``python -m agenteff reproduce | serve-sim | data | live-setup | serve-local``."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,13 +8,16 @@ import sys
 
 def _reproduce(args) -> int:
     from .runner import parse_parameters, reproduce
+
     return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter), replace=args.replace)
 
 
 def _data(args) -> int:
     from . import datasets
+
     if args.action == "list":
         import pandas as pd
+
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
             print(datasets.available()[["name", "source", "commit", "files", "licence"]].to_string(index=False))
         return 0
@@ -40,6 +44,7 @@ def _data(args) -> int:
 
 def _live_setup(args) -> int:
     from .llm import local_server
+
     binary, model = local_server.setup(jobs=args.jobs)
     print(f"llama-server: {binary}\nmodel: {model}")
     return 0
@@ -47,9 +52,13 @@ def _live_setup(args) -> int:
 
 def _serve_local(args) -> int:
     from .llm import local_server
+
     process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
-    print(f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
-          f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=unused", flush=True)
+    print(
+        f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
+        f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=unused",
+        flush=True,
+    )
     try:
         return process.wait()
     except KeyboardInterrupt:
@@ -61,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
         from .llm.sim import main as serve_sim
+
         return serve_sim(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m agenteff", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,24 +78,38 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("reproduce", help="execute notebooks in place with papermill")
     run.add_argument("notebooks", nargs="*", help="notebook stems, numbers or paths (default: all)")
     run.add_argument("--jobs", "-j", type=int, default=None, help="notebooks at once (default: number of cores)")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="papermill parameter, e.g. -p fast true (repeatable); checked against the "
-                          "notebook's parameters cell before anything runs")
-    run.add_argument("--replace", action="store_true",
-                     help="let a run with non-default parameters replace the stored notebook, figures and claims "
-                          "(default: such runs go to .cache/runs/<notebook>-<hash>/)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="papermill parameter, e.g. -p fast true (repeatable); checked against the "
+        "notebook's parameters cell before anything runs",
+    )
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="let a run with non-default parameters replace the stored notebook, figures and claims "
+        "(default: such runs go to .cache/runs/<notebook>-<hash>/)",
+    )
     run.set_defaults(handler=_reproduce)
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
 
     data = commands.add_parser("data", help="list or fetch the pinned data sets; rehash records data/SHA256SUMS")
-    data.add_argument("action", choices=["list", "fetch", "rehash"],
-                      help="rehash: record the sha256 of the registered files under data/ after a deliberate edit")
+    data.add_argument(
+        "action",
+        choices=["list", "fetch", "rehash"],
+        help="rehash: record the sha256 of the registered files under data/ after a deliberate edit",
+    )
     data.add_argument("names", nargs="*", help="data set names (default: all)")
     data.set_defaults(handler=_data)
 
-    live = commands.add_parser("live-setup", help="build llama-server and extract SmolLM2-135M (cached outside the "
-                                                  "checkout; reused when present)")
+    live = commands.add_parser(
+        "live-setup",
+        help="build llama-server and extract SmolLM2-135M (cached outside the checkout; reused when present)",
+    )
     live.add_argument("--jobs", "-j", type=int, default=None, help="compile jobs (default: number of cores)")
     live.set_defaults(handler=_live_setup)
 

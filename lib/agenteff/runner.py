@@ -18,6 +18,7 @@ results: its notebook, figures and claims go to ``<cache>/runs/<notebook>-<hash 
 ``parameters.json``, unless ``replace=True`` (``--replace``). Stored and failed notebooks are scrubbed of
 key-looking strings, and papermill's metadata records the parameters that made them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -47,8 +48,15 @@ from .paths import cache_dir, figures_dir, notebooks_dir
 from .report import build_gallery
 from .secrets import looks_secret, redact
 
-__all__ = ["NotebookResult", "ParameterError", "resolve_notebooks", "parse_parameters", "check_parameters",
-           "run_notebook", "reproduce"]
+__all__ = [
+    "NotebookResult",
+    "ParameterError",
+    "resolve_notebooks",
+    "parse_parameters",
+    "check_parameters",
+    "run_notebook",
+    "reproduce",
+]
 
 # Volatile per-run metadata papermill and nbclient write into notebooks: timestamps and absolute paths.
 _VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
@@ -110,7 +118,7 @@ class _Parameter:
 def _spec(comment: str) -> str:
     comment = comment.strip()
     if comment.startswith("["):
-        return comment[1:comment.index("]")] if "]" in comment else ""
+        return comment[1 : comment.index("]")] if "]" in comment else ""
     match = _BARE_RANGE.match(comment)
     return match.group(1) if match else ""
 
@@ -128,8 +136,10 @@ def _parse_spec(name: str, spec: str, source: Path) -> tuple[type | None, tuple]
             continue
         match = re.fullmatch(rf"(>=|<=|>|<)\s*({_NUMBER})", token)
         if not match:
-            raise ParameterError(f"{source.name}: parameter {name!r}: cannot read the constraint {token!r} in "
-                                 f"[{spec}] (use e.g. [int >= 1] or [0 <= x <= 2]; see CONTRIBUTING.md)")
+            raise ParameterError(
+                f"{source.name}: parameter {name!r}: cannot read the constraint {token!r} in "
+                f"[{spec}] (use e.g. [int >= 1] or [0 <= x <= 2]; see CONTRIBUTING.md)"
+            )
         bounds.append((match[1], float(match[2])))
     return kind, tuple(bounds)
 
@@ -148,8 +158,11 @@ def _declared_parameters(path: Path) -> dict[str, _Parameter]:
                 comments[token.start[0]] = token.string.lstrip("#")
     declared = {}
     for node in ast.parse(source).body:
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else getattr(
-            node, "target", None)
+        target = (
+            node.targets[0]
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            else getattr(node, "target", None)
+        )
         if not isinstance(target, ast.Name) or getattr(node, "value", None) is None:
             continue
         try:
@@ -200,19 +213,23 @@ def check_parameters(path: str | os.PathLike, parameters: dict | None) -> dict:
         if looks_secret(name):
             raise ParameterError(
                 f"{path.name}: parameter {name!r} looks like a secret; API keys are read from the environment only "
-                "(set OPENAI_API_KEY), never passed as parameters, which are stored in the executed notebook")
+                "(set OPENAI_API_KEY), never passed as parameters, which are stored in the executed notebook"
+            )
     declared = _declared_parameters(path)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        raise ParameterError(f"{path.name}: unknown parameter(s) {unknown}; the notebook's parameters are "
-                             f"{sorted(declared)}")
+        raise ParameterError(
+            f"{path.name}: unknown parameter(s) {unknown}; the notebook's parameters are {sorted(declared)}"
+        )
     return {name: _coerce(declared[name], value, path) for name, value in parameters.items()}
 
 
 def _is_default_run(path: Path, parameters: dict) -> bool:
     declared = _declared_parameters(path)
-    return all(declared[n].literal and declared[n].default == v and type(declared[n].default) is type(v)
-               for n, v in parameters.items())
+    return all(
+        declared[n].literal and declared[n].default == v and type(declared[n].default) is type(v)
+        for n, v in parameters.items()
+    )
 
 
 def _side_folder(path: Path, parameters: dict) -> Path:
@@ -318,8 +335,13 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
     with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1"):
         try:
             papermill.execute_notebook(
-                _without_injected_parameters(path), str(staged_notebook), parameters=parameters, cwd=str(path.parent),
-                progress_bar=False, log_output=False, kernel_name="python3",
+                _without_injected_parameters(path),
+                str(staged_notebook),
+                parameters=parameters,
+                cwd=str(path.parent),
+                progress_bar=False,
+                log_output=False,
+                kernel_name="python3",
                 kernel_manager_class=_ipc_kernel_manager(work / "kernel"),
             )
         except papermill.PapermillExecutionError as exc:
@@ -386,8 +408,9 @@ def _longest_first(paths: list[Path], finished: Sequence[NotebookResult] = ()) -
     return sorted(paths, key=lambda p: -durations.get(p.stem, math.inf))
 
 
-def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None,
-              replace: bool = False) -> int:
+def reproduce(
+    notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None, replace: bool = False
+) -> int:
     """Run the notebooks (all by default) with ``jobs`` at once; print a line each and a summary; return the exit
     code (2 when a parameter is refused, before anything runs)."""
     paths = _longest_first(resolve_notebooks(notebooks))
@@ -413,6 +436,9 @@ def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, param
     if figures_dir().exists() and any(r.ok and not _in_run_folder(r) for r in results):
         build_gallery()  # only when stored results changed
     failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} ok, {len(failed)} failed, "
-          f"{sum(r.figures for r in results)} figures, {time.perf_counter() - started:.1f} s wall", flush=True)
+    print(
+        f"{len(results) - len(failed)} ok, {len(failed)} failed, "
+        f"{sum(r.figures for r in results)} figures, {time.perf_counter() - started:.1f} s wall",
+        flush=True,
+    )
     return 1 if failed else 0

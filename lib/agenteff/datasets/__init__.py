@@ -17,6 +17,7 @@ same :func:`load`, and checked the same way: ``data/SHA256SUMS`` records the sha
 Several processes may load the same data set at once: checking, removing and fetching a cached file happen under
 a per-file lock, so none sees another's half-done repair.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,22 @@ from ..paths import cache_dir, data_dir
 from ..schema import SchemaError
 from .pins import PINS
 
-__all__ = ["RemoteFile", "LocalFile", "Dataset", "DataIntegrityError", "CorruptCopyRemoved", "REGISTRY",
-           "MIRROR_VARIABLE", "MANIFEST_NAME", "available", "fetch", "load", "tables", "paper_values", "rehash"]
+__all__ = [
+    "RemoteFile",
+    "LocalFile",
+    "Dataset",
+    "DataIntegrityError",
+    "CorruptCopyRemoved",
+    "REGISTRY",
+    "MIRROR_VARIABLE",
+    "MANIFEST_NAME",
+    "available",
+    "fetch",
+    "load",
+    "tables",
+    "paper_values",
+    "rehash",
+]
 
 MIRROR_VARIABLE = "AGENTEFF_MIRROR"
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -79,6 +94,7 @@ class RemoteFile:
 @dataclass(frozen=True)
 class LocalFile:
     """A file carried in the repository under ``data/``."""
+
     path: str
 
 
@@ -114,8 +130,10 @@ def _pinned(repo: str, commit_prefix: str, path_prefix: str, suffix: str = "") -
     return files
 
 
-_AGENTSTOP_PAPER = ("Pham, Katevas, Shahin Shamsabadi, Haddadi, 'AgentStop: Terminating Local AI Agents Early to Save "
-                    "Energy in Consumer Devices', arXiv:2605.15206")
+_AGENTSTOP_PAPER = (
+    "Pham, Katevas, Shahin Shamsabadi, Haddadi, 'AgentStop: Terminating Local AI Agents Early to Save "
+    "Energy in Consumer Devices', arXiv:2605.15206"
+)
 _SCALING_PAPER = "Kim et al., 'Towards a Science of Scaling Agent Systems', arXiv:2512.08296"
 
 REGISTRY: dict[str, Dataset] = {
@@ -125,10 +143,12 @@ REGISTRY: dict[str, Dataset] = {
             "scaling-v2-configs",
             "Published figures of the scaling paper (v2): 180 configurations, Table 5 coordination metrics, "
             "model capability index, tools per benchmark",
-            (LocalFile("published/scaling/configs_v2.csv"),
-             LocalFile("published/scaling/coordination_metrics.csv"),
-             LocalFile("published/scaling/intelligence_index.csv"),
-             LocalFile("published/scaling/tool_counts.csv")),
+            (
+                LocalFile("published/scaling/configs_v2.csv"),
+                LocalFile("published/scaling/coordination_metrics.csv"),
+                LocalFile("published/scaling/intelligence_index.csv"),
+                LocalFile("published/scaling/tool_counts.csv"),
+            ),
             "agent_scaling:parse_v2_configs",
             "published figures, cited",
             _SCALING_PAPER,
@@ -212,14 +232,16 @@ REGISTRY: dict[str, Dataset] = {
             "paper-values",
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
-            (LocalFile("published/auctions/paper_values.csv"),
-             LocalFile("published/efficiency/paper_values.csv"),
-             LocalFile("published/scaling/paper_values.csv"),
-             LocalFile("published/coordination/paper_values.csv"),
-             LocalFile("published/overthinking/paper_values.csv"),
-             LocalFile("published/markets/paper_values.csv"),
-             LocalFile("published/agentstop/paper_values.csv"),
-             LocalFile("published/mcpp/paper_values.csv")),
+            (
+                LocalFile("published/auctions/paper_values.csv"),
+                LocalFile("published/efficiency/paper_values.csv"),
+                LocalFile("published/scaling/paper_values.csv"),
+                LocalFile("published/coordination/paper_values.csv"),
+                LocalFile("published/overthinking/paper_values.csv"),
+                LocalFile("published/markets/paper_values.csv"),
+                LocalFile("published/agentstop/paper_values.csv"),
+                LocalFile("published/mcpp/paper_values.csv"),
+            ),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
@@ -230,7 +252,9 @@ REGISTRY: dict[str, Dataset] = {
             "log-probabilities, energy and duration (no verdicts released: runs.success is missing), and the "
             "FRAMES question metadata; data card data/cards/agentstop.md",
             _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/processed_profile_")
-            + _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/llm_frames_results_judged"),
+            + _pinned(
+                "brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/llm_frames_results_judged"
+            ),
             "agentstop:parse_profile",
             "MIT",
             _AGENTSTOP_PAPER,
@@ -288,8 +312,15 @@ def available() -> pd.DataFrame:
     """The registered data sets with source, commit, licence and citation."""
     return pd.DataFrame(
         [
-            {"name": d.name, "description": d.description, "source": d.source, "commit": d.commit,
-             "files": len(d.files), "licence": d.licence, "citation": d.citation}
+            {
+                "name": d.name,
+                "description": d.description,
+                "source": d.source,
+                "commit": d.commit,
+                "files": len(d.files),
+                "licence": d.licence,
+                "citation": d.citation,
+            }
             for d in REGISTRY.values()
         ]
     )
@@ -316,6 +347,7 @@ def _mirror_copy(mirror_root: Path, file: RemoteFile):
                 shutil.copyfileobj(handle, output_file)
         else:
             shutil.copyfile(source, output_file)
+
     return download
 
 
@@ -352,8 +384,9 @@ def _ensure_locked(file: RemoteFile, target: Path) -> Path:
     mirror = os.environ.get(MIRROR_VARIABLE)
     downloader = _mirror_copy(Path(mirror), file) if mirror else pooch.HTTPDownloader(progressbar=True)
     try:
-        pooch.retrieve(file.url, known_hash=f"sha256:{file.sha256}", fname=target.name,
-                       path=target.parent, downloader=downloader)
+        pooch.retrieve(
+            file.url, known_hash=f"sha256:{file.sha256}", fname=target.name, path=target.parent, downloader=downloader
+        )
     except DataIntegrityError:
         raise
     except ValueError as exc:  # pooch's hash mismatch: the temporary file is already gone
@@ -380,8 +413,9 @@ def _manifest() -> dict[str, str]:
             continue
         digest, _, name = line.partition("  ")
         if len(digest) != 64 or not name:
-            raise DataIntegrityError(f"{path}: line {number} is not '<sha256>  <path>': {line!r}; "
-                                     f"rebuild it with `{_REHASH}`")
+            raise DataIntegrityError(
+                f"{path}: line {number} is not '<sha256>  <path>': {line!r}; rebuild it with `{_REHASH}`"
+            )
         recorded[name] = digest
     return recorded
 
@@ -392,14 +426,17 @@ def _check_local(name: str, file: LocalFile, recorded: dict[str, str]) -> Path:
         raise DataIntegrityError(f"{local}: file of data set {name!r} is missing from the repository")
     manifest = data_dir() / MANIFEST_NAME
     if file.path not in recorded:
-        raise DataIntegrityError(f"{local}: file of data set {name!r} has no sha256 in {manifest}; after adding "
-                                 f"or deliberately editing files under data/, run `{_REHASH}` and commit {MANIFEST_NAME}")
+        raise DataIntegrityError(
+            f"{local}: file of data set {name!r} has no sha256 in {manifest}; after adding "
+            f"or deliberately editing files under data/, run `{_REHASH}` and commit {MANIFEST_NAME}"
+        )
     actual = _sha256(local)
     if actual != recorded[file.path]:
         raise DataIntegrityError(
             f"{local}: sha256 {actual} does not match {recorded[file.path]} recorded in {manifest}: the file "
             f"changed. If the edit is deliberate, run `{_REHASH}` and commit {MANIFEST_NAME} with it; otherwise "
-            f"restore the file (git checkout -- data/{file.path})")
+            f"restore the file (git checkout -- data/{file.path})"
+        )
     return local
 
 
@@ -448,8 +485,13 @@ def tables(name: str) -> dict[str, pd.DataFrame]:
         return parser(files)
     except (DataIntegrityError, SchemaError):
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, json.JSONDecodeError,
-            yaml.YAMLError) as exc:  # a parser's bare error: say which data set and files
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        yaml.YAMLError,
+    ) as exc:  # a parser's bare error: say which data set and files
         where = ", ".join(str(p) for p in files.values())
         raise SchemaError(f"data set {name!r} ({where}): cannot be parsed: {type(exc).__name__}: {exc}") from exc
 
@@ -467,6 +509,7 @@ def load(name: str, table: str | None = None) -> pd.DataFrame:
 def paper_values():
     """Every published number, by key (:class:`agenteff.report.PaperValues`), from the ``paper-values`` data set."""
     from .published import as_paper_values
+
     return as_paper_values(load("paper-values"))
 
 

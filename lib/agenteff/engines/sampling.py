@@ -229,8 +229,6 @@ def run_sampling(
     with endpoint(base_url, [sim]) as url:
         client = LLMClient(base_url=url, api_key=api_key or ("sim" if simulated else None), cache=not simulated)
         try:
-            return sample_problems(
-                client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens
-            )
+            return sample_problems(client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens)
         finally:
             client.close()

@@ -9,6 +9,7 @@
 The functions of ``runs``, ``steps`` and ``frontier`` are re-exported here (``metrics.cost_of_pass``);
 ``samples`` and ``grading`` are used as modules (``metrics.samples.within_problem_gap``).
 """
+
 from . import grading, samples  # noqa: F401
 from .answers import *  # noqa: F401,F403
 from .frontier import *  # noqa: F401,F403

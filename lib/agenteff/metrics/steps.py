@@ -25,6 +25,7 @@ bootstrap confidence intervals over runs:
 The paper's fitted laws and the failure-rate ratio of its released configurations are study 02's own analysis
 (:mod:`agenteff.studies.s02_coordination_topologies.laws`).
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,16 @@ import pandas as pd
 
 from ._tables import require as _require
 
-__all__ = ["AGENT_ROLES", "COORDINATION_METRICS", "run_coordination", "coordination", "coordination_table",
-           "redundancy_tfidf", "trajectory_counts", "action_repetition_rate"]
+__all__ = [
+    "AGENT_ROLES",
+    "COORDINATION_METRICS",
+    "run_coordination",
+    "coordination",
+    "coordination_table",
+    "redundancy_tfidf",
+    "trajectory_counts",
+    "action_repetition_rate",
+]
 
 #: Step roles that are model calls by an agent (user, tool and system rows of a log are not turns).
 AGENT_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer")
@@ -62,6 +71,7 @@ COORDINATION_METRICS = {
 def redundancy_tfidf(texts: list[str]) -> np.ndarray:
     """TF-IDF vectors (rows, L2-normalised) of ``texts``, fitted on ``texts`` themselves."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+
     nonempty = [t if t and t.strip() else "" for t in texts]
     if not any(nonempty):
         return np.zeros((len(texts), 1))
@@ -95,14 +105,21 @@ def run_coordination(runs: pd.DataFrame, steps: pd.DataFrame, embed=None) -> pd.
     else:
         per_run["messages"] = np.nan
     token_columns = [c for c in ("prompt_tokens", "completion_tokens") if c in agent_steps.columns]
-    per_run["tokens"] = agent_steps[token_columns].fillna(0).astype(float).sum(axis=1).groupby(
-        agent_steps["run_id"]).sum() if token_columns else np.nan
+    per_run["tokens"] = (
+        agent_steps[token_columns].fillna(0).astype(float).sum(axis=1).groupby(agent_steps["run_id"]).sum()
+        if token_columns
+        else np.nan
+    )
     if "cost_usd" in agent_steps.columns:
         per_run["step_cost"] = agent_steps["cost_usd"].astype(float).groupby(agent_steps["run_id"]).sum()
 
     outputs = agent_steps[agent_steps["role"].isin(_OUTPUT_ROLES)]
-    texts = (outputs.assign(content=outputs["content"].fillna("").astype(str) if "content" in outputs else "")
-             .groupby(["run_id", "agent_id"], sort=False)["content"].agg("\n".join).reset_index())
+    texts = (
+        outputs.assign(content=outputs["content"].fillna("").astype(str) if "content" in outputs else "")
+        .groupby(["run_id", "agent_id"], sort=False)["content"]
+        .agg("\n".join)
+        .reset_index()
+    )
     if len(texts):
         vectors = np.asarray((embed or redundancy_tfidf)(texts["content"].tolist()), dtype=float)
         positions = texts.groupby("run_id", sort=False).indices
@@ -155,13 +172,20 @@ def _derived(own: dict, base: dict | None) -> dict[str, np.ndarray]:
             out["overhead_pct"] = 100 * (own["turns"] - base["turns"]) / base["turns"]
             out["efficiency"] = own["success"] / (own["turns"] / base["turns"])
             out["error_amplification"] = (1 - own["success"]) / (1 - base["success"])
-            out["error_amplification_trace"] = ((own["tokens"] / own["successes"])
-                                                / (base["tokens"] / base["successes"]))
+            out["error_amplification_trace"] = (own["tokens"] / own["successes"]) / (base["tokens"] / base["successes"])
     return {k: np.where(np.isfinite(v), v, np.nan) for k, v in out.items()}
 
 
-def coordination(runs: pd.DataFrame, steps: pd.DataFrame, by=(), baseline: str = "single", n_boot: int = 1000,
-                 ci: float = 0.95, seed: int = 0, embed=None) -> pd.DataFrame:
+def coordination(
+    runs: pd.DataFrame,
+    steps: pd.DataFrame,
+    by=(),
+    baseline: str = "single",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+    embed=None,
+) -> pd.DataFrame:
     """Table-5 coordination metrics per architecture (and per ``by`` group), with bootstrap CIs.
 
     Returns one row per group, architecture and metric: ``value`` (full sample), ``ci_low``, ``ci_high``
@@ -174,20 +198,29 @@ def coordination(runs: pd.DataFrame, steps: pd.DataFrame, by=(), baseline: str =
     rng = np.random.default_rng(seed)
     alpha = (1 - ci) / 2
     rows = []
-    for key, group in (per_run.groupby(by, sort=True) if by else [((), per_run)]):
+    for key, group in per_run.groupby(by, sort=True) if by else [((), per_run)]:
         key = key if isinstance(key, tuple) else (key,)
-        replicates = {arch: _replicates(frame, n_boot, rng)
-                      for arch, frame in group.groupby("architecture", sort=False)}
+        replicates = {
+            arch: _replicates(frame, n_boot, rng) for arch, frame in group.groupby("architecture", sort=False)
+        }
         base = replicates.get(baseline)
         for arch in sorted(replicates, key=lambda a: (a != baseline, a)):
             metrics = _derived(replicates[arch], base)
             for metric in COORDINATION_METRICS:
                 values = metrics[metric]
                 draws = values[1:][~np.isnan(values[1:])]
-                low, high = (np.quantile(draws, [alpha, 1 - alpha]) if len(draws) else (np.nan, np.nan))
-                rows.append({**dict(zip(by, key)), "architecture": arch, "metric": metric,
-                             "value": float(values[0]), "ci_low": float(low), "ci_high": float(high),
-                             "n_runs": int((group["architecture"] == arch).sum())})
+                low, high = np.quantile(draws, [alpha, 1 - alpha]) if len(draws) else (np.nan, np.nan)
+                rows.append(
+                    {
+                        **dict(zip(by, key)),
+                        "architecture": arch,
+                        "metric": metric,
+                        "value": float(values[0]),
+                        "ci_low": float(low),
+                        "ci_high": float(high),
+                        "n_runs": int((group["architecture"] == arch).sum()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -208,9 +241,13 @@ _MOVED_TO_STUDY_02 = ("failure_rate_ratio", "turn_law", "fit_turn_law", "fit_den
 def __getattr__(name: str):
     if name in _MOVED_TO_STUDY_02:
         import importlib
+
         new = "agenteff.studies.s02_coordination_topologies.laws"
-        warnings.warn(f"agenteff.metrics.{name} has moved to {new}.{name}; the old name goes in agenteff 0.3.0",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"agenteff.metrics.{name} has moved to {new}.{name}; the old name goes in agenteff 0.3.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return getattr(importlib.import_module(new), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -237,16 +274,25 @@ def trajectory_counts(steps: pd.DataFrame) -> pd.DataFrame:
     :data:`AGENT_ROLES`), ``n_tool_calls`` and ``n_user_turns``."""
     _require(steps, ["run_id", "role"], "trajectory_counts")
     calls = steps["tool_calls"] if "tool_calls" in steps else pd.Series(pd.NA, index=steps.index)
-    table = pd.DataFrame({
-        "run_id": steps["run_id"],
-        "agent": steps["role"].isin(AGENT_ROLES),
-        "user": steps["role"].eq("user"),
-        "calls": [len(_actions(v)) for v in calls],
-    })
-    return (table.groupby("run_id", sort=True)
-            .agg(n_steps=("agent", "size"), n_agent_steps=("agent", "sum"), n_tool_calls=("calls", "sum"),
-                 n_user_turns=("user", "sum"))
-            .astype("int64").reset_index())
+    table = pd.DataFrame(
+        {
+            "run_id": steps["run_id"],
+            "agent": steps["role"].isin(AGENT_ROLES),
+            "user": steps["role"].eq("user"),
+            "calls": [len(_actions(v)) for v in calls],
+        }
+    )
+    return (
+        table.groupby("run_id", sort=True)
+        .agg(
+            n_steps=("agent", "size"),
+            n_agent_steps=("agent", "sum"),
+            n_tool_calls=("calls", "sum"),
+            n_user_turns=("user", "sum"),
+        )
+        .astype("int64")
+        .reset_index()
+    )
 
 
 def action_repetition_rate(steps: pd.DataFrame, consecutive: bool = False) -> pd.DataFrame:
@@ -276,6 +322,12 @@ def action_repetition_rate(steps: pd.DataFrame, consecutive: bool = False) -> pd
             for action in actions:
                 repeats += action in seen
                 seen.add(action)
-        rows.append({"run_id": run_id, "n_actions": len(actions), "n_repeats": repeats,
-                     "action_repetition_rate": repeats / len(actions) if actions else np.nan})
+        rows.append(
+            {
+                "run_id": run_id,
+                "n_actions": len(actions),
+                "n_repeats": repeats,
+                "action_repetition_rate": repeats / len(actions) if actions else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["run_id", "n_actions", "n_repeats", "action_repetition_rate"])

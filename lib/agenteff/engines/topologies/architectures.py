@@ -25,6 +25,7 @@ Inter-agent messages are recorded in the extra step column ``recipients`` (comma
 received the step's text from the orchestration code): an orchestrator's assignment, a worker's report, a peer's
 shared work, a review's flags, an output sent to the aggregator.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,6 +53,7 @@ _MIN_AGENTS = {"single": 1, "independent": 1, "centralized": 2, "decentralized":
 @dataclass(frozen=True)
 class Limits:
     """Turn and round limits of the protocols (defaults: the paper's)."""
+
     max_iterations: int = 10  # single agent; each independent worker; each peer's first round
     max_rounds: int = 5  # centralized and hybrid orchestration rounds
     worker_iterations: int = 3  # turns per worker per round
@@ -67,6 +69,7 @@ class Limits:
 @dataclass
 class Trajectory:
     """One run in progress: calls the model, executes tools, and records each call as a step."""
+
     client: LLMClient
     model: str
     task: Task
@@ -78,18 +81,38 @@ class Trajectory:
 
     def call(self, agent_id: str, role: str, round_: int, messages: list[dict], with_tools: bool = True) -> dict:
         """One model call by ``agent_id``; appends the reply to ``messages`` and returns it."""
-        result = self.client.chat(self.model, messages, tools=self.task.tools if with_tools else None,
-                                  temperature=self.temperature, seed=self.seed)
+        result = self.client.chat(
+            self.model,
+            messages,
+            tools=self.task.tools if with_tools else None,
+            temperature=self.temperature,
+            seed=self.seed,
+        )
         message = result.message
-        calls = [{"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in message.get("tool_calls") or []]
-        self.steps.append({
-            "run_id": self.run_id, "step": len(self.steps), "agent_id": agent_id, "role": role, "round": round_,
-            "turn": self.turns[agent_id], "content": message.get("content") or "",
-            "tool_calls": json.dumps([{"name": c["name"], "arguments": c["arguments"]} for c in calls], sort_keys=True),
-            "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
-            "cached_tokens": result.cached_tokens, "latency_s": result.latency_s, "cost_usd": result.cost_usd,
-            "simulated": bool(result.simulated), "recipients": "",
-        })
+        calls = [
+            {"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in message.get("tool_calls") or []
+        ]
+        self.steps.append(
+            {
+                "run_id": self.run_id,
+                "step": len(self.steps),
+                "agent_id": agent_id,
+                "role": role,
+                "round": round_,
+                "turn": self.turns[agent_id],
+                "content": message.get("content") or "",
+                "tool_calls": json.dumps(
+                    [{"name": c["name"], "arguments": c["arguments"]} for c in calls], sort_keys=True
+                ),
+                "prompt_tokens": result.prompt_tokens,
+                "completion_tokens": result.completion_tokens,
+                "cached_tokens": result.cached_tokens,
+                "latency_s": result.latency_s,
+                "cost_usd": result.cost_usd,
+                "simulated": bool(result.simulated),
+                "recipients": "",
+            }
+        )
         self.turns[agent_id] += 1
         messages.append(_assistant_message(message.get("content"), calls))
         return {"content": message.get("content") or "", "tool_calls": calls}
@@ -104,8 +127,13 @@ class Trajectory:
                 break
             for call in reply["tool_calls"]:
                 arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
-                messages.append({"role": "tool", "tool_call_id": call["id"],
-                                 "content": tool_result_text(self.task.call(call["name"], arguments))})
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call["id"],
+                        "content": tool_result_text(self.task.call(call["name"], arguments)),
+                    }
+                )
         return "\n".join(t for t in texts if t)
 
     def send(self, agent_id: str, recipients: list[str]) -> None:
@@ -119,17 +147,26 @@ def _assistant_message(content, calls) -> dict:
     message = {"role": "assistant", "content": content}
     if calls:
         message["tool_calls"] = [
-            {"id": c["id"], "type": "function",
-             "function": {"name": c["name"],
-                          "arguments": json.dumps(c["arguments"], sort_keys=True)
-                          if isinstance(c["arguments"], dict) else str(c["arguments"])}}
-            for c in calls]
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {
+                    "name": c["name"],
+                    "arguments": json.dumps(c["arguments"], sort_keys=True)
+                    if isinstance(c["arguments"], dict)
+                    else str(c["arguments"]),
+                },
+            }
+            for c in calls
+        ]
     return message
 
 
 def _opening(task: Task, role: str, agent_id: str, budget: int, **lines) -> list[dict]:
-    return [{"role": "system", "content": P.system_prompt(role, agent_id, budget, **lines)},
-            {"role": "user", "content": task.prompt}]
+    return [
+        {"role": "system", "content": P.system_prompt(role, agent_id, budget, **lines)},
+        {"role": "user", "content": task.prompt},
+    ]
 
 
 def _single(run: Trajectory, n_agents: int, limits: Limits):
@@ -169,8 +206,14 @@ def _peer_exchange(run: Trajectory, workers: list[str], reports: dict[str, str],
 
 def _orchestrated(run: Trajectory, n_agents: int, limits: Limits, peer_exchange: bool):
     workers = [f"w{i}" for i in range(1, n_agents)]
-    orchestrator = _opening(run.task, "orchestrator", "orchestrator", limits.max_rounds + 1,
-                            workers=",".join(workers), worker_budget=limits.worker_iterations)
+    orchestrator = _opening(
+        run.task,
+        "orchestrator",
+        "orchestrator",
+        limits.max_rounds + 1,
+        workers=",".join(workers),
+        worker_budget=limits.worker_iterations,
+    )
     for round_ in range(1, limits.max_rounds + 2):
         instructions = run.call("orchestrator", "orchestrator", round_, orchestrator, with_tools=False)["content"]
         answer = P.parse_final(instructions)
@@ -221,21 +264,38 @@ def _decentralized(run: Trajectory, n_agents: int, limits: Limits):
         shared = {p: P.block("PEER", p, work[p], round_ - 1) for p in peers}  # each peer's work so far
         for p in peers:
             run.send(p, [q for q in peers if q != p])
-            conversations[p].append({"role": "user", "content": "\n\n".join(shared[q] for q in peers if q != p)
-                                     + f"\nBUDGET: {limits.debate_iterations}"})
+            conversations[p].append(
+                {
+                    "role": "user",
+                    "content": "\n\n".join(shared[q] for q in peers if q != p)
+                    + f"\nBUDGET: {limits.debate_iterations}",
+                }
+            )
         revised = {p: run.act(p, "peer", round_, conversations[p], limits.debate_iterations) for p in peers}
-        answers = {p: P.parse_final(revised[p]) if P.parse_final(revised[p]) is not None else answers[p]
-                   for p in peers}
+        answers = {p: P.parse_final(revised[p]) if P.parse_final(revised[p]) is not None else answers[p] for p in peers}
         work = {p: work[p] + "\n" + revised[p] for p in peers}
     return _majority([answers[p] for p in peers])
 
 
-_RUNNERS = {"single": _single, "independent": _independent, "centralized": _centralized,
-            "decentralized": _decentralized, "hybrid": _hybrid}
+_RUNNERS = {
+    "single": _single,
+    "independent": _independent,
+    "centralized": _centralized,
+    "decentralized": _decentralized,
+    "hybrid": _hybrid,
+}
 
 
-def run_topology(client, model: str, task: Task, architecture: str, n_agents: int | None = None, seed: int = 0,
-                 limits: Limits = Limits(), temperature: float = 0.0) -> tuple[dict, list[dict]]:
+def run_topology(
+    client,
+    model: str,
+    task: Task,
+    architecture: str,
+    n_agents: int | None = None,
+    seed: int = 0,
+    limits: Limits = Limits(),
+    temperature: float = 0.0,
+) -> tuple[dict, list[dict]]:
     """Run ``task`` with one topology; return the run row (RUNS columns) and its step rows (STEPS columns).
 
     ``seed`` is sent as the request's ``seed`` (the simulated endpoint draws its randomness from it), so
@@ -255,10 +315,25 @@ def run_topology(client, model: str, task: Task, architecture: str, n_agents: in
     def total(key):
         return sum(s[key] for s in steps if s[key] is not None)  # an unpriced model's NaN cost stays NaN
 
-    row = {"run_id": run_id, "task": task.task_id, "suite": task.suite, "architecture": architecture,
-           "n_agents": n_agents, "model": model, "seed": seed, "success": success, "score": score,
-           "cost_usd": float(total("cost_usd")), "prompt_tokens": int(total("prompt_tokens")),
-           "completion_tokens": int(total("completion_tokens")), "cached_tokens": int(total("cached_tokens")),
-           "latency_s": float(total("latency_s")), "simulated": all(s["simulated"] for s in steps),
-           "answer": answer, "gold": task.answer, "n_items": len(task.items), "n_tools": task.n_tools}
+    row = {
+        "run_id": run_id,
+        "task": task.task_id,
+        "suite": task.suite,
+        "architecture": architecture,
+        "n_agents": n_agents,
+        "model": model,
+        "seed": seed,
+        "success": success,
+        "score": score,
+        "cost_usd": float(total("cost_usd")),
+        "prompt_tokens": int(total("prompt_tokens")),
+        "completion_tokens": int(total("completion_tokens")),
+        "cached_tokens": int(total("cached_tokens")),
+        "latency_s": float(total("latency_s")),
+        "simulated": all(s["simulated"] for s in steps),
+        "answer": answer,
+        "gold": task.answer,
+        "n_items": len(task.items),
+        "n_tools": task.n_tools,
+    }
     return row, steps

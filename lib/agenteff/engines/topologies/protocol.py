@@ -16,14 +16,28 @@ coordination goes through text, so every inter-agent message is visible in the t
 Blocks forwarded between agents start with a header line: ``REPORT from w1 (round 2):``,
 ``PEER p2 (round 1):``, ``OUTPUT from w3:``, ``FLAGS from w2:``.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["Note", "system_prompt", "call_line", "note_line", "final_line", "parse_notes", "parse_final",
-           "parse_assignments", "parse_starts", "parse_flags", "parse_accepted", "block", "parse_blocks",
-           "evidence_text"]
+__all__ = [
+    "Note",
+    "system_prompt",
+    "call_line",
+    "note_line",
+    "final_line",
+    "parse_notes",
+    "parse_final",
+    "parse_assignments",
+    "parse_starts",
+    "parse_flags",
+    "parse_accepted",
+    "block",
+    "parse_blocks",
+    "evidence_text",
+]
 
 _NOTE = re.compile(r"NOTE item (\d+) = (-?\d+) \(tool: (\w+)\((\w+)=([^)]*)\) -> (-?\d+)\)")
 _FINAL = re.compile(r"FINAL ANSWER:\s*\**\s*(-?\d+)")
@@ -36,21 +50,22 @@ _HEADER = re.compile(r"^(REPORT from|PEER|OUTPUT from|FLAGS from) (\w+)(?: \(rou
 _ROLE_TEXT = {
     "single": "You solve the task alone.",
     "worker": "You are a worker. Do the items assigned to you (all items if none are assigned; when you are one "
-              "of several independent workers and the items can be done in any order, only your share: items "
-              "i, i+n, ... for TEAM i/n).",
+    "of several independent workers and the items can be done in any order, only your share: items "
+    "i, i+n, ... for TEAM i/n).",
     "orchestrator": "You are the orchestrator. Assign items to your workers with ASSIGN lines (and START lines "
-                    "for the input of a chain step), check the workers' NOTE lines against their evidence, "
-                    "ACCEPT or REJECT each, reassign what is missing, and give the FINAL ANSWER when every item "
-                    "is accepted.",
+    "for the input of a chain step), check the workers' NOTE lines against their evidence, "
+    "ACCEPT or REJECT each, reassign what is missing, and give the FINAL ANSWER when every item "
+    "is accepted.",
     "aggregator": "You are the aggregator. Combine the workers' outputs into one FINAL ANSWER.",
     "peer": "You are one of several peers. Solve the task; when peers share their work, check it against its "
-            "evidence and revise your answer (re-run a tool when in doubt).",
+    "evidence and revise your answer (re-run a tool when in doubt).",
 }
 
 
 @dataclass(frozen=True)
 class Note:
     """A recorded value with its evidence: the tool called, its argument, and the result it returned."""
+
     item: int
     value: int
     tool: str
@@ -71,13 +86,18 @@ def system_prompt(role: str, agent_id: str, budget: int, **lines) -> str:
     """The system message of an agent: its role, id and turn budget, the conventions, and extra ``KEY: value``
     lines (``TEAM``, ``WORKERS``, ``WORKER BUDGET``)."""
     extra = [f"{key.replace('_', ' ').upper()}: {value}" for key, value in lines.items()]
-    return "\n".join([
-        f"ROLE: {role}", f"AGENT: {agent_id}", f"BUDGET: {budget}", *extra,
-        _ROLE_TEXT[role],
-        "Conventions: before calling a tool for item k write 'CALL item k'; after a tool result write "
-        "'NOTE item k = <value> (tool: <name>(<arg>=<x>) -> <result>)'; finish with 'FINAL ANSWER: <integer>' "
-        "(workers finish with DONE). One tool call per turn.",
-    ])
+    return "\n".join(
+        [
+            f"ROLE: {role}",
+            f"AGENT: {agent_id}",
+            f"BUDGET: {budget}",
+            *extra,
+            _ROLE_TEXT[role],
+            "Conventions: before calling a tool for item k write 'CALL item k'; after a tool result write "
+            "'NOTE item k = <value> (tool: <name>(<arg>=<x>) -> <result>)'; finish with 'FINAL ANSWER: <integer>' "
+            "(workers finish with DONE). One tool call per turn.",
+        ]
+    )
 
 
 def call_line(item: int) -> str:
@@ -98,8 +118,10 @@ def final_line(value: int) -> str:
 
 
 def parse_notes(text: str | None) -> list[Note]:
-    return [Note(int(k), int(v), tool, name, arg.strip(), int(out))
-            for k, v, tool, name, arg, out in _NOTE.findall(text or "")]
+    return [
+        Note(int(k), int(v), tool, name, arg.strip(), int(out))
+        for k, v, tool, name, arg, out in _NOTE.findall(text or "")
+    ]
 
 
 def parse_final(text: str | None) -> int | None:
@@ -138,5 +160,5 @@ def parse_blocks(text: str | None, kind: str) -> list[tuple[str, str]]:
     for i, match in enumerate(headers):
         end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
         if match.group(1) == kind:
-            out.append((match.group(2), text[match.end():end].strip()))
+            out.append((match.group(2), text[match.end() : end].strip()))
     return out

@@ -36,6 +36,7 @@ Limits of the simulation, to read results for what they are: no reasoning qualit
 no tool-selection errors (the number of tools only changes prompt length), and token counts are the server's
 text-based approximation.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,6 +81,7 @@ class TaskView:
 @dataclass
 class AgentView:
     """What an agent can tell from its conversation: role, budget, task, own notes, pending tool results."""
+
     role: str
     agent_id: str
     budget: int
@@ -102,9 +104,19 @@ class AgentView:
         budget_lines = re.findall(r"^BUDGET: (\d+)$", last_user, re.MULTILINE)
         budget = int(budget_lines[-1]) if budget_lines else int(keys.get("BUDGET", 10))
         own = [_text(m) for m in messages if m.get("role") == "assistant"]
-        stint = [_text(m) for m in messages[last_user_index + 1:] if m.get("role") == "assistant"]
-        return cls(keys.get("ROLE", "single").strip(), keys.get("AGENT", "a1").strip(), budget,
-                   _parse_task(task_text), last_user, len(stint), own, stint, _pending_results(messages), keys)
+        stint = [_text(m) for m in messages[last_user_index + 1 :] if m.get("role") == "assistant"]
+        return cls(
+            keys.get("ROLE", "single").strip(),
+            keys.get("AGENT", "a1").strip(),
+            budget,
+            _parse_task(task_text),
+            last_user,
+            len(stint),
+            own,
+            stint,
+            _pending_results(messages),
+            keys,
+        )
 
     def own_notes(self) -> dict[int, P.Note]:
         notes: dict[int, P.Note] = {}
@@ -146,7 +158,7 @@ def _pending_results(messages: list[dict]) -> list[tuple[int, str, dict, dict]]:
     reply = messages[last]
     items = [int(k) for k in _CALL.findall(_text(reply))]
     calls = reply.get("tool_calls") or []
-    results = {m.get("tool_call_id"): m for m in messages[last + 1:] if m.get("role") == "tool"}
+    results = {m.get("tool_call_id"): m for m in messages[last + 1 :] if m.get("role") == "tool"}
     pending = []
     for item, call in zip(items, calls):
         if call.get("id") not in results:
@@ -170,14 +182,19 @@ def _written(value: int, rng: np.random.Generator, error_prob: float) -> int:
 def _passes(note: P.Note, task: TaskView, expected_input, rng, check_prob: float) -> bool:
     """Does a check let ``note`` through? Right notes always pass; wrong ones are caught with ``check_prob``."""
     spec = next((it for it in task.items if it[0] == note.item), None)
-    right = (spec is not None and note.tool == spec[1] and note.value == note.output
-             and (task.kind == "sequential" or note.argument == spec[3])
-             and (expected_input is None or note.input_value == expected_input))
+    right = (
+        spec is not None
+        and note.tool == spec[1]
+        and note.value == note.output
+        and (task.kind == "sequential" or note.argument == spec[3])
+        and (expected_input is None or note.input_value == expected_input)
+    )
     return right or not (rng.random() < check_prob)
 
 
-def _reconcile(task: TaskView, candidates: dict[int, list[P.Note]], fixed: dict[int, int], rng,
-               check_prob: float) -> dict[int, P.Note | None]:
+def _reconcile(
+    task: TaskView, candidates: dict[int, list[P.Note]], fixed: dict[int, int], rng, check_prob: float
+) -> dict[int, P.Note | None]:
     """Per item with candidates: the note most checked candidates agree on, or None (none valid, or a tie).
 
     ``fixed`` holds values already settled (accepted); on a chain an item's expected input is the settled or
@@ -215,8 +232,9 @@ def _note_results(view: AgentView, rng, error_prob: float) -> list[str]:
             lines.append(f"ERROR item {item}: {result.get('error', 'no result')}")
             continue
         name, argument = next(iter(arguments.items()), ("value", "?"))
-        note = P.Note(item, _written(result["result"], rng, error_prob), tool, name, str(argument),
-                      int(result["result"]))
+        note = P.Note(
+            item, _written(result["result"], rng, error_prob), tool, name, str(argument), int(result["result"])
+        )
         lines.append(P.note_line(note))
     return lines
 
@@ -229,7 +247,7 @@ def _my_items(view: AgentView) -> list[int]:
     team = view.keys.get("TEAM")
     if team and view.task.kind == "parallel":
         i, n = (int(x) for x in team.split("/"))
-        return all_items[i - 1::n]
+        return all_items[i - 1 :: n]
     return all_items
 
 
@@ -257,8 +275,18 @@ def _debate(view: AgentView, notes: dict[int, P.Note], rng, error_prob, check_pr
         if agreed is None:
             lines.append(f"RECHECK item {item}")
         elif item not in notes or notes[item].value != agreed.value:
-            lines.append(P.note_line(P.Note(item, _written(agreed.value, rng, error_prob), agreed.tool,
-                                            agreed.argument_name, agreed.argument, agreed.output)))
+            lines.append(
+                P.note_line(
+                    P.Note(
+                        item,
+                        _written(agreed.value, rng, error_prob),
+                        agreed.tool,
+                        agreed.argument_name,
+                        agreed.argument,
+                        agreed.output,
+                    )
+                )
+            )
     return lines
 
 
@@ -280,8 +308,11 @@ def _solve(view: AgentView, rng, error_prob: float, check_prob: float) -> dict:
         argument = spec[3] if view.task.kind == "parallel" else _input_for(view, item, notes, rechecks)
         if argument is not None:
             lines.append(P.call_line(item))
-            return {"content": "\n".join(lines), "tool_calls": [{"name": spec[1], "arguments": {spec[2]: argument}}],
-                    "reasoning_content": None}
+            return {
+                "content": "\n".join(lines),
+                "tool_calls": [{"name": spec[1], "arguments": {spec[2]: argument}}],
+                "reasoning_content": None,
+            }
     if view.role == "worker":
         lines.append("DONE")
     else:
@@ -331,7 +362,9 @@ def _orchestrate(view: AgentView, rng, error_prob: float, check_prob: float) -> 
             assignment.setdefault(workers[(i + round_index) % len(workers)], []).append(item)
     else:
         first = missing[0]
-        assignment[workers[round_index % len(workers)]] = list(range(first, min(first + per_worker, len(all_items) + 1)))
+        assignment[workers[round_index % len(workers)]] = list(
+            range(first, min(first + per_worker, len(all_items) + 1))
+        )
         if first > 1:
             lines.append(f"START item {first} = {_written(accepted[first - 1], rng, error_prob)}")
     lines += [f"ASSIGN {w}: items {','.join(map(str, items))}" for w, items in assignment.items()]
@@ -359,8 +392,13 @@ def _review(view: AgentView, rng, check_prob: float) -> str:
         for note in notes:
             expected = None
             if view.task.kind == "sequential":
-                expected = (view.task.start if note.item == 1 else
-                            by_item[note.item - 1].value if note.item - 1 in by_item else starts.get(note.item))
+                expected = (
+                    view.task.start
+                    if note.item == 1
+                    else by_item[note.item - 1].value
+                    if note.item - 1 in by_item
+                    else starts.get(note.item)
+                )
             if not _passes(note, view.task, expected, rng, check_prob):
                 lines.append(f"FLAG item {note.item} ({agent})")
     lines.append("REVIEW DONE")

@@ -16,6 +16,7 @@ number of tools (``n_tools``) is a parameter of the suite.
 Tasks are plain text that a real model can follow (an ``ITEM k: tool(argument)`` line per step and a
 ``FINAL ANSWER: <integer>`` convention), which is also what the simulated agent reads.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,42 @@ __all__ = ["SUITES", "Item", "Task", "make_suite", "grade"]
 
 SUITES = ("parallel", "sequential")
 
-_FIELDS = ("revenue", "costs", "staff", "assets", "debt", "orders", "returns", "visits", "stores", "patents",
-           "loans", "grants", "claims", "exports", "imports", "refunds")
-_OPERATIONS = ("fold", "twist", "shift", "scale", "mix", "turn", "skew", "warp", "bend", "flip", "spin",
-               "wrap", "lift", "drop", "swap", "roll")
+_FIELDS = (
+    "revenue",
+    "costs",
+    "staff",
+    "assets",
+    "debt",
+    "orders",
+    "returns",
+    "visits",
+    "stores",
+    "patents",
+    "loans",
+    "grants",
+    "claims",
+    "exports",
+    "imports",
+    "refunds",
+)
+_OPERATIONS = (
+    "fold",
+    "twist",
+    "shift",
+    "scale",
+    "mix",
+    "turn",
+    "skew",
+    "warp",
+    "bend",
+    "flip",
+    "spin",
+    "wrap",
+    "lift",
+    "drop",
+    "swap",
+    "roll",
+)
 _SYLLABLES = ("ka", "lo", "mi", "ra", "te", "zu", "no", "vi", "be", "sa", "do", "fe")
 _MODULUS = 1000  # operations work modulo 1000, so values stay three-digit numbers
 
@@ -38,6 +71,7 @@ _MODULUS = 1000  # operations work modulo 1000, so values stay three-digit numbe
 @dataclass(frozen=True)
 class Item:
     """One step of a task: call ``tool`` with ``argument`` (None for a sequential step: the previous result)."""
+
     index: int  # 1-based
     tool: str
     argument: str | None
@@ -57,15 +91,19 @@ class Task:
     def prompt(self) -> str:
         """The task as the user states it (the first user message of every agent)."""
         if self.suite == "parallel":
-            lines = [f"TASK {self.task_id} (parallel)",
-                     f"Compute the sum of these {len(self.items)} quantities; each comes from one tool call.",
-                     *(f"ITEM {it.index}: {it.tool}(entity={it.argument})" for it in self.items)]
+            lines = [
+                f"TASK {self.task_id} (parallel)",
+                f"Compute the sum of these {len(self.items)} quantities; each comes from one tool call.",
+                *(f"ITEM {it.index}: {it.tool}(entity={it.argument})" for it in self.items),
+            ]
         else:
-            lines = [f"TASK {self.task_id} (sequential)",
-                     f"Start from the value {self.start} and apply these {len(self.items)} operations in order; "
-                     "each takes the result of the previous one as its value.",
-                     f"ITEM 1: {self.items[0].tool}(value={self.start})",
-                     *(f"ITEM {it.index}: {it.tool}(value=<result of item {it.index - 1}>)" for it in self.items[1:])]
+            lines = [
+                f"TASK {self.task_id} (sequential)",
+                f"Start from the value {self.start} and apply these {len(self.items)} operations in order; "
+                "each takes the result of the previous one as its value.",
+                f"ITEM 1: {self.items[0].tool}(value={self.start})",
+                *(f"ITEM {it.index}: {it.tool}(value=<result of item {it.index - 1}>)" for it in self.items[1:]),
+            ]
         lines.append("Reply with 'FINAL ANSWER: <integer>' when you have the result.")
         return "\n".join(lines)
 
@@ -73,10 +111,10 @@ class Task:
     def tools(self) -> list[dict]:
         """The suite's tools in the OpenAI function-calling format (all ``n_tools`` of them, used or not)."""
         if self.suite == "parallel":
-            return [_tool_spec(name, f"Look up the {name[4:]} of an entity.", "entity", "string")
-                    for name in self.data]
-        return [_tool_spec(name, f"Apply the operation {name[3:]} to a value.", "value", "integer")
-                for name in self.data]
+            return [_tool_spec(name, f"Look up the {name[4:]} of an entity.", "entity", "string") for name in self.data]
+        return [
+            _tool_spec(name, f"Apply the operation {name[3:]} to a value.", "value", "integer") for name in self.data
+        ]
 
     def call(self, name: str, arguments: dict) -> dict:
         """Execute a tool over the task's data: ``{"result": int}``, or ``{"error": ...}`` for a bad call."""
@@ -96,10 +134,14 @@ class Task:
 
 
 def _tool_spec(name: str, description: str, argument: str, kind: str) -> dict:
-    return {"type": "function",
-            "function": {"name": name, "description": description,
-                         "parameters": {"type": "object", "properties": {argument: {"type": kind}},
-                                        "required": [argument]}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": {argument: {"type": kind}}, "required": [argument]},
+        },
+    }
 
 
 def _entity_names(rng: np.random.Generator, count: int) -> list[str]:
@@ -134,8 +176,9 @@ def _sequential_task(task_id: str, rng: np.random.Generator, n_tools: int, n_ite
     return Task(task_id, "sequential", items, start, value, n_tools, data)
 
 
-def make_suite(suite: str, n_tasks: int, seed: int = 0, n_tools: int = 4, min_items: int = 3,
-               max_items: int = 9) -> list[Task]:
+def make_suite(
+    suite: str, n_tasks: int, seed: int = 0, n_tools: int = 4, min_items: int = 3, max_items: int = 9
+) -> list[Task]:
     """``n_tasks`` tasks of ``suite`` ('parallel' or 'sequential'), the same for the same arguments.
 
     Each task has between ``min_items`` and ``max_items`` steps drawn uniformly, over a suite with ``n_tools``
@@ -150,8 +193,9 @@ def make_suite(suite: str, n_tasks: int, seed: int = 0, n_tools: int = 4, min_it
     rng = np.random.default_rng([seed, SUITES.index(suite), n_tools])
     build = _parallel_task if suite == "parallel" else _sequential_task
     prefix = "P" if suite == "parallel" else "S"
-    return [build(f"{prefix}{k:03d}", rng, n_tools, int(rng.integers(min_items, max_items + 1)))
-            for k in range(n_tasks)]
+    return [
+        build(f"{prefix}{k:03d}", rng, n_tools, int(rng.integers(min_items, max_items + 1))) for k in range(n_tasks)
+    ]
 
 
 def grade(task: Task, answer: int | None) -> tuple[bool, float]:

@@ -10,6 +10,7 @@ Instances are exchanged as JSON: ``{"budget", "deadline", "dag": {"n_nodes", "no
 With several models, each node also lists ``"templates"`` (one per model, the first equal to ``"template"``)
 and the DAG names them in ``"models"``; readers that know one model only use ``"template"``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["TEMPLATE_FIELDS", "Dag", "Instance", "layered_dag", "chain_dag", "portfolio",
-           "load_instances", "save_instances"]
+__all__ = [
+    "TEMPLATE_FIELDS",
+    "Dag",
+    "Instance",
+    "layered_dag",
+    "chain_dag",
+    "portfolio",
+    "load_instances",
+    "save_instances",
+]
 
 #: The per-sample statistics of a node template, in the order of ``Dag.templates``' last axis.
 TEMPLATE_FIELDS = ("success_prob", "lat_mean", "lat_std", "cost_mean")
@@ -31,6 +40,7 @@ TEMPLATE_FIELDS = ("success_prob", "lat_mean", "lat_std", "cost_mean")
 class Dag:
     """A workflow DAG: ``parents[i]`` lists node ``i``'s parents; ``templates[m, i]`` is node ``i``'s template
     under model ``m`` (fields in :data:`TEMPLATE_FIELDS` order)."""
+
     parents: tuple[tuple[int, ...], ...]
     templates: np.ndarray
     model_names: tuple[str, ...] = ("model",)
@@ -42,8 +52,10 @@ class Dag:
         object.__setattr__(self, "templates", templates)
         n = len(self.parents)
         if templates.shape != (len(self.model_names), n, len(TEMPLATE_FIELDS)):
-            raise ValueError(f"templates have shape {templates.shape}; expected "
-                             f"({len(self.model_names)} models, {n} nodes, {len(TEMPLATE_FIELDS)} fields)")
+            raise ValueError(
+                f"templates have shape {templates.shape}; expected "
+                f"({len(self.model_names)} models, {n} nodes, {len(TEMPLATE_FIELDS)} fields)"
+            )
         p, lat_mean, lat_std, cost = np.moveaxis(templates, -1, 0)
         if not ((p > 0) & (p <= 1)).all():
             raise ValueError("success_prob must lie in (0, 1]: a node that can never succeed cannot complete")
@@ -124,8 +136,12 @@ class Dag:
         nodes = []
         for node in range(self.n_nodes):
             per_model = [dict(zip(TEMPLATE_FIELDS, map(float, self.templates[m, node]))) for m in range(self.n_models)]
-            entry = {"node_id": node, "parents": list(self.parents[node]), "children": list(children[node]),
-                     "template": per_model[0]}
+            entry = {
+                "node_id": node,
+                "parents": list(self.parents[node]),
+                "children": list(children[node]),
+                "template": per_model[0],
+            }
             if self.n_models > 1:
                 entry["templates"] = per_model
             nodes.append(entry)
@@ -148,14 +164,18 @@ class Dag:
 @dataclass(frozen=True, eq=False)
 class Instance:
     """A DAG to complete within ``budget`` (cost units) and ``deadline`` (seconds); ``math.inf`` lifts either."""
+
     dag: Dag
     budget: float
     deadline: float
     name: str = field(default="")
 
     def to_dict(self) -> dict:
-        return {"budget": _finite_or_none(self.budget), "deadline": _finite_or_none(self.deadline),
-                "dag": self.dag.to_dict()}
+        return {
+            "budget": _finite_or_none(self.budget),
+            "deadline": _finite_or_none(self.deadline),
+            "dag": self.dag.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, data: dict, name: str = "") -> Instance:
@@ -187,8 +207,9 @@ def _draw_templates(templates: pd.DataFrame, n_nodes: int, rng: np.random.Genera
     return templates[list(TEMPLATE_FIELDS)].to_numpy(dtype=float)[rows]
 
 
-def layered_dag(templates: pd.DataFrame, n_nodes: int, n_layers: int, edge_prob: float,
-                rng: np.random.Generator) -> Dag:
+def layered_dag(
+    templates: pd.DataFrame, n_nodes: int, n_layers: int, edge_prob: float, rng: np.random.Generator
+) -> Dag:
     """A random layered DAG: nodes split into ``n_layers`` consecutive layers of near-equal size; each pair of
     nodes in adjacent layers is joined with probability ``edge_prob``, and a node left without a parent gets one
     drawn from the layer above, so every node beyond the first layer depends on that layer. Node templates are

@@ -26,6 +26,7 @@ number of batches per node (geometric) and checks the budget, a second pass in t
 latencies and stops once no candidate is within the deadline (all candidates of a decision walk one rollout
 together: see the notes above :func:`_score_rollout`).
 """
+
 from __future__ import annotations
 
 import math
@@ -49,13 +50,24 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 _BUDGET_TOLERANCE = 1e-9  # relative: budgets set to an exact sum of costs must not fail on rounding
 
 # Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
-_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
-      -3.066479806614716e+01, 2.506628277459239e+00)
-_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
-      -1.328068155288572e+01)
-_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
-      4.374664141464968e+00, 2.938163982698783e+00)
-_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01, -1.328068155288572e01)
+_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 _P_LOW = 0.02425
 
 
@@ -94,16 +106,22 @@ def normal_quantile(log_p):
     p = math.exp(log_p)
     if p < _P_LOW:
         q = math.sqrt(-2.0 * log_p)
-        return ((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
-                / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
+        return (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / (
+            (((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0
+        )
     if p <= 1.0 - _P_LOW:
         q = p - 0.5
         r = q * q
-        return ((((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
-                / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0))
+        return (
+            (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5])
+            * q
+            / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0)
+        )
     q = math.sqrt(-2.0 * math.log(-math.expm1(log_p)))
-    return -((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
-             / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
+    return -(
+        (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
+        / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0)
+    )
 
 
 @njit(cache=True)
@@ -186,15 +204,49 @@ def _scratch(n, n_candidates):
     """Per-rollout scratch of the planner: ``(node ints [2, n], node floats [2, n], stream origins [n],
     candidate finish times [candidate, n], first batch succeeded [candidate, n], candidate floats [2, candidate],
     candidate flags [2, candidate])``."""
-    return (np.zeros((2, n), dtype=np.int64), np.zeros((2, n)), np.zeros(n, dtype=np.uint64),
-            np.zeros((n_candidates, n)), np.zeros((n_candidates, n), dtype=np.bool_), np.zeros((2, n_candidates)),
-            np.zeros((2, n_candidates), dtype=np.bool_))
+    return (
+        np.zeros((2, n), dtype=np.int64),
+        np.zeros((2, n)),
+        np.zeros(n, dtype=np.uint64),
+        np.zeros((n_candidates, n)),
+        np.zeros((n_candidates, n), dtype=np.bool_),
+        np.zeros((2, n_candidates)),
+        np.zeros((2, n_candidates), dtype=np.bool_),
+    )
 
 
 @njit(cache=True)
-def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, parent_ptr, parent_idx, mu, sigma,
-                   cost, log_fail, status, run_model, run_k, run_elapsed, models, ks, limit, time_left, key,
-                   counts, node_ints, node_floats, origins, finish, first_ok, cand_floats, cand_flags):
+def _score_rollout(
+    rollout,
+    cont_model,
+    cont_k,
+    column,
+    n_continuations,
+    order,
+    parent_ptr,
+    parent_idx,
+    mu,
+    sigma,
+    cost,
+    log_fail,
+    status,
+    run_model,
+    run_k,
+    run_elapsed,
+    models,
+    ks,
+    limit,
+    time_left,
+    key,
+    counts,
+    node_ints,
+    node_floats,
+    origins,
+    finish,
+    first_ok,
+    cand_floats,
+    cand_flags,
+):
     """Adds rollout ``rollout`` of every candidate under continuation ``Seq-(cont_model, cont_k)`` to
     ``counts[candidate * n_continuations + column]`` (1 when the rollout succeeds).
 
@@ -215,14 +267,17 @@ def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, 
         s0 = _child_key(rollout_key, i)
         origins[i] = s0
         u_first[i] = _uniform_at(s0, 1)
-        extra[i] = _batches_to_success(_uniform_at(s0, 1 if status[i] == PENDING else 2), log_fail[cont_model, i],
-                                       cont_k)
+        extra[i] = _batches_to_success(
+            _uniform_at(s0, 1 if status[i] == PENDING else 2), log_fail[cont_model, i], cont_k
+        )
         if status[i] == RUNNING:
             ok = _succeeds(u_first[i], log_fail[run_model[i], i], run_k[i])
             running_ok[i] = ok
             m = run_model[i]
-            t_running[i] = batch_latency_beyond(_uniform_at(s0, 2 if ok else 3), mu[m, i], sigma[m, i], run_k[i],
-                                                run_elapsed[i]) - run_elapsed[i]
+            t_running[i] = (
+                batch_latency_beyond(_uniform_at(s0, 2 if ok else 3), mu[m, i], sigma[m, i], run_k[i], run_elapsed[i])
+                - run_elapsed[i]
+            )
     any_alive = False
     for c in range(n_candidates):
         act_model, act_k = models[c], ks[c]
@@ -342,8 +397,25 @@ def _pick(successes, n_candidates, n_continuations, n_rollouts):
 
 
 @njit(cache=True)
-def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-         k_values, n_random, n_rollouts, budget_left, time_left, key):
+def plan(
+    order,
+    parent_ptr,
+    parent_idx,
+    mu,
+    sigma,
+    cost,
+    log_fail,
+    status,
+    run_model,
+    run_k,
+    run_elapsed,
+    k_values,
+    n_random,
+    n_rollouts,
+    budget_left,
+    time_left,
+    key,
+):
     """One MCPP decision on one thread: returns (models, ks, estimated completion probability, rollouts).
 
     Ready nodes first get the candidate's action; running batches finish (conditioned on their elapsed time);
@@ -359,9 +431,31 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
     scratch = _scratch(order.shape[0], models.shape[0])
     for rollout in range(n_rollouts):
         for column in range(n_continuations):
-            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
-                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                           models, ks, limit, time_left, rollout_key, successes, *scratch)
+            _score_rollout(
+                rollout,
+                column // n_k,
+                k_values[column % n_k],
+                column,
+                n_continuations,
+                order,
+                parent_ptr,
+                parent_idx,
+                mu,
+                sigma,
+                cost,
+                log_fail,
+                status,
+                run_model,
+                run_k,
+                run_elapsed,
+                models,
+                ks,
+                limit,
+                time_left,
+                rollout_key,
+                successes,
+                *scratch,
+            )
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
@@ -369,8 +463,25 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
 # A twin of `plan`, not one body compiled twice: numba's on-disk cache keys a compiled function by its Python
 # function, so a serial and a parallel dispatcher of one body would share (and overwrite) one cache entry.
 @njit(cache=True, parallel=True)
-def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                  k_values, n_random, n_rollouts, budget_left, time_left, key):
+def plan_parallel(
+    order,
+    parent_ptr,
+    parent_idx,
+    mu,
+    sigma,
+    cost,
+    log_fail,
+    status,
+    run_model,
+    run_k,
+    run_elapsed,
+    k_values,
+    n_random,
+    n_rollouts,
+    budget_left,
+    time_left,
+    key,
+):
     """:func:`plan` with the rollouts spread over the numba threads (each rollout under every continuation); same
     result (success counts are integers, so their order of summation does not matter)."""
     n_models, n_k = mu.shape[0], k_values.shape[0]
@@ -383,22 +494,63 @@ def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, stat
     counts = np.zeros(n_rollouts * row, dtype=np.int64)
     for rollout in prange(n_rollouts):
         scratch = _scratch(order.shape[0], models.shape[0])
-        mine = counts[rollout * row:rollout * row + n_pairs]
+        mine = counts[rollout * row : rollout * row + n_pairs]
         for column in range(n_continuations):
-            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
-                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                           models, ks, limit, time_left, rollout_key, mine, *scratch)
+            _score_rollout(
+                rollout,
+                column // n_k,
+                k_values[column % n_k],
+                column,
+                n_continuations,
+                order,
+                parent_ptr,
+                parent_idx,
+                mu,
+                sigma,
+                cost,
+                log_fail,
+                status,
+                run_model,
+                run_k,
+                run_elapsed,
+                models,
+                ks,
+                limit,
+                time_left,
+                rollout_key,
+                mine,
+                *scratch,
+            )
     successes = np.zeros(n_pairs, dtype=np.int64)
     for rollout in range(n_rollouts):
-        successes += counts[rollout * row:rollout * row + n_pairs]
+        successes += counts[rollout * row : rollout * row + n_pairs]
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
 
 # --------------------------------------------------------------------------------------------------- executions
 @njit(cache=True)
-def run_trial(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, cost, log_fail, budget, deadline,
-              mode, batch_model, batch_k, k_values, n_random, n_rollouts, key, out):
+def run_trial(
+    order,
+    parent_ptr,
+    parent_idx,
+    child_ptr,
+    child_idx,
+    mu,
+    sigma,
+    cost,
+    log_fail,
+    budget,
+    deadline,
+    mode,
+    batch_model,
+    batch_k,
+    k_values,
+    n_random,
+    n_rollouts,
+    key,
+    out,
+):
     """One execution of the workflow; writes ``out`` = [success, completed, makespan, spent, decisions,
     first estimate, rollouts].
 
@@ -440,10 +592,25 @@ def run_trial(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, co
             if mode == MODE_MCPP:
                 for i in range(n):
                     elapsed[i] = now - started[i]
-                act_model, act_k, share, used = plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail,
-                                                     status, run_model, run_k, elapsed, k_values, n_random,
-                                                     n_rollouts, budget - spent, deadline - now,
-                                                     _child_key(plan_key, decisions))
+                act_model, act_k, share, used = plan(
+                    order,
+                    parent_ptr,
+                    parent_idx,
+                    mu,
+                    sigma,
+                    cost,
+                    log_fail,
+                    status,
+                    run_model,
+                    run_k,
+                    elapsed,
+                    k_values,
+                    n_random,
+                    n_rollouts,
+                    budget - spent,
+                    deadline - now,
+                    _child_key(plan_key, decisions),
+                )
                 if decisions == 0:
                     first_estimate = share
                 decisions += 1
@@ -510,8 +677,26 @@ def run_trial(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, co
 
 
 @njit(cache=True, parallel=True)
-def run_trials(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, cost, log_fail, budgets, deadlines,
-               mode, batch_model, batch_k, k_values, n_random, n_rollouts, keys):
+def run_trials(
+    order,
+    parent_ptr,
+    parent_idx,
+    child_ptr,
+    child_idx,
+    mu,
+    sigma,
+    cost,
+    log_fail,
+    budgets,
+    deadlines,
+    mode,
+    batch_model,
+    batch_k,
+    k_values,
+    n_random,
+    n_rollouts,
+    keys,
+):
     """:func:`run_trial` for every (setting, trial): ``budgets``/``deadlines`` per setting, batches per
     ``[setting, trial, node]``, ``keys`` per trial (shared by all settings and policies, so they see common random
     numbers). Returns ``[setting, trial, 7]``."""
@@ -519,8 +704,27 @@ def run_trials(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, c
     out = np.empty((n_settings, n_trials, 7))
     for job in prange(n_settings * n_trials):
         s, t = job // n_trials, job % n_trials
-        run_trial(order, parent_ptr, parent_idx, child_ptr, child_idx, mu, sigma, cost, log_fail, budgets[s],
-                  deadlines[s], mode, batch_model[s, t], batch_k[s, t], k_values, n_random, n_rollouts, keys[t], out[s, t])
+        run_trial(
+            order,
+            parent_ptr,
+            parent_idx,
+            child_ptr,
+            child_idx,
+            mu,
+            sigma,
+            cost,
+            log_fail,
+            budgets[s],
+            deadlines[s],
+            mode,
+            batch_model[s, t],
+            batch_k[s, t],
+            k_values,
+            n_random,
+            n_rollouts,
+            keys[t],
+            out[s, t],
+        )
     return out
 
 

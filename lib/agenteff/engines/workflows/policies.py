@@ -17,6 +17,7 @@ Policies of the MCPP study (Wang et al., 'On Time, Within Budget', arXiv:2605.06
 Seq and the static splits run as executed baselines (samples launched one by one, no online deadline, judged on
 makespan); MCPP's actions are atomic. See :mod:`agenteff.engines.workflows.kernels` for the exact rules.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,7 @@ import pandas as pd
 from . import kernels
 from .dag import Dag, Instance
 
-__all__ = ["Seq", "StaticSplit", "MCPP", "SPLIT_RULES", "simulate", "evaluate", "plan_decision",
-           "TRIAL_COLUMNS"]
+__all__ = ["Seq", "StaticSplit", "MCPP", "SPLIT_RULES", "simulate", "evaluate", "plan_decision", "TRIAL_COLUMNS"]
 
 SPLIT_RULES = ("uniform", "dirichlet", "latency", "success", "critical_path")
 MAX_BATCH = 4096  # cap on a static split's samples per node, reached only with (near-)unlimited budgets
@@ -112,9 +112,17 @@ def _compiled(dag: Dag):
     p = dag.field("success_prob")
     with np.errstate(divide="ignore"):  # p == 1: a batch never fails
         log_fail = np.log1p(-p)
-    return (dag.topological_order(), parent_ptr, parent_idx, child_ptr, child_idx,
-            np.ascontiguousarray(mu), np.ascontiguousarray(np.sqrt(sigma2)),
-            np.ascontiguousarray(dag.field("cost_mean")), np.ascontiguousarray(log_fail))
+    return (
+        dag.topological_order(),
+        parent_ptr,
+        parent_idx,
+        child_ptr,
+        child_idx,
+        np.ascontiguousarray(mu),
+        np.ascontiguousarray(np.sqrt(sigma2)),
+        np.ascontiguousarray(dag.field("cost_mean")),
+        np.ascontiguousarray(log_fail),
+    )
 
 
 def _run(dag: Dag, policy, budgets, deadlines, n_trials: int, seed: int) -> np.ndarray:
@@ -130,8 +138,18 @@ def _run(dag: Dag, policy, budgets, deadlines, n_trials: int, seed: int) -> np.n
         mode = kernels.MODE_BASELINE
         models, ks = policy.batches(dag, budgets, n_trials, rng)
         k_values, n_random, n_rollouts = np.ones(1, dtype=np.int64), 0, 0
-    return kernels.run_trials(*_compiled(dag), budgets, deadlines, mode, models, ks, k_values, n_random,
-                              n_rollouts, kernels.trial_keys(seed, n_trials))
+    return kernels.run_trials(
+        *_compiled(dag),
+        budgets,
+        deadlines,
+        mode,
+        models,
+        ks,
+        k_values,
+        n_random,
+        n_rollouts,
+        kernels.trial_keys(seed, n_trials),
+    )
 
 
 def simulate(instance: Instance, policy, n_trials: int, seed: int) -> pd.DataFrame:
@@ -164,8 +182,9 @@ def evaluate(dag: Dag, policies, settings: pd.DataFrame, n_trials: int, seed: in
         frame["completed"] = out[..., 1].mean(axis=1)
         frame["estimate"] = np.nanmean(out[..., 5], axis=1) if isinstance(policy, MCPP) else np.nan
         frame["decisions"] = decisions / n_trials
-        frame["rollouts_per_decision"] = np.where(decisions > 0, out[..., 6].sum(axis=1) / np.maximum(decisions, 1),
-                                                  0.0)
+        frame["rollouts_per_decision"] = np.where(
+            decisions > 0, out[..., 6].sum(axis=1) / np.maximum(decisions, 1), 0.0
+        )
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
@@ -178,7 +197,17 @@ def plan_decision(instance: Instance, policy: MCPP = MCPP(), seed: int = 0, para
     zeros = np.zeros(dag.n_nodes, dtype=np.int64)
     planner = kernels.plan_parallel if parallel else kernels.plan
     compiled = _compiled(dag)
-    return planner(*compiled[:3], *compiled[5:], status, zeros, zeros + 1, np.zeros(dag.n_nodes),
-                   np.array(policy.k_values, dtype=np.int64), policy.n_random, policy.n_rollouts,
-                   float(instance.budget), float(instance.deadline), kernels.trial_keys(seed, 1)[0])
-
+    return planner(
+        *compiled[:3],
+        *compiled[5:],
+        status,
+        zeros,
+        zeros + 1,
+        np.zeros(dag.n_nodes),
+        np.array(policy.k_values, dtype=np.int64),
+        policy.n_random,
+        policy.n_rollouts,
+        float(instance.budget),
+        float(instance.deadline),
+        kernels.trial_keys(seed, 1)[0],
+    )
