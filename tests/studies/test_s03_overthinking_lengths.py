@@ -64,7 +64,7 @@ def results(simulated=True):
                 "rule": ["first", "shortest"],
                 "accuracy": [0.5, 0.25],
                 "mean_length": [100.0, 50.0],
-                "aes_vs_first": [0.0, -1.0],
+                "aes_vs_random": [0.0, -1.0],
             }
         ),
         efficiency=pd.DataFrame({"outcome_efficiency": [0.5, 0.3], "process_efficiency": [1.0, 0.5]}),
@@ -121,7 +121,7 @@ def test_simulated_samples_are_not_reproducible_and_a_real_endpoint_is_new():
     accuracy = real["Multi-sample run: accuracy of all samples"]
     assert accuracy["reproduced_value"] == 0.25 and accuracy["status"] == "new"  # 1 of 4 right
     assert accuracy["note"].endswith("; share of replies cut at max_tokens 0.250")  # 1 of 4 stopped by length
-    aes = real["AES of keeping the shortest of the k samples (grade-blind) against the first sample"]
+    aes = real["AES of keeping the shortest of the k samples (grade-blind) against one random sample"]
     assert (aes["reproduced_value"], aes["status"]) == (-1.0, "new")
     assert aes["note"].endswith("; accuracy 0.250 at mean length 50.0 tokens")
     assert simulated[aes["claim"]]["status"] == "not reproducible"
@@ -229,9 +229,13 @@ def test_selection_policies_score_against_the_first_sample():
         ]
     )
     policies = s03.selection_policies(multi).set_index("rule")
-    assert policies.loc["first", "aes_vs_first"] == 0.0
-    # shortest: lengths 100 and 100 (mean 100 vs 150), both right (1.0 vs 0.5): dL = 1/3, dA = +1
-    assert policies.loc["shortest", "aes_vs_first"] == pytest.approx(1 / 3 + 3 * 1.0)
+    # one random sample: mean length (200+100+100+300)/4 = 175, accuracy 3/4
+    # shortest: lengths 100 and 100, both right: dL = (175-100)/175 = 3/7, dA = (1-0.75)/0.75 = 1/3
+    assert policies.loc["shortest", "aes_vs_random"] == pytest.approx(3 / 7 + 3 * (1 / 3))
+    # first: lengths 200 and 100 (mean 150), one right: dL = 1/7, dA = -1/3, penalised with weight 5
+    assert policies.loc["first", "aes_vs_random"] == pytest.approx(1 / 7 - 5 * (1 / 3))
+    none_right = s03.selection_policies(multi.assign(correct=False))
+    assert none_right["aes_vs_random"].isna().all()  # undefined against an accuracy of 0
 
 
 def test_lead_target_summary_counts_clamped_and_unsolved_problems():
