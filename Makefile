@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 900
 
-.PHONY: setup data reproduce check test unit lint format typecheck live-setup lab benchmarks clean
+.PHONY: setup data reproduce check test unit lint format typecheck live-setup lab benchmarks soak clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,11 +56,14 @@ live-setup: setup
 lab: setup
 	$(PY) -m jupyter lab notebooks/
 
+# One table of every speed figure against its anchor and limit (each benchmarks/*.py still runs alone).
 benchmarks: setup
-	$(PY) benchmarks/reproduce.py
-	$(PY) benchmarks/agentstop_load.py
-	$(PY) benchmarks/llm_throughput.py
-	$(PY) benchmarks/mcpp.py
+	$(PY) benchmarks/run_all.py
+
+# A bounded fault soak (a few minutes): thousands of requests with faults on, a sweep killed with kill -9 and
+# resumed, a canary key searched for in every written file. On demand only, never part of the tests.
+soak: setup
+	$(PY) benchmarks/soak.py
 
 clean:
 	rm -rf .cache .pytest_cache

@@ -32,15 +32,11 @@ def _peak_rss_mb() -> float:
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed parses (the fastest is reported)")
-    args = parser.parse_args()
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+def measure(repeat: int = 3) -> dict:
+    """Best parse time of ``repeat`` timed parses, peak RSS over them, the Python heap's peak in one more parse."""
     files = datasets.fetch("agentstop-frames-profile")
     times = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         started = time.perf_counter()
         produced = agentstop.parse_profile(files)
         times.append(time.perf_counter() - started)
@@ -50,13 +46,50 @@ def main() -> int:
     heap_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     sizes = ", ".join(f"{name} {len(table)} rows" for name, table in produced.items())
-    print(f"agentstop-frames-profile: {sizes}")
-    print(f"parse time: best {min(times):.2f} s of {args.repeat} (limit {TIME_LIMIT_S:g} s)")
+    return {"seconds": min(times), "rss_mb": rss_mb, "heap_peak_mb": heap_peak_mb, "sizes": sizes}
+
+
+def rows(repeat: int = 3) -> list[dict]:
+    """Rows of the benchmark table (see benchmarks/run_all.py)."""
+    m = measure(repeat)
+    return [
+        {
+            "case": "AgentStop FRAMES profile parse: s",
+            "ours": m["seconds"],
+            "anchor": None,
+            "limit": None,
+            "ratio": None,
+            "target": f"< {TIME_LIMIT_S:g} s",
+            "met": m["seconds"] < TIME_LIMIT_S,
+            "note": f"best of {repeat}",
+        },
+        {
+            "case": "AgentStop FRAMES profile parse: peak RSS MiB",
+            "ours": m["rss_mb"],
+            "anchor": None,
+            "limit": None,
+            "ratio": None,
+            "target": f"< {MEMORY_LIMIT_MB:g} MiB",
+            "met": m["rss_mb"] < MEMORY_LIMIT_MB,
+            "note": f"Python heap peak {m['heap_peak_mb']:.0f} MiB",
+        },
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timed parses (the fastest is reported)")
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    m = measure(args.repeat)
+    print(f"agentstop-frames-profile: {m['sizes']}")
+    print(f"parse time: best {m['seconds']:.2f} s of {args.repeat} (limit {TIME_LIMIT_S:g} s)")
     print(
-        f"peak memory: Python heap {heap_peak_mb:.0f} MiB (tracemalloc), process {rss_mb:.0f} MiB "
+        f"peak memory: Python heap {m['heap_peak_mb']:.0f} MiB (tracemalloc), process {m['rss_mb']:.0f} MiB "
         f"(peak RSS; limit {MEMORY_LIMIT_MB:g} MiB)"
     )
-    within = min(times) < TIME_LIMIT_S and rss_mb < MEMORY_LIMIT_MB
+    within = m["seconds"] < TIME_LIMIT_S and m["rss_mb"] < MEMORY_LIMIT_MB
     print("within limits" if within else "OVER THE LIMITS")
     return 0 if within else 1
 

@@ -1,4 +1,5 @@
 """Coordination metrics on small hand-computed trajectories."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,34 +8,64 @@ from agenteff import metrics, schema
 
 
 def _run(run_id, architecture, success, cost, n_agents=1):
-    return {"run_id": run_id, "task": "t", "suite": "s", "architecture": architecture, "n_agents": n_agents,
-            "model": "m", "seed": 0, "success": success, "cost_usd": cost}
+    return {
+        "run_id": run_id,
+        "task": "t",
+        "suite": "s",
+        "architecture": architecture,
+        "n_agents": n_agents,
+        "model": "m",
+        "seed": 0,
+        "success": success,
+        "cost_usd": cost,
+    }
 
 
 def _step(run_id, step, agent, role, content="", recipients=""):
-    return {"run_id": run_id, "step": step, "agent_id": agent, "role": role, "round": 0, "turn": step,
-            "content": content, "prompt_tokens": 10, "completion_tokens": 5, "recipients": recipients}
+    return {
+        "run_id": run_id,
+        "step": step,
+        "agent_id": agent,
+        "role": role,
+        "round": 0,
+        "turn": step,
+        "content": content,
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "recipients": recipients,
+    }
 
 
 @pytest.fixture
 def trajectories():
     """Single: 2 runs (1 success), 2 and 4 turns. Centralized: 2 runs (1 success), 6 turns each, 4 messages each.
     Independent: 2 runs, both failed, 3 turns each. Every turn costs 15 tokens."""
-    runs = [_run("s1", "single", True, 0.1), _run("s2", "single", False, 0.2),
-            _run("c1", "centralized", True, 0.3, 3), _run("c2", "centralized", False, 0.3, 3),
-            _run("i1", "independent", False, 0.1, 2), _run("i2", "independent", False, 0.1, 2)]
+    runs = [
+        _run("s1", "single", True, 0.1),
+        _run("s2", "single", False, 0.2),
+        _run("c1", "centralized", True, 0.3, 3),
+        _run("c2", "centralized", False, 0.3, 3),
+        _run("i1", "independent", False, 0.1, 2),
+        _run("i2", "independent", False, 0.1, 2),
+    ]
     steps = [_step("s1", k, "a1", "single", "x") for k in range(2)]
     steps += [_step("s2", k, "a1", "single", "x") for k in range(4)]
     steps.append({**_step("s2", 4, "tool", "tool", "{}"), "prompt_tokens": None, "completion_tokens": None})
     for run, (text1, text2) in {"c1": ("alpha beta", "alpha beta"), "c2": ("alpha", "gamma")}.items():
-        steps += [_step(run, 0, "orchestrator", "orchestrator", "ASSIGN", "w1,w2"),
-                  _step(run, 1, "w1", "worker", text1), _step(run, 2, "w1", "worker", "", "orchestrator"),
-                  _step(run, 3, "w2", "worker", text2), _step(run, 4, "w2", "worker", "", "orchestrator"),
-                  _step(run, 5, "orchestrator", "orchestrator", "FINAL ANSWER: 1")]
+        steps += [
+            _step(run, 0, "orchestrator", "orchestrator", "ASSIGN", "w1,w2"),
+            _step(run, 1, "w1", "worker", text1),
+            _step(run, 2, "w1", "worker", "", "orchestrator"),
+            _step(run, 3, "w2", "worker", text2),
+            _step(run, 4, "w2", "worker", "", "orchestrator"),
+            _step(run, 5, "orchestrator", "orchestrator", "FINAL ANSWER: 1"),
+        ]
     for run in ("i1", "i2"):
-        steps += [_step(run, 0, "w1", "worker", "delta", "aggregator"),
-                  _step(run, 1, "w2", "worker", "delta epsilon", "aggregator"),
-                  _step(run, 2, "aggregator", "aggregator", "FINAL ANSWER: 2")]
+        steps += [
+            _step(run, 0, "w1", "worker", "delta", "aggregator"),
+            _step(run, 1, "w2", "worker", "delta epsilon", "aggregator"),
+            _step(run, 2, "aggregator", "aggregator", "FINAL ANSWER: 2"),
+        ]
     return (schema.validate(pd.DataFrame(runs), schema.RUNS), schema.validate(pd.DataFrame(steps), schema.STEPS))
 
 
@@ -92,53 +123,3 @@ def test_groups_without_baseline_get_no_relative_metrics(trajectories):
     assert result.loc[("b", "centralized", "turns"), "value"] == 6
     table = metrics.coordination_table(result.reset_index(), by="suite")
     assert list(table.columns[:3]) == ["suite", "architecture", "success"]
-
-
-def test_failure_rate_ratio_by_hand():
-    frame = pd.DataFrame({"benchmark": ["b"] * 3 + ["c"] * 2, "model": "m",
-                          "architecture": ["single", "independent", "centralized", "single", "independent"],
-                          "success_rate": [0.6, 0.2, 0.6, 1.0, 0.5]})
-    ratios = metrics.failure_rate_ratio(frame).set_index(["benchmark", "architecture"])["ratio"]
-    assert ratios["b", "independent"] == pytest.approx(0.8 / 0.4)
-    assert ratios["b", "centralized"] == pytest.approx(1.0)
-    assert np.isnan(ratios["c", "independent"])  # the baseline never fails
-
-
-def test_failure_rate_ratio_on_published_configs(shared_dir):
-    """The reference notes the released 180 configurations give mean ratios ~1.30 / 1.05 / 1.11 / 1.07."""
-    from agenteff import datasets
-    ratios = metrics.failure_rate_ratio(datasets.load("scaling-v2-configs")).groupby("architecture")["ratio"].mean()
-    expected = {"independent": 1.30, "decentralized": 1.05, "centralized": 1.11, "hybrid": 1.07}
-    for architecture, value in expected.items():
-        assert ratios[architecture] == pytest.approx(value, abs=0.01)
-
-
-def test_turn_law_fit_recovers_known_parameters():
-    rng = np.random.default_rng(0)
-    n = np.repeat(np.arange(1, 10), 12)
-    turns = metrics.turn_law(n, 2.72, 0.5, 1.724) * rng.normal(1, 0.02, size=n.size)
-    fit = metrics.fit_turn_law(n, turns, n_boot=60).set_index("param")
-    assert fit.loc["a", "value"] == pytest.approx(2.72, rel=0.15)
-    assert fit.loc["c", "value"] == pytest.approx(1.724, rel=0.05)
-    assert (fit["ci_low"] <= fit["value"]).all() and (fit["value"] <= fit["ci_high"]).all()
-    assert metrics.turn_law(1, 2.72, 0.5, 1.724) == pytest.approx(2.72 * 1.5 ** 1.724)
-
-
-def test_density_law_fit_is_exact_on_exact_data():
-    density = np.array([0.1, 0.2, 0.4, 0.8, 1.6, 0.0])
-    success = 0.73 + 0.28 * np.log(np.where(density > 0, density, 1.0))
-    fit = metrics.fit_density_law(density, success).set_index("param")
-    assert fit.loc["a", "value"] == pytest.approx(0.73)
-    assert fit.loc["b", "value"] == pytest.approx(0.28)
-    assert fit.loc["a", "n"] == 5  # zero density cannot enter a log law
-    with pytest.raises(ValueError, match="at least 3"):
-        metrics.fit_density_law([0.1, 0.0], [0.5, 0.5])
-
-
-def test_turn_law_with_fixed_offset():
-    n = np.repeat(np.arange(1, 10), 5)
-    turns = metrics.turn_law(n, 3.0, 0.5, 1.2)
-    fit = metrics.fit_turn_law(n, turns, b=0.5, n_boot=20).set_index("param")
-    assert fit.loc["a", "value"] == pytest.approx(3.0, rel=1e-4)
-    assert fit.loc["c", "value"] == pytest.approx(1.2, rel=1e-4)
-    assert fit.loc["b", "value"] == 0.5 and np.isnan(fit.loc["b", "ci_low"])

@@ -29,8 +29,17 @@ def test_available_lists_every_registered_data_set():
     table = datasets.available()
     assert table["name"].tolist() == list(datasets.REGISTRY)
     assert {"source", "commit", "licence", "citation"} <= set(table.columns)
-    for name in ["scaling-v3-instances", "zeroeval-math-l5", "overthinking-demo", "lead-math-test", "agent-eval-runs",
-                 "agent-eval-simple-calls", "aider-polyglot", "tau-bench-airline-gpt4o", "mcpp-node-templates"]:
+    for name in [
+        "scaling-v3-instances",
+        "zeroeval-math-l5",
+        "overthinking-demo",
+        "lead-math-test",
+        "agent-eval-runs",
+        "agent-eval-simple-calls",
+        "aider-polyglot",
+        "tau-bench-airline-gpt4o",
+        "mcpp-node-templates",
+    ]:
         assert name in datasets.REGISTRY
 
 

@@ -69,6 +69,24 @@ def test_paper_values_are_looked_up_by_key_and_name_the_missing_key():
         values["tau-bench/nope"]
 
 
+def test_empty_cells_of_a_paper_value_row_are_missing_not_na(tmp_path):
+    from agenteff.datasets import published
+    header = ",".join(c.name for c in published.PAPER_VALUES.columns)
+    (tmp_path / "a.csv").write_text(header + "\nx/y,P,,v1,abstract,q,,1.5,,,,\n")
+    (value,) = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]).values()
+    assert (value.value, value.low, value.unit, value.source) == (1.5, None, "", "P v1, abstract")
+    assert report.claim("q", value, 1.5, tolerance=0)["unit"] == ""
+
+
+def test_an_arxiv_id_is_read_as_text(tmp_path):
+    from agenteff.datasets import published
+    header = ",".join(c.name for c in published.PAPER_VALUES.columns)
+    (tmp_path / "a.csv").write_text(header + "\nx/y,P,2605.06110,v2,abstract,q,,1,,,,\n")
+    table = published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]
+    assert published.as_paper_values(table)["x/y"].source == "arXiv:2605.06110 v2, abstract"
+    assert datasets.paper_values()["mcpp/consistent-improvement"].source == "arXiv:2605.06110 v2, abstract"
+
+
 def test_paper_value_keys_must_be_unique_across_files(tmp_path):
     from agenteff.datasets import published
 

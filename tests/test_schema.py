@@ -5,8 +5,16 @@ from agenteff.schema import RUNS, SAMPLES, STEPS, Column, Schema, SchemaError, r
 
 
 def runs_frame(**overrides):
-    row = {"run_id": "r1", "task": "t1", "suite": "s", "architecture": "single", "n_agents": 1,
-           "model": "m", "seed": 0, "success": True}
+    row = {
+        "run_id": "r1",
+        "task": "t1",
+        "suite": "s",
+        "architecture": "single",
+        "n_agents": 1,
+        "model": "m",
+        "seed": 0,
+        "success": True,
+    }
     row.update(overrides)
     return pd.DataFrame([row])
 
@@ -56,8 +64,20 @@ def test_extra_columns_kept_unless_schema_forbids():
 
 
 def test_write_then_read_round_trip(tmp_path):
-    samples = pd.DataFrame([{"dataset": "d", "problem_id": "1", "model": "m", "method": "greedy",
-                             "sample_index": 0, "answer": "1/2", "gold": "0.5", "correct": True}])
+    samples = pd.DataFrame(
+        [
+            {
+                "dataset": "d",
+                "problem_id": "1",
+                "model": "m",
+                "method": "greedy",
+                "sample_index": 0,
+                "answer": "1/2",
+                "gold": "0.5",
+                "correct": True,
+            }
+        ]
+    )
     for suffix in (".csv", ".parquet", ".jsonl"):
         path = write_table(samples, tmp_path / f"samples{suffix}", SAMPLES)
         back = read_table(path, SAMPLES)
@@ -80,7 +100,9 @@ def test_read_names_file_for_unreadable_input(tmp_path):
     with pytest.raises(SchemaError, match="broken.parquet: cannot be read"):
         read_table(path, RUNS)
     bad = tmp_path / "runs.csv"
-    bad.write_text("run_id,task,suite,architecture,n_agents,model,seed,success\nr1,t,s,single,1,m,0,true\nr2,t,s,single,x,m,0,true\n")
+    bad.write_text(
+        "run_id,task,suite,architecture,n_agents,model,seed,success\nr1,t,s,single,1,m,0,true\nr2,t,s,single,x,m,0,true\n"
+    )
     with pytest.raises(SchemaError, match=r"runs\.csv: row 2, column 'n_agents': expected a number, got 'x'"):
         read_table(bad, RUNS)
 

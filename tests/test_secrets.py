@@ -1,4 +1,5 @@
 """A planted API key must not reach the cache, the run store, logs, printed output, errors or figures."""
+
 import functools
 import hashlib
 import logging
@@ -11,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from agenteff import report  # noqa: E402
-from agenteff.llm import LLMClient, RetriesExhausted, SimModel, sim_server  # noqa: E402
 from agenteff.engines.sweep import grid, run_sweep  # noqa: E402
+from agenteff.llm import LLMClient, RetriesExhausted, SimModel, sim_server  # noqa: E402
 
 # A fake key, assembled at run time so secret scanners of the repository do not flag this file.
 CANARY = "sk-" + "agenteff-canary-7f3c9a1e5b"
@@ -46,15 +47,22 @@ def test_planted_key_is_written_nowhere(tmp_path, monkeypatch, capfd):
         # the endpoint serves only requests carrying the planted key, so every success proves it was sent
         with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.0)], api_key_sha256=digest) as url:
             with LLMClient(base_url=url, cache_dir=tmp_path / "cache", prices=PRICES) as client:
-                results = client.chat_many([dict(model=MODEL, messages=[{"role": "user", "content": f"{i} + 2"}])
-                                            for i in range(5)])
+                results = client.chat_many(
+                    [dict(model=MODEL, messages=[{"role": "user", "content": f"{i} + 2"}]) for i in range(5)]
+                )
                 print(client, client.stats, results[0])
-            records = run_sweep(functools.partial(ask, base_url=url, cache_dir=str(tmp_path / "cache")),
-                                grid(["t"], ["c"], range(4)), tmp_path / "run", executor="process", max_workers=2)
+            records = run_sweep(
+                functools.partial(ask, base_url=url, cache_dir=str(tmp_path / "cache")),
+                grid(["t"], ["c"], range(4)),
+                tmp_path / "run",
+                executor="process",
+                max_workers=2,
+            )
             print(records.to_string())
         with sim_server([SimModel(MODEL, latency_mean_s=0.0)], {"server_error": 1.0}) as url:
-            with LLMClient(base_url=url, cache_dir=tmp_path / "cache", prices=PRICES, max_retries=1,
-                           backoff_base_s=0.01) as client:
+            with LLMClient(
+                base_url=url, cache_dir=tmp_path / "cache", prices=PRICES, max_retries=1, backoff_base_s=0.01
+            ) as client:
                 with pytest.raises(RetriesExhausted) as failure:
                     client.chat(MODEL, [{"role": "user", "content": "hi"}])
                 print(failure.value)

@@ -1,4 +1,5 @@
 """The simulated endpoint over real HTTP on 127.0.0.1: the plain openai SDK, determinism, usage, faults."""
+
 import hashlib
 import json
 import math
@@ -10,21 +11,50 @@ import openai
 import pytest
 
 from agenteff.llm import SimModel, approximate_tokens, sim_server
-from agenteff.llm.sim import (SIMULATED_FINGERPRINT, SimServer, _latency, arithmetic_answer, default_behaviour,
-                              message_tokens)
+from agenteff.llm.sim import (
+    SIMULATED_FINGERPRINT,
+    SimServer,
+    _latency,
+    arithmetic_answer,
+    default_behaviour,
+    message_tokens,
+)
 
-CALCULATOR = {"type": "function", "function": {
-    "name": "calculator", "description": "evaluate an arithmetic expression",
-    "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "current weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"},
-                                                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-                   "required": ["city"]}}}
-MODELS = [SimModel("sim-exact", error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.001),
-          SimModel("sim-wrong", error_prob=1.0, latency_mean_s=0.005, latency_sd_s=0.0),
-          SimModel("sim-reasoner", error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0,
-                   params={"reasoning_words": 7, "prompt_caching": True})]
+CALCULATOR = {
+    "type": "function",
+    "function": {
+        "name": "calculator",
+        "description": "evaluate an arithmetic expression",
+        "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]},
+    },
+}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string"},
+                "days": {"type": "integer"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["city"],
+        },
+    },
+}
+MODELS = [
+    SimModel("sim-exact", error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.001),
+    SimModel("sim-wrong", error_prob=1.0, latency_mean_s=0.005, latency_sd_s=0.0),
+    SimModel(
+        "sim-reasoner",
+        error_prob=0.0,
+        latency_mean_s=0.0,
+        latency_sd_s=0.0,
+        params={"reasoning_words": 7, "prompt_caching": True},
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +69,9 @@ def sdk(url):
 
 
 def _post(url, body, path="/chat/completions"):
-    request = urllib.request.Request(url + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
@@ -53,8 +84,10 @@ def test_approximate_tokens_by_hand():
     assert approximate_tokens("internationalization") == 5  # 20 characters: 1 + 19 // 4
     assert approximate_tokens("") == 0 and approximate_tokens(None) == 0
     # 3 to prime the reply + 4 framing per message + the texts
-    assert message_tokens([{"role": "user", "content": "What is 17 * 23?"},
-                           {"role": "assistant", "content": "391"}]) == 3 + 4 + 6 + 4 + 1
+    assert (
+        message_tokens([{"role": "user", "content": "What is 17 * 23?"}, {"role": "assistant", "content": "391"}])
+        == 3 + 4 + 6 + 4 + 1
+    )
 
 
 def test_arithmetic_answer():
@@ -70,8 +103,9 @@ def test_plain_sdk_lists_models(sdk):
 
 
 def test_plain_sdk_chat_answer_and_usage(sdk):
-    reply = sdk.chat.completions.create(model="sim-exact", messages=[{"role": "user", "content": "What is 17 * 23?"}],
-                                        temperature=0)
+    reply = sdk.chat.completions.create(
+        model="sim-exact", messages=[{"role": "user", "content": "What is 17 * 23?"}], temperature=0
+    )
     assert reply.choices[0].message.content == "The answer is 391."
     assert reply.choices[0].finish_reason == "stop"
     assert reply.system_fingerprint == SIMULATED_FINGERPRINT
@@ -89,8 +123,10 @@ def test_plain_sdk_tool_call_round_trip(sdk):
     arguments = json.loads(call.function.arguments)
     assert arguments["days"] == 3 and arguments["unit"] == "celsius"
     assert "Paris" in arguments["city"]
-    messages += [first.choices[0].message.model_dump(exclude_none=True),
-                 {"role": "tool", "tool_call_id": call.id, "content": "sunny, 21 C"}]
+    messages += [
+        first.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "sunny, 21 C"},
+    ]
     second = sdk.chat.completions.create(model="sim-exact", messages=messages, tools=[CALCULATOR, WEATHER])
     assert second.choices[0].message.content == "Based on the tool result: sunny, 21 C"
     assert not second.choices[0].message.tool_calls
@@ -100,14 +136,23 @@ def test_mistakes_follow_error_prob(sdk):
     wrong = sdk.chat.completions.create(model="sim-wrong", messages=[{"role": "user", "content": "What is 17 * 23?"}])
     value = int(wrong.choices[0].message.content.removeprefix("The answer is ").rstrip("."))
     assert 392 <= value <= 400  # off by 1 to 9
-    call = sdk.chat.completions.create(model="sim-wrong", messages=[{"role": "user", "content": "weather in Rome"}],
-                                       tools=[WEATHER]).choices[0].message.tool_calls[0]
+    call = (
+        sdk.chat.completions.create(
+            model="sim-wrong", messages=[{"role": "user", "content": "weather in Rome"}], tools=[WEATHER]
+        )
+        .choices[0]
+        .message.tool_calls[0]
+    )
     assert "city" not in json.loads(call.function.arguments)  # the mistake drops a required argument
 
 
 def test_replies_are_deterministic_per_request(url):
-    body = {"model": "sim-exact", "messages": [{"role": "user", "content": "tell me a story"}], "temperature": 0.7,
-            "seed": 3}
+    body = {
+        "model": "sim-exact",
+        "messages": [{"role": "user", "content": "tell me a story"}],
+        "temperature": 0.7,
+        "seed": 3,
+    }
     first, second = _post(url, body), _post(url, body)
     assert first[0] == 200 and first[2] == second[2]
     other = _post(url, {**body, "seed": 4})
@@ -116,16 +161,20 @@ def test_replies_are_deterministic_per_request(url):
 
 def test_reasoning_tokens_cached_prefix_and_truncation(sdk):
     long_context = " ".join(["cat"] * 1100)  # 1,100 one-token words
-    messages = [{"role": "user", "content": long_context}, {"role": "assistant", "content": "ok"},
-                {"role": "user", "content": "What is 2 + 2?"}]
+    messages = [
+        {"role": "user", "content": long_context},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "What is 2 + 2?"},
+    ]
     reply = sdk.chat.completions.create(model="sim-reasoner", messages=messages)
     prefix = 3 + (4 + 1100) + (4 + 1)
     assert reply.usage.prompt_tokens_details.cached_tokens == (prefix // 128) * 128 == 1024
     assert reply.usage.completion_tokens_details.reasoning_tokens == 7
     assert reply.usage.completion_tokens == 7 + approximate_tokens("The answer is 4.")
     assert reply.choices[0].message.model_extra["reasoning_content"].count(" ") == 6
-    short = sdk.chat.completions.create(model="sim-exact", max_tokens=3,
-                                        messages=[{"role": "user", "content": "What is 2 + 2?"}])
+    short = sdk.chat.completions.create(
+        model="sim-exact", max_tokens=3, messages=[{"role": "user", "content": "What is 2 + 2?"}]
+    )
     assert short.choices[0].finish_reason == "length"
     assert short.choices[0].message.content == "The answer"  # The (1) + answer (2) = 3 tokens
     assert short.usage.completion_tokens == 3
@@ -177,7 +226,9 @@ def test_injected_faults_on_the_wire(kind, status):
 
 def test_api_key_is_checked_by_hash_only():
     key = "sk-test-only-key"
-    with sim_server([SimModel("m", latency_mean_s=0.0)], api_key_sha256=hashlib.sha256(key.encode()).hexdigest()) as url:
+    with sim_server(
+        [SimModel("m", latency_mean_s=0.0)], api_key_sha256=hashlib.sha256(key.encode()).hexdigest()
+    ) as url:
         good = openai.OpenAI(base_url=url, api_key=key, max_retries=0)
         assert good.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}]).choices
         with pytest.raises(openai.AuthenticationError):
@@ -185,7 +236,14 @@ def test_api_key_is_checked_by_hash_only():
 
 
 def test_default_behaviour_without_tools_describes_the_request():
-    reply = default_behaviour([{"role": "user", "content": "Summarise the meeting notes"}], None,
-                              SimModel("m", error_prob=0.0), np.random.default_rng(0))
-    assert reply == {"content": "Simulated reply about: Summarise the meeting notes.", "tool_calls": [],
-                     "reasoning_content": None}
+    reply = default_behaviour(
+        [{"role": "user", "content": "Summarise the meeting notes"}],
+        None,
+        SimModel("m", error_prob=0.0),
+        np.random.default_rng(0),
+    )
+    assert reply == {
+        "content": "Simulated reply about: Summarise the meeting notes.",
+        "tool_calls": [],
+        "reasoning_content": None,
+    }

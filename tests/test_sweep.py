@@ -1,4 +1,5 @@
 """Sweeps against the simulated endpoint: exactly-once records through faults, resume after SIGKILL, Dask."""
+
 import functools
 import json
 import os
@@ -14,15 +15,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
 from agenteff.engines.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep
+from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
 
 MODEL = "sim-sweep"
 PRICES = {MODEL: {"input": 1.0, "cached_input": 0.5, "output": 2.0}}
 TASKS = [f"add-{n}" for n in range(5)]
 CONFIGS = {"short": {"rounds": 1}, "long": {"rounds": 3}}
-FAULTS = {"rate_limit": 0.06, "server_error": 0.05, "malformed": 0.03, "disconnect": 0.03, "slow": 0.03,
-          "slow_s": 2.0, "retry_after_s": 0.01, "seed": 11}
+FAULTS = {
+    "rate_limit": 0.06,
+    "server_error": 0.05,
+    "malformed": 0.03,
+    "disconnect": 0.03,
+    "slow": 0.03,
+    "slow_s": 2.0,
+    "retry_after_s": 0.01,
+    "seed": 11,
+}
 
 
 def solve(job: Job, base_url: str, cache_dir: str | None = None, log: str | None = None) -> list[dict]:
@@ -31,15 +40,35 @@ def solve(job: Job, base_url: str, cache_dir: str | None = None, log: str | None
         with open(log, "a") as handle:
             handle.write(job.job_id + "\n")
     number = int(job.task.split("-")[1])
-    with LLMClient(base_url=base_url, cache_dir=cache_dir, cache=cache_dir is not None, prices=PRICES,
-                   max_retries=12, timeout_s=0.5, backoff_base_s=0.01, max_concurrency=4) as client:
-        results = client.chat_many([
-            dict(model=MODEL, messages=[{"role": "user", "content": f"What is {number} * {job.seed} + {r}?"}])
-            for r in range(job.params["rounds"])])
-    return [{"round": r, "answer": res.content, "correct": res.content == f"The answer is {number * job.seed + r}.",
-             "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
-             "cost_usd": res.cost_usd, "latency_s": res.latency_s, "simulated": res.simulated}
-            for r, res in enumerate(results)]
+    with LLMClient(
+        base_url=base_url,
+        cache_dir=cache_dir,
+        cache=cache_dir is not None,
+        prices=PRICES,
+        max_retries=12,
+        timeout_s=0.5,
+        backoff_base_s=0.01,
+        max_concurrency=4,
+    ) as client:
+        results = client.chat_many(
+            [
+                dict(model=MODEL, messages=[{"role": "user", "content": f"What is {number} * {job.seed} + {r}?"}])
+                for r in range(job.params["rounds"])
+            ]
+        )
+    return [
+        {
+            "round": r,
+            "answer": res.content,
+            "correct": res.content == f"The answer is {number * job.seed + r}.",
+            "prompt_tokens": res.prompt_tokens,
+            "completion_tokens": res.completion_tokens,
+            "cost_usd": res.cost_usd,
+            "latency_s": res.latency_s,
+            "simulated": res.simulated,
+        }
+        for r, res in enumerate(results)
+    ]
 
 
 def fails_on_seed_one(job: Job) -> list[dict]:
@@ -55,8 +84,11 @@ def url():
 
 
 def _expected_answers(jobs):
-    return sorted((j.job_id, r, f"The answer is {int(j.task.split('-')[1]) * j.seed + r}.")
-                  for j in jobs for r in range(j.params["rounds"]))
+    return sorted(
+        (j.job_id, r, f"The answer is {int(j.task.split('-')[1]) * j.seed + r}.")
+        for j in jobs
+        for r in range(j.params["rounds"])
+    )
 
 
 def test_grid_is_the_full_product():
@@ -68,8 +100,9 @@ def test_grid_is_the_full_product():
 def test_sweep_through_twenty_percent_faults_stores_every_record_once(tmp_path):
     jobs = grid(TASKS, CONFIGS, seeds=[1, 2])
     with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.0)], FAULTS) as url:
-        records = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "run", executor="thread",
-                            max_workers=4)
+        records = run_sweep(
+            functools.partial(solve, base_url=url), jobs, tmp_path / "run", executor="thread", max_workers=4
+        )
         with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
             server = json.loads(response.read())
     faults = sum(server[kind] for kind in ("rate_limit", "server_error", "malformed", "disconnect", "slow"))
@@ -94,8 +127,9 @@ def test_rerun_of_a_finished_sweep_runs_nothing(url, tmp_path):
 def test_local_process_pool_gives_the_same_store(url, tmp_path):
     jobs = grid(TASKS[:3], CONFIGS, seeds=[2])
     by_threads = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "t", executor="thread")
-    by_processes = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "p", executor="process",
-                             max_workers=2)
+    by_processes = run_sweep(
+        functools.partial(solve, base_url=url), jobs, tmp_path / "p", executor="process", max_workers=2
+    )
     pd.testing.assert_frame_equal(by_threads, by_processes)
 
 
@@ -157,8 +191,7 @@ def test_sweep_killed_with_sigkill_resumes_to_the_same_store(url, tmp_path):
     stored_at_kill = _stored_jobs(run_dir / STORE_NAME)
     assert 5 <= stored_at_kill < len(jobs), "the sweep must be killed part-way"
     resume_log = tmp_path / "resume.log"
-    resumed = run_sweep(functools.partial(solve, base_url=url, log=str(resume_log)), jobs, run_dir,
-                        executor="thread")
+    resumed = run_sweep(functools.partial(solve, base_url=url, log=str(resume_log)), jobs, run_dir, executor="thread")
     assert len(resume_log.read_text().split()) == len(jobs) - stored_at_kill  # finished jobs were not repeated
     pd.testing.assert_frame_equal(resumed, reference)
 
@@ -167,10 +200,13 @@ def test_dask_local_cluster_gives_the_same_store(url, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     jobs = grid(TASKS[:3], CONFIGS, seeds=[4])
     local = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "local", executor="thread")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) \
-            as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         on_dask = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "dask", scheduler=client)
-        address_run = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "address",
-                                scheduler=cluster.scheduler_address)
+        address_run = run_sweep(
+            functools.partial(solve, base_url=url), jobs, tmp_path / "address", scheduler=cluster.scheduler_address
+        )
     pd.testing.assert_frame_equal(on_dask, local)
     pd.testing.assert_frame_equal(address_run, local)

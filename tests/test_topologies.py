@@ -1,4 +1,5 @@
 """Task suites, the simulated agent, the five topologies, and the experiment runner over HTTP."""
+
 import json
 from types import SimpleNamespace
 
@@ -8,11 +9,10 @@ import pytest
 
 from agenteff import schema
 from agenteff.engines.topologies import ARCHITECTURES, DEFAULT_MODELS, Limits, make_suite, run_experiment, run_topology
-from agenteff.llm import PriceTable, call_cost
-from agenteff.studies.s02_coordination_topologies import paper_laws
 from agenteff.engines.topologies import protocol as P
 from agenteff.engines.topologies.simagent import simulated_agent
 from agenteff.engines.topologies.suites import grade
+from agenteff.llm import PriceTable, call_cost
 
 
 class InProcessClient:
@@ -26,10 +26,19 @@ class InProcessClient:
         key = json.dumps([model, messages, seed], sort_keys=True)
         rng = np.random.default_rng(list(key.encode()))
         reply = simulated_agent(messages, tools, self.model, rng)
-        calls = [{"id": f"call_{len(messages)}_{i}", "name": c["name"], "arguments": c["arguments"]}
-                 for i, c in enumerate(reply["tool_calls"])]
-        return SimpleNamespace(message={"content": reply["content"], "tool_calls": calls}, prompt_tokens=7,
-                               completion_tokens=3, cached_tokens=0, latency_s=0.001, cost_usd=0.0, simulated=True)
+        calls = [
+            {"id": f"call_{len(messages)}_{i}", "name": c["name"], "arguments": c["arguments"]}
+            for i, c in enumerate(reply["tool_calls"])
+        ]
+        return SimpleNamespace(
+            message={"content": reply["content"], "tool_calls": calls},
+            prompt_tokens=7,
+            completion_tokens=3,
+            cached_tokens=0,
+            latency_s=0.001,
+            cost_usd=0.0,
+            simulated=True,
+        )
 
 
 def _as_frames(results):
@@ -40,8 +49,13 @@ def _as_frames(results):
 
 # --- suites -------------------------------------------------------------------------------------------------
 
+
 def test_suites_are_deterministic_and_answers_verifiable():
-    first, again, other = make_suite("sequential", 5, seed=3), make_suite("sequential", 5, seed=3), make_suite("sequential", 5, seed=4)
+    first, again, other = (
+        make_suite("sequential", 5, seed=3),
+        make_suite("sequential", 5, seed=3),
+        make_suite("sequential", 5, seed=4),
+    )
     assert [t.answer for t in first] == [t.answer for t in again]
     assert [t.prompt for t in first] != [t.prompt for t in other]
     for task in first:  # walking the chain through the tools gives the answer
@@ -69,9 +83,12 @@ def test_grade():
 
 # --- the simulated agent ------------------------------------------------------------------------------------
 
+
 def _conversation(task, role="single", agent="a1", budget=10, **lines):
-    return [{"role": "system", "content": P.system_prompt(role, agent, budget, **lines)},
-            {"role": "user", "content": task.prompt}]
+    return [
+        {"role": "system", "content": P.system_prompt(role, agent, budget, **lines)},
+        {"role": "user", "content": task.prompt},
+    ]
 
 
 def test_agent_calls_the_first_item_then_notes_the_result():
@@ -82,10 +99,20 @@ def test_agent_calls_the_first_item_then_notes_the_result():
     first = task.items[0]
     assert reply["tool_calls"] == [{"name": first.tool, "arguments": {"entity": first.argument}}]
     assert "CALL item 1" in reply["content"]
-    messages += [{"role": "assistant", "content": reply["content"],
-                  "tool_calls": [{"id": "c1", "type": "function",
-                                  "function": {"name": first.tool, "arguments": json.dumps({"entity": first.argument})}}]},
-                 {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"result": 123})}]
+    messages += [
+        {
+            "role": "assistant",
+            "content": reply["content"],
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": first.tool, "arguments": json.dumps({"entity": first.argument})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"result": 123})},
+    ]
     reply = simulated_agent(messages, task.tools, model, np.random.default_rng(0))
     assert P.parse_notes(reply["content"]) == [P.Note(1, 123, first.tool, "entity", first.argument, 123)]
 
@@ -94,10 +121,25 @@ def test_orchestrator_checks_notes_against_evidence():
     task = make_suite("parallel", 1, min_items=2, max_items=2)[0]
     first, second = task.items
     messages = _conversation(task, "orchestrator", "orchestrator", 6, workers="w1,w2", worker_budget=3)
-    messages += [{"role": "assistant", "content": "ASSIGN w1: items 1\nASSIGN w2: items 2"},
-                 {"role": "user", "content": "\n\n".join([
-                     P.block("REPORT from", "w1", f"NOTE item 1 = 50 (tool: {first.tool}(entity={first.argument}) -> 50)", 1),
-                     P.block("REPORT from", "w2", f"NOTE item 2 = 61 (tool: {second.tool}(entity={second.argument}) -> 60)", 1)])}]
+    messages += [
+        {"role": "assistant", "content": "ASSIGN w1: items 1\nASSIGN w2: items 2"},
+        {
+            "role": "user",
+            "content": "\n\n".join(
+                [
+                    P.block(
+                        "REPORT from", "w1", f"NOTE item 1 = 50 (tool: {first.tool}(entity={first.argument}) -> 50)", 1
+                    ),
+                    P.block(
+                        "REPORT from",
+                        "w2",
+                        f"NOTE item 2 = 61 (tool: {second.tool}(entity={second.argument}) -> 60)",
+                        1,
+                    ),
+                ]
+            ),
+        },
+    ]
     careful = SimpleNamespace(error_prob=0.0, params={"check_prob": 1.0})
     content = simulated_agent(messages, None, careful, np.random.default_rng(0))["content"]
     assert "ACCEPT item 1 = 50" in content and "REJECT item 2" in content
@@ -111,14 +153,25 @@ def test_aggregator_synthesises_without_checking():
     task = make_suite("parallel", 1, min_items=2, max_items=2)[0]
     first, second = task.items
     messages = _conversation(task, "aggregator", "aggregator", 1)
-    messages.append({"role": "user", "content": "\n\n".join([
-        P.block("OUTPUT from", "w1", f"NOTE item 1 = 7 (tool: {first.tool}(entity={first.argument}) -> 5)"),
-        P.block("OUTPUT from", "w2", f"NOTE item 2 = 10 (tool: {second.tool}(entity={second.argument}) -> 10)")])})
+    messages.append(
+        {
+            "role": "user",
+            "content": "\n\n".join(
+                [
+                    P.block("OUTPUT from", "w1", f"NOTE item 1 = 7 (tool: {first.tool}(entity={first.argument}) -> 5)"),
+                    P.block(
+                        "OUTPUT from", "w2", f"NOTE item 2 = 10 (tool: {second.tool}(entity={second.argument}) -> 10)"
+                    ),
+                ]
+            ),
+        }
+    )
     model = SimpleNamespace(error_prob=0.0, params={"check_prob": 1.0})
     assert P.parse_final(simulated_agent(messages, None, model, np.random.default_rng(0))["content"]) == 17
 
 
 # --- the topologies -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("suite", ["parallel", "sequential"])
 def test_every_topology_solves_every_task_without_errors(suite):
@@ -172,17 +225,18 @@ def test_agent_count_is_a_parameter():
         assert run["success"] and {s["agent_id"] for s in steps} == {f"p{i}" for i in range(1, n + 1)}
 
 
-def test_paper_laws_table():
-    laws = paper_laws().set_index(["law", "parameter"])["value"]
-    assert laws["turn_law", "c"] == 1.724 and laws["density_saturation", "c_star"] == 0.39
-
-
 # --- over HTTP ----------------------------------------------------------------------------------------------
+
 
 def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
-    kwargs = dict(architectures=["single", "hybrid"], suites=["parallel", "sequential"], n_tasks=2,
-                  models=["sim-strong"], seeds=[0, 1])
+    kwargs = dict(
+        architectures=["single", "hybrid"],
+        suites=["parallel", "sequential"],
+        n_tasks=2,
+        models=["sim-strong"],
+        seeds=[0, 1],
+    )
     runs, steps = run_experiment(**kwargs)
     assert len(runs) == 2 * 2 * 2 * 2 and runs["simulated"].all()  # architectures x suites x tasks x seeds
     assert set(steps["run_id"]) == set(runs["run_id"])
@@ -192,32 +246,27 @@ def test_run_experiment_over_the_simulated_endpoint(tmp_path, monkeypatch):
     again_runs, again_steps = run_experiment(**kwargs)  # from the response cache
     pd.testing.assert_frame_equal(runs, again_runs)
     pd.testing.assert_frame_equal(steps, again_steps)
-    sweep, _ = run_experiment(architectures=["single", "centralized"], suites=["parallel"], n_tasks=1,
-                              models=["sim-strong"], n_agents=[1, 2, 3])
-    assert sweep[["architecture", "n_agents"]].values.tolist() == [["single", 1], ["centralized", 2], ["centralized", 3]]
+    sweep, _ = run_experiment(
+        architectures=["single", "centralized"],
+        suites=["parallel"],
+        n_tasks=1,
+        models=["sim-strong"],
+        n_agents=[1, 2, 3],
+    )
+    assert sweep[["architecture", "n_agents"]].values.tolist() == [
+        ["single", 1],
+        ["centralized", 2],
+        ["centralized", 3],
+    ]
 
 
 def test_run_experiment_refuses_a_simulated_model_priced_as_an_unpriced_model():
     from agenteff.llm import SimModel
+
     with pytest.raises(ValueError, match=r"no price for \['no-such-model'\]"):
-        run_experiment(architectures=["single"], suites=["parallel"], n_tasks=1,
-                       models=[SimModel("sim-x", priced_as="no-such-model")])
-
-
-def test_table5_comparison_and_claims():
-    from agenteff.studies.s02_coordination_topologies import analysis
-    paper = pd.DataFrame([{"architecture": a, "overhead_pct": o, "message_density": 0.0, "redundancy": 0.0,
-                           "efficiency": 0.5, "error_amplification": e, "success_per_1k_tokens": 1.0,
-                           "turns_mean": t, "turns_sd": 1.0}
-                          for a, o, e, t in (("single", 0.0, 1.0, 4.0), ("independent", 50.0, 2.0, 6.0))])
-    measured = pd.DataFrame([{"architecture": "independent", "metric": "turns", "value": 6.5, "ci_low": 5.5,
-                              "ci_high": 7.0},
-                             {"architecture": "independent", "metric": "overhead_pct", "value": 80.0, "ci_low": 60.0,
-                              "ci_high": 90.0}])
-    table = analysis.table5_comparison(measured, paper).set_index(["architecture", "metric"])
-    assert table.loc[("independent", "turns"), "measured"] == 6.5
-    assert np.isnan(table.loc[("single", "turns"), "measured"])
-    rows = {r["claim"]: r for r in [analysis._interval_claim("x", 6.0, 6.5, 5.5, 7.0, "", "n"),
-                                    analysis._interval_claim("y", 50.0, 80.0, 60.0, 90.0, "%", "n")]}
-    assert rows["x"]["status"] == "reproduced" and rows["y"]["status"] == "differs"
-    assert rows["y"]["note"].startswith("differs by +30 %")
+        run_experiment(
+            architectures=["single"],
+            suites=["parallel"],
+            n_tasks=1,
+            models=[SimModel("sim-x", priced_as="no-such-model")],
+        )

@@ -1,4 +1,5 @@
 """Study 05: workflow DAGs, the simulator's rules, the policies and MCPP's estimates."""
+
 import json
 import math
 
@@ -8,10 +9,20 @@ import pytest
 from scipy import special, stats
 
 from agenteff import datasets
-from agenteff.engines.workflows import (MCPP, Dag, Instance, Seq, StaticSplit, chain_dag, layered_dag, load_instances,
-                                portfolio, save_instances, simulate)
-from agenteff.engines.workflows import kernels
-from agenteff.studies.s05_budgeted_workflows import analysis as study
+from agenteff.engines.workflows import (
+    MCPP,
+    Dag,
+    Instance,
+    Seq,
+    StaticSplit,
+    chain_dag,
+    kernels,
+    layered_dag,
+    load_instances,
+    portfolio,
+    save_instances,
+    simulate,
+)
 
 
 def test_chain_seq_k_matches_closed_form():
@@ -74,7 +85,7 @@ def test_children_wait_for_all_parents():
 def test_batch_latency_is_the_maximum_of_k_lognormals():
     mean, sd, k = 4.0, 2.0, 5
     sigma = math.sqrt(math.log1p((sd / mean) ** 2))
-    mu = math.log(mean) - sigma ** 2 / 2
+    mu = math.log(mean) - sigma**2 / 2
     u = (np.arange(4000) + 0.5) / 4000
     drawn = np.array([kernels.batch_latency(x, mu, sigma, k) for x in u])
     reference = np.random.default_rng(0).lognormal(mu, sigma, size=(20_000, k)).max(axis=1)
@@ -145,8 +156,9 @@ def test_runs_are_deterministic_given_the_seed():
 
 
 def test_instances_round_trip_through_json(tmp_path):
-    dag = Dag(((), (0,), (0,), (1, 2)), np.array([[[0.5, 2.0, 1.0, 10.0]] * 4, [[0.3, 1.0, 0.5, 2.0]] * 4]),
-              ("big", "small"))
+    dag = Dag(
+        ((), (0,), (0,), (1, 2)), np.array([[[0.5, 2.0, 1.0, 10.0]] * 4, [[0.3, 1.0, 0.5, 2.0]] * 4]), ("big", "small")
+    )
     path = save_instances([Instance(dag, 100.0, 20.0), Instance(dag, math.inf, 5.0)], tmp_path / "inst.json")
     loaded = load_instances(path)
     assert [(i.budget, i.deadline) for i in loaded] == [(100.0, 20.0), (math.inf, 5.0)]
@@ -158,11 +170,31 @@ def test_instances_round_trip_through_json(tmp_path):
 
 def test_single_instance_file_in_the_exchange_format(tmp_path):
     path = tmp_path / "one.json"
-    path.write_text(json.dumps({"budget": 50, "deadline": 9.5, "dag": {"n_nodes": 2, "nodes": [
-        {"node_id": 1, "parents": [0], "children": [],
-         "template": {"success_prob": 0.5, "lat_mean": 2, "lat_std": 1, "cost_mean": 5}},
-        {"node_id": 0, "parents": [], "children": [1],
-         "template": {"success_prob": 0.9, "lat_mean": 1, "lat_std": 0.2, "cost_mean": 3}}]}}))
+    path.write_text(
+        json.dumps(
+            {
+                "budget": 50,
+                "deadline": 9.5,
+                "dag": {
+                    "n_nodes": 2,
+                    "nodes": [
+                        {
+                            "node_id": 1,
+                            "parents": [0],
+                            "children": [],
+                            "template": {"success_prob": 0.5, "lat_mean": 2, "lat_std": 1, "cost_mean": 5},
+                        },
+                        {
+                            "node_id": 0,
+                            "parents": [],
+                            "children": [1],
+                            "template": {"success_prob": 0.9, "lat_mean": 1, "lat_std": 0.2, "cost_mean": 3},
+                        },
+                    ],
+                },
+            }
+        )
+    )
     (instance,) = load_instances(path)
     assert instance.dag.parents == ((), (0,)) and instance.dag.field("cost_mean").tolist() == [[3.0, 5.0]]
 
@@ -187,8 +219,14 @@ def test_layered_dag_structure():
 
 def test_portfolio_derives_models():
     dag = chain_dag([[0.5, 2.0, 1.0, 10.0]])
-    models = pd.DataFrame({"model": ["strong", "light"], "success_power": [1.0, 2.0],
-                           "latency_scale": [1.0, 0.5], "cost_scale": [1.0, 0.25]})
+    models = pd.DataFrame(
+        {
+            "model": ["strong", "light"],
+            "success_power": [1.0, 2.0],
+            "latency_scale": [1.0, 0.5],
+            "cost_scale": [1.0, 0.25],
+        }
+    )
     both = portfolio(dag, models)
     assert both.model_names == ("strong", "light")
     assert both.templates[1, 0].tolist() == [0.25, 1.0, 0.5, 2.5]
@@ -198,14 +236,3 @@ def test_node_templates_parse():
     templates = datasets.load("mcpp-node-templates")
     assert len(templates) == 5000 and templates["template_id"].is_unique
     assert templates["success_prob"].between(0, 1, inclusive="right").all()
-
-
-def test_best_baseline_is_scored_on_independent_trials():
-    cells = {"budget_x": [1, 1], "deadline_x": [1, 1], "policy": ["a", "b"]}
-    selection = pd.DataFrame({**cells, "p": [0.5, 0.6], "se": [0.1, 0.1]})
-    evaluation = pd.DataFrame({**cells, "p": [0.55, 0.4], "se": [0.05, 0.05]})
-    best = study.best_baseline(selection, evaluation, ["a", "b"])
-    assert best[["policy", "p"]].values.tolist() == [["b", 0.4]]
-    summary = pd.DataFrame({"budget_x": [1], "deadline_x": [1], "policy": ["MCPP"], "p": [0.6], "se": [0.05]})
-    row = study.advantage(summary, best).iloc[0]
-    assert row["difference"] == pytest.approx(0.2) and row["verdict"] == "better"

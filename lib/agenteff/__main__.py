@@ -7,7 +7,7 @@ import sys
 
 def _reproduce(args) -> int:
     from .runner import parse_parameters, reproduce
-    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter))
+    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter), replace=args.replace)
 
 
 def _data(args) -> int:
@@ -17,11 +17,25 @@ def _data(args) -> int:
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
             print(datasets.available()[["name", "source", "commit", "files", "licence"]].to_string(index=False))
         return 0
+    if args.action == "rehash":
+        manifest = datasets.rehash()
+        print(f"recorded the sha256 of every registered file under data/ in {manifest}; commit it with your edit")
+        return 0
     names = args.names or list(datasets.REGISTRY)
+    failed = 0
     for name in names:
-        paths = datasets.fetch(name)
-        print(f"{name}: {len(paths)} file(s) verified")
-    return 0
+        try:
+            try:
+                paths = datasets.fetch(name)
+            except datasets.CorruptCopyRemoved as exc:
+                print(f"{name}: {exc}; fetching it again", flush=True)
+                paths = datasets.fetch(name)
+        except datasets.DataIntegrityError as exc:
+            failed += 1
+            print(f"{name}: FAILED: {exc}", flush=True)
+            continue
+        print(f"{name}: {len(paths)} file(s) verified", flush=True)
+    return 1 if failed else 0
 
 
 def _live_setup(args) -> int:
@@ -67,13 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", help="notebook stems, numbers or paths (default: all)")
     run.add_argument("--jobs", "-j", type=int, default=None, help="notebooks at once (default: number of cores)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="papermill parameter, e.g. -p fast true (repeatable)")
+                     help="papermill parameter, e.g. -p fast true (repeatable); checked against the "
+                          "notebook's parameters cell before anything runs")
+    run.add_argument("--replace", action="store_true",
+                     help="let a run with non-default parameters replace the stored notebook, figures and claims "
+                          "(default: such runs go to .cache/runs/<notebook>-<hash>/)")
     run.set_defaults(handler=_reproduce)
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
 
-    data = commands.add_parser("data", help="list or fetch the pinned data sets")
-    data.add_argument("action", choices=["list", "fetch"])
+    data = commands.add_parser("data", help="list or fetch the pinned data sets; rehash records data/SHA256SUMS")
+    data.add_argument("action", choices=["list", "fetch", "rehash"],
+                      help="rehash: record the sha256 of the registered files under data/ after a deliberate edit")
     data.add_argument("names", nargs="*", help="data set names (default: all)")
     data.set_defaults(handler=_data)
 

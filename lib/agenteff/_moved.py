@@ -17,7 +17,6 @@ MOVED = {
     "agenteff.scaling": "agenteff.studies.s01_scaling_regressions",
     "agenteff.topologies.analysis": "agenteff.studies.s02_coordination_topologies.analysis",
     "agenteff.topologies.plots": "agenteff.studies.s02_coordination_topologies.figures",
-    "agenteff.topologies.published": "agenteff.studies.s02_coordination_topologies.published",
     "agenteff.topologies": "agenteff.engines.topologies",
     "agenteff.workflows.study": "agenteff.studies.s05_budgeted_workflows.analysis",
     "agenteff.workflows.plots": "agenteff.studies.s05_budgeted_workflows.figures",

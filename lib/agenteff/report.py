@@ -63,7 +63,7 @@ def seed_global_rng(seed: int) -> None:
 
     Library code takes explicit ``seed``/``rng`` arguments; only plotting code that offers none needs this.
     """
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- the legacy global state is what seaborn draws from
 
 
 def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = False) -> None:

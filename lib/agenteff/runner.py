@@ -4,14 +4,37 @@ Each notebook runs in its own worker process against a temporary copy of its out
 to the end replaces the stored one (outputs stay in the file for readers and for nbval), and only then are its
 figures moved into ``figures/<notebook>/``. A failing notebook keeps its last good version, its failed run is
 saved under ``<cache>/failed/`` for inspection, and the others still run.
+
+Parameters are checked before any cell runs, against the notebook's ``parameters`` cell: an unknown name, a
+name that looks like a secret (keys come from the environment only), a value of the wrong type (the type of
+the default; ``true``/``false`` only for booleans) or outside a declared range is an error. A range is declared
+in the comment of the parameter's line (see CONTRIBUTING.md)::
+
+    n_boot = None  # [int >= 1] bootstrap replicates (default 2000; 300 when fast)
+    temperature = 0.7  # [0 <= x <= 2]
+
+A run with parameters that differ from the defaults (a smoke run, ``-p fast true``) does not replace the stored
+results: its notebook, figures and claims go to ``<cache>/runs/<notebook>-<hash of the parameters>/`` with a
+``parameters.json``, unless ``replace=True`` (``--replace``). Stored and failed notebooks are scrubbed of
+key-looking strings, and papermill's metadata records the parameters that made them.
 """
 from __future__ import annotations
 
+import ast
+import contextlib
+import hashlib
+import io
+import json
+import math
 import multiprocessing
+import operator
 import os
+import re
 import shutil
 import tempfile
 import time
+import tokenize
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,8 +45,10 @@ import yaml
 
 from .paths import cache_dir, figures_dir, notebooks_dir
 from .report import build_gallery
+from .secrets import looks_secret, redact
 
-__all__ = ["NotebookResult", "resolve_notebooks", "parse_parameters", "run_notebook", "reproduce"]
+__all__ = ["NotebookResult", "ParameterError", "resolve_notebooks", "parse_parameters", "check_parameters",
+           "run_notebook", "reproduce"]
 
 # Volatile per-run metadata papermill and nbclient write into notebooks: timestamps and absolute paths.
 _VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
@@ -36,6 +61,11 @@ class NotebookResult:
     seconds: float
     figures: int
     error: str = ""
+    output: str = ""  # where the executed notebook went (its stored place, or a separate run folder)
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is unknown, looks like a secret, or has a bad type or value."""
 
 
 def resolve_notebooks(names: list[str] | None) -> list[Path]:
@@ -60,6 +90,181 @@ def resolve_notebooks(names: list[str] | None) -> list[Path]:
 def parse_parameters(pairs: list[list[str]] | None) -> dict:
     """``-p NAME VALUE`` pairs; values are read as YAML scalars (``true``, ``3``, ``0.5``, ``null``, text)."""
     return {name: yaml.safe_load(value) for name, value in (pairs or [])}
+
+
+_OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_BARE_RANGE = re.compile(rf"^((?:(?:>=|<=|>|<)\s*{_NUMBER}\s*(?:,|and)?\s*)+)")
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    default: object
+    kind: type | None  # None: anything goes (a None default with no declared type)
+    bounds: tuple  # ((operator text, number), ...)
+    literal: bool  # is the default a literal (so "same as default" can be told)?
+
+
+def _spec(comment: str) -> str:
+    comment = comment.strip()
+    if comment.startswith("["):
+        return comment[1:comment.index("]")] if "]" in comment else ""
+    match = _BARE_RANGE.match(comment)
+    return match.group(1) if match else ""
+
+
+def _parse_spec(name: str, spec: str, source: Path) -> tuple[type | None, tuple]:
+    kind, bounds = None, []
+    # "0 <= x <= 2" reads as ">= 0, <= 2"
+    spec = re.sub(rf"({_NUMBER})\s*(<=|<)\s*x\b", lambda m: {"<=": ">=", "<": ">"}[m[2]] + " " + m[1], spec)
+    for token in re.split(r"\s*(?:,|\band\b)\s*|\s+(?=[<>])", spec.replace(" x ", " ").strip()):
+        token = token.strip().removeprefix("x").strip()
+        if not token:
+            continue
+        if token in _TYPES:
+            kind = _TYPES[token]
+            continue
+        match = re.fullmatch(rf"(>=|<=|>|<)\s*({_NUMBER})", token)
+        if not match:
+            raise ParameterError(f"{source.name}: parameter {name!r}: cannot read the constraint {token!r} in "
+                                 f"[{spec}] (use e.g. [int >= 1] or [0 <= x <= 2]; see CONTRIBUTING.md)")
+        bounds.append((match[1], float(match[2])))
+    return kind, tuple(bounds)
+
+
+def _declared_parameters(path: Path) -> dict[str, _Parameter]:
+    """The parameters cell's assignments, each with its default and the constraint in its line's comment."""
+    notebook = nbformat.read(path, as_version=4)
+    cells = [c for c in notebook.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        return {}
+    source = cells[0].source
+    comments = {}
+    with contextlib.suppress(tokenize.TokenError):
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string.lstrip("#")
+    declared = {}
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else getattr(
+            node, "target", None)
+        if not isinstance(target, ast.Name) or getattr(node, "value", None) is None:
+            continue
+        try:
+            default, literal = ast.literal_eval(node.value), True
+        except (ValueError, SyntaxError, TypeError):
+            default, literal = None, False
+        kind, bounds = _parse_spec(target.id, _spec(comments.get(node.end_lineno, "")), path)
+        if kind is None and literal and default is not None:
+            kind = type(default)
+        declared[target.id] = _Parameter(target.id, default, kind, bounds, literal)
+    return declared
+
+
+def _coerce(parameter: _Parameter, value, source: Path):
+    where = f"{source.name}: parameter {parameter.name!r}"
+    kind = parameter.kind
+    if value is None and parameter.literal and parameter.default is None:
+        return None
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ParameterError(f"{where} must be true or false, not {value!r}")
+    elif kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParameterError(f"{where} must be a whole number, not {value!r}")
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(f"{where} must be a number, not {value!r}")
+        value = float(value)
+    elif kind is str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # -p model 4 means the text "4"
+        if not isinstance(value, str):
+            raise ParameterError(f"{where} must be text, not {value!r}")
+    elif kind is not None and not isinstance(value, kind):
+        raise ParameterError(f"{where} must be a {kind.__name__}, not {value!r}")
+    for text, bound in parameter.bounds:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _OPERATORS[text](value, bound):
+            raise ParameterError(f"{where} must be {text} {bound:g}, not {value!r}")
+    return value
+
+
+def check_parameters(path: str | os.PathLike, parameters: dict | None) -> dict:
+    """The parameters checked against the notebook's parameters cell (see the module docstring) and coerced
+    (an int given for a float parameter becomes a float); :class:`ParameterError` names the first problem."""
+    path = Path(path)
+    parameters = dict(parameters or {})
+    for name in parameters:
+        if looks_secret(name):
+            raise ParameterError(
+                f"{path.name}: parameter {name!r} looks like a secret; API keys are read from the environment only "
+                "(set OPENAI_API_KEY), never passed as parameters, which are stored in the executed notebook")
+    declared = _declared_parameters(path)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ParameterError(f"{path.name}: unknown parameter(s) {unknown}; the notebook's parameters are "
+                             f"{sorted(declared)}")
+    return {name: _coerce(declared[name], value, path) for name, value in parameters.items()}
+
+
+def _is_default_run(path: Path, parameters: dict) -> bool:
+    declared = _declared_parameters(path)
+    return all(declared[n].literal and declared[n].default == v and type(declared[n].default) is type(v)
+               for n, v in parameters.items())
+
+
+def _side_folder(path: Path, parameters: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return cache_dir() / "runs" / f"{path.stem}-{digest}"
+
+
+def _scrub(path: Path) -> None:
+    """Replace key-looking strings in a written notebook (defence in depth: keys are never parameters)."""
+    text = path.read_text(encoding="utf-8")
+    cleaned = redact(text)
+    if cleaned != text:
+        path.write_text(cleaned, encoding="utf-8")
+
+
+def _ipc_kernel_manager(socket_prefix: Path):
+    """A kernel manager talking to the kernel over local sockets named ``<socket_prefix>-N`` (one folder per run,
+    so kernels run at once never share one): the kernel then does not warn, on every run, that it runs over TCP
+    without encryption, and nothing listens on a TCP port."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class IPCKernelManager(KernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self):
+            return str(socket_prefix)
+
+    return IPCKernelManager
+
+
+def _in_run_folder(result: NotebookResult) -> bool:
+    return bool(result.output) and Path(result.output).is_relative_to(cache_dir() / "runs")
+
+
+def _describe_failure(exc) -> str:
+    """Which cell failed, by its position in the notebook and its first line (not its execution count)."""
+    first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "").strip()
+    if len(first_line) > 80:
+        first_line = first_line[:77] + "..."
+    return f"cell {exc.cell_index + 1} (`{first_line}`): {exc.ename}: {exc.evalue}".strip()
+
+
+def _without_injected_parameters(path: Path) -> nbformat.NotebookNode:
+    """The notebook without papermill's ``injected-parameters`` cell of an earlier run: papermill adds a fresh one
+    only when parameters are given, so a stale one would otherwise silently rerun with the old values."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [c for c in notebook.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    return notebook
 
 
 def _strip_volatile(path: Path) -> None:
@@ -93,12 +298,16 @@ def _environment(**variables: str):
                 os.environ[name] = value
 
 
-def run_notebook(path: str | os.PathLike, parameters: dict | None = None) -> NotebookResult:
-    """Execute one notebook in place; see the module docstring for what happens on failure."""
+def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, replace: bool = False) -> NotebookResult:
+    """Execute one notebook (in place, or in a run folder of its own when the parameters are not the defaults
+    and ``replace`` is False); see the module docstring. Bad parameters raise :class:`ParameterError` before
+    anything runs."""
     import papermill
 
     path = Path(path)
     stem = path.stem
+    parameters = check_parameters(path, parameters)
+    side = None if replace or _is_default_run(path, parameters) else _side_folder(path, parameters)
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=f"agenteff-{stem}-"))
     staged_notebook = work / path.name
@@ -109,32 +318,44 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None) -> Not
     with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1"):
         try:
             papermill.execute_notebook(
-                str(path), str(staged_notebook), parameters=parameters or {}, cwd=str(path.parent),
+                _without_injected_parameters(path), str(staged_notebook), parameters=parameters, cwd=str(path.parent),
                 progress_bar=False, log_output=False, kernel_name="python3",
+                kernel_manager_class=_ipc_kernel_manager(work / "kernel"),
             )
         except papermill.PapermillExecutionError as exc:
-            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".strip()
+            error = _describe_failure(exc)
         except Exception as exc:  # kernel died, notebook unreadable, ...
             error = f"{type(exc).__name__}: {exc}"
+    error = redact(error)
     figures = 0
     if error:
         failed_dir = cache_dir() / "failed"
         failed_dir.mkdir(parents=True, exist_ok=True)
         if staged_notebook.exists():
+            _scrub(staged_notebook)
             shutil.copyfile(staged_notebook, failed_dir / path.name)
             error += f" (failed run saved to {failed_dir / path.name})"
+        output = ""
     else:
         _strip_volatile(staged_notebook)
+        _scrub(staged_notebook)
+        target_notebook, target_figures = path, figures_dir()
+        if side is not None:
+            shutil.rmtree(side, ignore_errors=True)
+            side.mkdir(parents=True)
+            (side / "parameters.json").write_text(json.dumps(parameters, indent=1, sort_keys=True) + "\n")
+            target_notebook, target_figures = side / path.name, side / "figures"
         for produced in sorted(staged_figures.glob("*/")):  # figures/<notebook>/ folders, replaced whole
-            target = figures_dir() / produced.name
+            target = target_figures / produced.name
             if target.exists():
                 shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(produced), str(target))
             figures += _count_figures(target)
-        shutil.move(str(staged_notebook), str(path))
+        shutil.move(str(staged_notebook), str(target_notebook))
+        output = str(target_notebook)
     shutil.rmtree(work, ignore_errors=True)
-    return NotebookResult(stem, not error, time.perf_counter() - started, figures, error)
+    return NotebookResult(stem, not error, time.perf_counter() - started, figures, error, output)
 
 
 def _print(result: NotebookResult) -> None:
@@ -142,25 +363,55 @@ def _print(result: NotebookResult) -> None:
     line = f"{status:<7}{result.notebook:<36}{result.seconds:8.1f} s {result.figures:4d} figures"
     if result.error:
         line += f"\n        {result.error}"
+    elif _in_run_folder(result):
+        line += f"\n        non-default parameters: stored results kept; this run is in {Path(result.output).parent}"
     print(line, flush=True)
 
 
-def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None) -> int:
-    """Run the notebooks (all by default) with ``jobs`` at once; print a line each and a summary; return the exit code."""
-    paths = resolve_notebooks(notebooks)
+def _longest_first(paths: list[Path], finished: Sequence[NotebookResult] = ()) -> list[Path]:
+    """Records the wall times of ``finished`` successful runs in ``<cache>/durations.json`` and returns ``paths``
+    longest first by the recorded times (unrecorded ones first: they may be long), so that with several jobs the
+    longest notebook does not start last and run alone at the end."""
+    record = cache_dir() / "durations.json"
+    try:
+        durations = json.loads(record.read_text())
+    except (OSError, ValueError):
+        durations = {}
+    if finished:
+        durations.update({r.notebook: round(r.seconds, 1) for r in finished if r.ok})
+        record.parent.mkdir(parents=True, exist_ok=True)
+        staged = record.with_suffix(".tmp")
+        staged.write_text(json.dumps(durations, indent=1, sort_keys=True))
+        staged.replace(record)
+    return sorted(paths, key=lambda p: -durations.get(p.stem, math.inf))
+
+
+def reproduce(notebooks: list[str] | None = None, jobs: int | None = None, parameters: dict | None = None,
+              replace: bool = False) -> int:
+    """Run the notebooks (all by default) with ``jobs`` at once; print a line each and a summary; return the exit
+    code (2 when a parameter is refused, before anything runs)."""
+    paths = _longest_first(resolve_notebooks(notebooks))
+    try:
+        for path in paths:
+            check_parameters(path, parameters)
+    except ParameterError as exc:
+        print(f"error: {exc}", flush=True)
+        return 2
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     print(f"Executing {len(paths)} notebook(s) with {jobs} job(s)", flush=True)
     started = time.perf_counter()
     results = []
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited threads or event loops
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_notebook, path, parameters) for path in paths]
+        futures = [pool.submit(run_notebook, path, parameters, replace=replace) for path in paths]
         for future in as_completed(futures):
             result = future.result()
             results.append(result)
             _print(result)
-    if figures_dir().exists():
-        build_gallery()
+    if not parameters:  # fast or resized runs would record misleading times
+        _longest_first(paths, results)
+    if figures_dir().exists() and any(r.ok and not _in_run_folder(r) for r in results):
+        build_gallery()  # only when stored results changed
     failed = [r for r in results if not r.ok]
     print(f"{len(results) - len(failed)} ok, {len(failed)} failed, "
           f"{sum(r.figures for r in results)} figures, {time.perf_counter() - started:.1f} s wall", flush=True)

@@ -15,20 +15,30 @@ found raises :class:`SchemaError` naming the source file, the 1-based data row a
 caught on load and never half-processed. :func:`read_table` and :func:`write_table` validate on the way in and
 out; writes go to a temporary file that replaces the target only when complete.
 """
+
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Column", "Schema", "SchemaError", "validate", "read_table", "write_table",
-    "RUNS", "STEPS", "SAMPLES", "STEP_ROLES",
+    "Column",
+    "Schema",
+    "SchemaError",
+    "validate",
+    "read_table",
+    "write_table",
+    "RUNS",
+    "STEPS",
+    "SAMPLES",
+    "STEP_ROLES",
 ]
 
 
@@ -115,11 +125,17 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         return _coerce_float_list(series, col, source)
     missing = series.isna()
     if missing.any() and not col.nullable:
-        _fail(source, int(np.flatnonzero(missing.to_numpy())[0]), col.name, "missing value in a column that must be filled")
+        _fail(
+            source,
+            int(np.flatnonzero(missing.to_numpy())[0]),
+            col.name,
+            "missing value in a column that must be filled",
+        )
     present = series[~missing]
     if col.kind == "str":
         out = series.astype("string")
     elif col.kind == "bool":
+
         def to_bool(v):
             if isinstance(v, (bool, np.bool_)):
                 return bool(v)
@@ -131,6 +147,7 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
             if text in _FALSE:
                 return False
             raise ValueError(v)
+
         values = []
         for pos, v in enumerate(series.to_numpy(dtype=object)):
             if pd.isna(v):
@@ -143,16 +160,30 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         out = pd.Series(values, index=series.index, dtype="boolean")
     else:
         numeric = pd.to_numeric(series, errors="coerce")
+        if numeric.dtype == object:  # integers beyond 64 bits stay Python ints
+            numeric = pd.Series(
+                [float(v) if v is not None and not pd.isna(v) else np.nan for v in numeric],
+                index=series.index,
+                dtype="float64",
+            )
         bad = numeric.isna() & ~missing
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             _fail(source, pos, col.name, f"expected a number, got {_show(series.iloc[pos])}")
+        values = numeric.to_numpy(dtype=float)
+        infinite = np.isinf(values)  # inf, or a number too large for a float (1e400)
+        if infinite.any():
+            pos = int(np.flatnonzero(infinite)[0])
+            _fail(source, pos, col.name, f"expected a finite number, got {_show(series.iloc[pos])}")
         if col.kind == "int":
-            values = numeric.to_numpy(dtype=float)
             fractional = ~np.isnan(values) & (values != np.round(values))
             if fractional.any():
                 pos = int(np.flatnonzero(fractional)[0])
                 _fail(source, pos, col.name, f"expected a whole number, got {_show(series.iloc[pos])}")
+            too_large = np.abs(values) >= 2.0**63
+            if too_large.any():
+                pos = int(np.flatnonzero(too_large)[0])
+                _fail(source, pos, col.name, f"{_show(series.iloc[pos])} is too large for a 64-bit integer")
             out = numeric.astype("Int64")
         else:
             out = numeric.astype("float64")
@@ -198,8 +229,12 @@ def _coerce_float_list(series: pd.Series, col: Column, source) -> pd.Series:
             bad = ~np.isfinite(numbers) | (numbers < lo) | (numbers > hi)
             if bad.any():
                 at = int(np.flatnonzero(bad)[0])
-                _fail(source, pos, col.name,
-                      f"element {at} ({float(numbers[at])!r}) is not a finite number in [{lo:g}, {hi:g}]")
+                _fail(
+                    source,
+                    pos,
+                    col.name,
+                    f"element {at} ({float(numbers[at])!r}) is not a finite number in [{lo:g}, {hi:g}]",
+                )
     return series.astype("string")
 
 
@@ -214,9 +249,7 @@ def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | No
         raise SchemaError(f"{source}: expected a table (pandas DataFrame), got {type(frame).__name__}")
     for col in schema.columns:
         if col.required and col.name not in frame.columns:
-            raise SchemaError(
-                f"{source}: column {col.name!r} is missing (schema {schema.name!r} needs {schema.names})"
-            )
+            raise SchemaError(f"{source}: column {col.name!r} is missing (schema {schema.name!r} needs {schema.names})")
     out = frame.reset_index(drop=True).copy()
     for col in schema.columns:
         if col.name in out.columns:
@@ -226,7 +259,9 @@ def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | No
         if dup.any():
             pos = int(np.flatnonzero(dup.to_numpy())[0])
             key = ", ".join(f"{c}={out.iloc[pos][c]!r}" for c in schema.unique)
-            _fail(source, pos, "+".join(schema.unique), f"duplicate row ({key}) in a table keyed by {list(schema.unique)}")
+            _fail(
+                source, pos, "+".join(schema.unique), f"duplicate row ({key}) in a table keyed by {list(schema.unique)}"
+            )
     ordered = [c for c in schema.names if c in out.columns]
     rest = [c for c in out.columns if c not in ordered]
     if rest and not schema.extra_columns:
@@ -234,10 +269,32 @@ def validate(frame: pd.DataFrame, schema: Schema, source: str | os.PathLike | No
     return out[ordered + rest]
 
 
+def _check_csv_rows(path: Path) -> None:
+    """Every data row has as many fields as the header: a file cut mid-row would otherwise read as missing
+    values (and a cut ``False`` as ``F``)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is None:
+            raise SchemaError(f"{path}: the file is empty (no header row)")
+        for number, row in enumerate(rows, start=1):
+            if row and len(row) != len(header):
+                raise SchemaError(
+                    f"{path}: row {number} has {len(row)} fields, the header {len(header)} "
+                    f"(column {header[min(len(row), len(header)) - 1]!r} is the last one given): "
+                    "the file is cut short or a field is not quoted"
+                )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    _check_csv_rows(path)
+    return pd.read_csv(path, keep_default_na=True)
+
+
 def _reader(path: Path):
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return lambda p: pd.read_csv(p, keep_default_na=True)
+        return _read_csv
     if suffix == ".parquet":
         return pd.read_parquet
     if suffix in (".jsonl", ".ndjson"):
@@ -295,7 +352,9 @@ RUNS = Schema(
         Column("run_id", "str", doc="unique id of the run; steps refer to it"),
         Column("task", "str", doc="task id within its suite"),
         Column("suite", "str", doc="benchmark or task suite"),
-        Column("architecture", "str", doc="single, independent, centralized, decentralized, hybrid, or a strategy name"),
+        Column(
+            "architecture", "str", doc="single, independent, centralized, decentralized, hybrid, or a strategy name"
+        ),
         Column("n_agents", "int", minimum=1, doc="agents in the system (orchestrators included)"),
         Column("model", "str", doc="model id as the endpoint names it"),
         Column("seed", "int", doc="seed or trial index"),
@@ -303,8 +362,17 @@ RUNS = Schema(
         Column("score", "float", required=False, nullable=True, doc="graded score when finer than success"),
         Column("cost_usd", "float", required=False, nullable=True, minimum=0, doc="money spent on the run, USD"),
         Column("prompt_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens over all calls"),
-        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens over all calls"),
-        Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens served from the provider's cache"),
+        Column(
+            "completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens over all calls"
+        ),
+        Column(
+            "cached_tokens",
+            "int",
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="prompt tokens served from the provider's cache",
+        ),
         Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="wall time of the run, seconds"),
         Column("simulated", "bool", required=False, doc="true when the run came from the simulated endpoint"),
         Column("energy_mwh", "float", required=False, nullable=True, minimum=0, doc="energy measured for the run, mWh"),
@@ -325,14 +393,25 @@ STEPS = Schema(
         Column("content", "str", required=False, nullable=True, doc="message text"),
         Column("tool_calls", "str", required=False, nullable=True, doc="JSON list of {name, arguments}"),
         Column("prompt_tokens", "int", required=False, nullable=True, minimum=0, doc="prompt tokens of this call"),
-        Column("completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens of this call"),
-        Column("cached_tokens", "int", required=False, nullable=True, minimum=0, doc="cached prompt tokens of this call"),
+        Column(
+            "completion_tokens", "int", required=False, nullable=True, minimum=0, doc="completion tokens of this call"
+        ),
+        Column(
+            "cached_tokens", "int", required=False, nullable=True, minimum=0, doc="cached prompt tokens of this call"
+        ),
         Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="latency of this call, seconds"),
         Column("kind", "str", required=False, nullable=True, doc="what the step is (e.g. LLM call, tool call)"),
-        Column("energy_mwh", "float", required=False, nullable=True, minimum=0,
-               doc="energy measured for this step, mWh"),
-        Column("logprobs", "float_list", required=False, nullable=True, maximum=0,
-               doc="JSON list of the log-probabilities of the step's generated tokens"),
+        Column(
+            "energy_mwh", "float", required=False, nullable=True, minimum=0, doc="energy measured for this step, mWh"
+        ),
+        Column(
+            "logprobs",
+            "float_list",
+            required=False,
+            nullable=True,
+            maximum=0,
+            doc="JSON list of the log-probabilities of the step's generated tokens",
+        ),
     ),
 )
 

@@ -10,27 +10,38 @@ Offline machines point ``AGENTEFF_MIRROR`` at a directory laid out like the raw 
 (``<owner>/<repo>/<commit>/<path>``); files are then copied from there instead of downloaded, with the same checks.
 
 Data carried in the repository (published figures under ``data/``, each with a data card) is loaded through the
-same :func:`load`.
+same :func:`load`, and checked the same way: ``data/SHA256SUMS`` records the sha256 of every registered file
+(``sha256sum`` format), so an accidental edit or a cut file is caught on load. After a deliberate edit, run
+``python -m agenteff data rehash`` and commit the manifest with the change.
+
+Several processes may load the same data set at once: checking, removing and fetching a cached file happen under
+a per-file lock, so none sees another's half-done repair.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib
+import json
 import logging
 import os
 import shutil
+import tempfile
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pooch
+import yaml
 
 from ..paths import cache_dir, data_dir
+from ..schema import SchemaError
 from .pins import PINS
 
-__all__ = ["RemoteFile", "LocalFile", "Dataset", "DataIntegrityError", "REGISTRY", "MIRROR_VARIABLE",
-           "available", "fetch", "load", "tables", "paper_values"]
+__all__ = ["RemoteFile", "LocalFile", "Dataset", "DataIntegrityError", "CorruptCopyRemoved", "REGISTRY",
+           "MIRROR_VARIABLE", "MANIFEST_NAME", "available", "fetch", "load", "tables", "paper_values", "rehash"]
 
 MIRROR_VARIABLE = "AGENTEFF_MIRROR"
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -38,6 +49,14 @@ RAW_BASE = "https://raw.githubusercontent.com"
 
 class DataIntegrityError(RuntimeError):
     """A file is missing, truncated or does not match its pinned sha256."""
+
+
+class CorruptCopyRemoved(DataIntegrityError):
+    """A cached download did not match its sha256 and was removed; fetching again repairs it."""
+
+
+MANIFEST_NAME = "SHA256SUMS"
+_REHASH = "python -m agenteff data rehash"
 
 
 @dataclass(frozen=True)
@@ -199,22 +218,17 @@ REGISTRY: dict[str, Dataset] = {
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
         ),
         Dataset(
-            "mcpp-paper-claims",
-            "The MCPP paper's headline claim and the planner speeds quoted for its authors' code",
-            (LocalFile("published/mcpp/claims.csv"),),
-            "mcpp:parse_claims",
-            "published claims, cited per row",
-            "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
-        ),
-        Dataset(
             "paper-values",
             "Every number the reproduced papers state (claims, fitted laws, coefficients, speeds), one schema, "
             "one row per number with its source location",
-            (LocalFile("published/efficiency/paper_values.csv"),
+            (LocalFile("published/auctions/paper_values.csv"),
+             LocalFile("published/efficiency/paper_values.csv"),
              LocalFile("published/scaling/paper_values.csv"),
+             LocalFile("published/coordination/paper_values.csv"),
              LocalFile("published/overthinking/paper_values.csv"),
              LocalFile("published/markets/paper_values.csv"),
-             LocalFile("published/agentstop/paper_values.csv")),
+             LocalFile("published/agentstop/paper_values.csv"),
+             LocalFile("published/mcpp/paper_values.csv")),
             "published:parse",
             "published figures, cited per row",
             "see the paper, arxiv, version and location columns",
@@ -314,14 +328,33 @@ def _mirror_copy(mirror_root: Path, file: RemoteFile):
     return download
 
 
+@contextlib.contextmanager
+def _file_lock(target: Path):
+    """An exclusive lock on ``target`` among processes, held for the block (lock files live in
+    ``<cache>/locks/``, so the data folders hold only data)."""
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{hashlib.sha256(str(target).encode()).hexdigest()[:32]}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _ensure(file: RemoteFile) -> Path:
     target = cache_dir() / "data" / file.relative
+    with _file_lock(target):  # another process may be checking, removing or fetching the same file
+        return _ensure_locked(file, target)
+
+
+def _ensure_locked(file: RemoteFile, target: Path) -> Path:
     if target.exists():
         actual = _sha256(target)
         if actual == file.sha256:
             return target
         target.unlink()  # never keep a corrupt copy: the next load fetches a fresh one
-        raise DataIntegrityError(
+        raise CorruptCopyRemoved(
             f"{target}: cached copy of {file.url} is corrupt (sha256 {actual}, expected {file.sha256}); "
             "it has been removed and will be fetched again on the next load"
         )
@@ -345,16 +378,63 @@ def _ensure(file: RemoteFile) -> Path:
     return target
 
 
+def _manifest() -> dict[str, str]:
+    """``{path under data/: sha256}`` from ``data/SHA256SUMS``."""
+    path = data_dir() / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    recorded = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise DataIntegrityError(f"{path}: line {number} is not '<sha256>  <path>': {line!r}; "
+                                     f"rebuild it with `{_REHASH}`")
+        recorded[name] = digest
+    return recorded
+
+
+def _check_local(name: str, file: LocalFile, recorded: dict[str, str]) -> Path:
+    local = data_dir() / file.path
+    if not local.is_file():
+        raise DataIntegrityError(f"{local}: file of data set {name!r} is missing from the repository")
+    manifest = data_dir() / MANIFEST_NAME
+    if file.path not in recorded:
+        raise DataIntegrityError(f"{local}: file of data set {name!r} has no sha256 in {manifest}; after adding "
+                                 f"or deliberately editing files under data/, run `{_REHASH}` and commit {MANIFEST_NAME}")
+    actual = _sha256(local)
+    if actual != recorded[file.path]:
+        raise DataIntegrityError(
+            f"{local}: sha256 {actual} does not match {recorded[file.path]} recorded in {manifest}: the file "
+            f"changed. If the edit is deliberate, run `{_REHASH}` and commit {MANIFEST_NAME} with it; otherwise "
+            f"restore the file (git checkout -- data/{file.path})")
+    return local
+
+
+def rehash() -> Path:
+    """Record the sha256 of every registered file under data/ in ``data/SHA256SUMS`` (written atomically)."""
+    paths = sorted({f.path for d in REGISTRY.values() for f in d.files if isinstance(f, LocalFile)})
+    missing = [p for p in paths if not (data_dir() / p).is_file()]
+    if missing:
+        raise DataIntegrityError(f"registered files missing under {data_dir()}: {missing}")
+    lines = "".join(f"{_sha256(data_dir() / p)}  {p}\n" for p in paths)
+    manifest = data_dir() / MANIFEST_NAME
+    fd, tmp = tempfile.mkstemp(dir=data_dir(), prefix=f".{MANIFEST_NAME}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(lines)
+    os.replace(tmp, manifest)
+    return manifest
+
+
 def fetch(name: str) -> dict[str, Path]:
     """Make the data set's files available locally and verified; return ``{path in repo: local path}``."""
     dataset = _get(name)
     paths = {}
+    recorded = _manifest() if any(isinstance(f, LocalFile) for f in dataset.files) else {}
     for file in dataset.files:
         if isinstance(file, LocalFile):
-            local = data_dir() / file.path
-            if not local.is_file():
-                raise DataIntegrityError(f"{local}: file of data set {name!r} is missing from the repository")
-            paths[file.path] = local
+            paths[file.path] = _check_local(name, file, recorded)
         else:
             paths[file.path] = _ensure(file)
     return paths
@@ -372,7 +452,15 @@ def tables(name: str) -> dict[str, pd.DataFrame]:
     dataset = _get(name)
     module_name, function_name = dataset.parser.split(":")
     parser = getattr(importlib.import_module(f"{__name__}.{module_name}"), function_name)
-    return parser(fetch(name))
+    files = fetch(name)
+    try:
+        return parser(files)
+    except (DataIntegrityError, SchemaError):
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, json.JSONDecodeError,
+            yaml.YAMLError) as exc:  # a parser's bare error: say which data set and files
+        where = ", ".join(str(p) for p in files.values())
+        raise SchemaError(f"data set {name!r} ({where}): cannot be parsed: {type(exc).__name__}: {exc}") from exc
 
 
 def load(name: str, table: str | None = None) -> pd.DataFrame:

@@ -6,8 +6,9 @@ success probability of one sample, the mean and standard deviation of its latenc
 (the release does not state the unit; the ratio cost/latency of about 330 suggests generated tokens). The study
 (:mod:`agenteff.engines.workflows`) draws workflow nodes from these rows.
 
-Also the claims study 05 checks, carried in ``data/published/mcpp/claims.csv`` with a data card.
+The paper's claims study 05 checks are in the ``paper-values`` data set (``data/published/mcpp/paper_values.csv``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,11 +17,9 @@ import pandas as pd
 
 from ..schema import Column, Schema, validate
 
-__all__ = ["parse", "parse_claims", "TEMPLATES", "TEMPLATES_FILE", "PUBLISHED_CLAIMS", "CLAIMS_FILE"]
+__all__ = ["parse", "TEMPLATES", "TEMPLATES_FILE"]
 
 TEMPLATES_FILE = "simulator/example_rollout_stats.csv"
-
-CLAIMS_FILE = "published/mcpp/claims.csv"
 
 TEMPLATES = Schema(
     "mcpp_node_templates",
@@ -48,24 +47,3 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
         row = int(not_positive.to_numpy().nonzero()[0][0])
         raise ValueError(f"{path}: row {row + 1}: success_prob, lat_mean and cost_mean must be positive")
     return {"templates": templates}
-
-
-PUBLISHED_CLAIMS = Schema(
-    "mcpp_published_claims",
-    (
-        Column("claim_id", "str", doc="short key"),
-        Column("claim", "str", doc="the claim as stated (paraphrased)"),
-        Column("value_low", "float", nullable=True, doc="lower end of the stated value, if numeric"),
-        Column("value_high", "float", nullable=True, doc="upper end of the stated value, if numeric"),
-        Column("unit", "str", nullable=True),
-        Column("source", "str", doc="where the claim is stated"),
-    ),
-    unique=("claim_id",),
-    doc="Claims of the MCPP paper and figures stated about the authors' planner (data/published/mcpp).",
-)
-
-
-def parse_claims(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
-    """``{"claims": validated table}`` of the published claims study 05 checks (data card beside the file)."""
-    path = files[CLAIMS_FILE]
-    return {"claims": validate(pd.read_csv(path), PUBLISHED_CLAIMS, source=path)}

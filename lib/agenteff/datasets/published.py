@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..report import PaperValues
-from ..schema import Column, Schema, SchemaError, read_table
+from ..schema import Column, Schema, SchemaError, validate
 
 __all__ = ["PAPER_VALUES", "parse", "as_paper_values"]
 
@@ -41,9 +41,17 @@ PAPER_VALUES = Schema(
 )
 
 
+def _read(path: Path) -> pd.DataFrame:
+    """One file, its text columns read as text: an arXiv id such as 2605.06110 must not become the number 2605.0611."""
+    if not path.exists():
+        raise SchemaError(f"{path}: no such file")
+    text = {column.name: str for column in PAPER_VALUES.columns if column.kind == "str"}
+    return validate(pd.read_csv(path, dtype=text), PAPER_VALUES, source=path)
+
+
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``{"paper_values": table}``: all registered files, validated one by one, keys unique across files."""
-    tables = [read_table(path, PAPER_VALUES).assign(file=name) for name, path in files.items()]
+    tables = [_read(path).assign(file=name) for name, path in files.items()]
     table = pd.concat(tables, ignore_index=True)
     repeated = table[table["key"].duplicated(keep=False)].sort_values("key")
     if not repeated.empty:

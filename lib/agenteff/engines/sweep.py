@@ -11,25 +11,37 @@
 * An interrupted sweep (Ctrl-C, kill -9, a crash) is resumed by calling :func:`run_sweep` again with the same run
   directory: stored jobs are skipped, so nothing is repeated or duplicated. Jobs that raised are recorded with
   their error and retried on the next call.
+* A job's error comes back from its worker as plain text (type and message, key-like strings redacted), never
+  as the pickled exception: SDK errors carry the request, API key header included.
+* A job that kills its worker process (a crash in native code, ``os._exit``, the OOM killer) breaks a local
+  process pool for every job in it. The sweep then re-runs those jobs one at a time in a fresh pool, records the
+  one that kills its worker again as failed ("its worker process died"), and carries on with the rest. Workers
+  exit when the sweep's process dies, even by ``kill -9``, so no orphans stay behind.
 * Budgets: when records carry ``cost_usd`` or ``prompt_tokens``/``completion_tokens`` columns, the sweep stops
   submitting jobs once the jobs run by this call have spent ``budget_usd`` or ``budget_tokens``.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
 import json
 import math
 import multiprocessing
+import multiprocessing.connection
+import os
 import sqlite3
-import traceback
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
-from ..progress import progress
 
 from ..llm.client import BudgetExceeded
+from ..progress import progress
+from ..secrets import redact
 
 __all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME"]
 
@@ -56,12 +68,20 @@ def grid(tasks: Iterable[str], configs: dict[str, dict] | Iterable[str], seeds: 
     to its settings (or is a list of names without settings)."""
     configs = dict(configs) if isinstance(configs, dict) else {name: {} for name in configs}
     seeds = list(seeds)
-    return [Job(str(task), str(name), int(seed), dict(params))
-            for task in tasks for name, params in configs.items() for seed in seeds]
+    return [
+        Job(str(task), str(name), int(seed), dict(params))
+        for task in tasks
+        for name, params in configs.items()
+        for seed in seeds
+    ]
 
 
 class SweepIncomplete(RuntimeError):
     """Some jobs raised; the others are stored, and a new call retries the failed ones."""
+
+
+class _StoredFailure(Exception):
+    """A job's failure already turned into text in its worker."""
 
 
 class RunStore:
@@ -79,7 +99,8 @@ class RunStore:
             "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, task TEXT, config TEXT, seed INTEGER, "
             "  position INTEGER, n_records INTEGER);"
             "CREATE TABLE IF NOT EXISTS records (job_id TEXT, idx INTEGER, record TEXT, PRIMARY KEY (job_id, idx));"
-            "CREATE TABLE IF NOT EXISTS failures (job_id TEXT PRIMARY KEY, error TEXT);")
+            "CREATE TABLE IF NOT EXISTS failures (job_id TEXT PRIMARY KEY, error TEXT);"
+        )
 
     def done(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT job_id FROM jobs")}
@@ -88,11 +109,14 @@ class RunStore:
         """Store a finished job and its records in one transaction (all or nothing)."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
-                             (job.job_id, job.task, job.config, job.seed, position, len(records)))
-            self._db.executemany("INSERT INTO records VALUES (?, ?, ?)",
-                                 [(job.job_id, i, json.dumps(r, sort_keys=True, default=_jsonable))
-                                  for i, r in enumerate(records)])
+            self._db.execute(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+                (job.job_id, job.task, job.config, job.seed, position, len(records)),
+            )
+            self._db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?)",
+                [(job.job_id, i, json.dumps(r, sort_keys=True, default=_jsonable)) for i, r in enumerate(records)],
+            )
             self._db.execute("DELETE FROM failures WHERE job_id = ?", (job.job_id,))
 
     def fail(self, job: Job, error: str) -> None:
@@ -108,9 +132,11 @@ class RunStore:
         """All records, in grid order then record order, with the job's columns first."""
         rows = self._db.execute(
             "SELECT j.job_id, j.task, j.config, j.seed, r.record FROM records r JOIN jobs j USING (job_id) "
-            "ORDER BY j.position, j.job_id, r.idx").fetchall()
-        frame = pd.DataFrame([{"job_id": a, "task": b, "config": c, "seed": d, **json.loads(rec)}
-                              for a, b, c, d, rec in rows])
+            "ORDER BY j.position, j.job_id, r.idx"
+        ).fetchall()
+        frame = pd.DataFrame(
+            [{"job_id": a, "task": b, "config": c, "seed": d, **json.loads(rec)} for a, b, c, d, rec in rows]
+        )
         return frame if len(frame) else pd.DataFrame(columns=list(_JOB_COLUMNS))
 
     def close(self) -> None:
@@ -149,23 +175,75 @@ def _isnan(value) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+@dataclass(frozen=True)
+class _JobFailure:
+    """What a job raised, as text made in the worker, so no exception object (and what it holds) is pickled."""
+
+    error: str
+    budget: bool = False
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    """Runs the job function in the worker and turns whatever it raises into a :class:`_JobFailure`."""
+
+    fn: Callable
+
+    def __call__(self, job: Job):
+        try:
+            return self.fn(job)
+        except Exception as exc:
+            return _JobFailure(redact(f"{type(exc).__name__}: {exc}".strip()), isinstance(exc, BudgetExceeded))
+
+
+_WORKER_DIED = (
+    "its worker process died while running it (a crash in native code, os._exit, a signal or "
+    "the out-of-memory killer); it was re-run alone and killed its worker again"
+)
+
+
+def _exit_with_parent() -> None:
+    """Worker initialiser: exit when the sweep's process dies (kill -9 included), instead of lingering."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="agenteff-exit-with-parent", daemon=True).start()
+
+
 class _Backend:
     """Submit jobs, wait for the first to finish, shut down: the same three moves on each backend."""
 
     def __init__(self, scheduler, executor: str, max_workers: int | None):
         self._dask = None
+        self._max_workers = max_workers
         if scheduler is not None:
             from dask.distributed import Client
+
             self._dask = scheduler if isinstance(scheduler, Client) else Client(scheduler)
             self._owned = self._dask is not scheduler
         elif executor == "thread":
             self._pool = cf.ThreadPoolExecutor(max_workers=max_workers)
         elif executor == "process":
             # spawn: workers start clean (no copied threads or locks of the parent, e.g. an LLM client's loop)
-            self._pool = cf.ProcessPoolExecutor(max_workers=max_workers,
-                                                mp_context=multiprocessing.get_context("spawn"))
+            self._pool = self._process_pool(max_workers)
         else:
             raise ValueError(f"executor must be 'process' or 'thread', not {executor!r}")
+
+    @staticmethod
+    def _process_pool(max_workers):
+        return cf.ProcessPoolExecutor(
+            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        )
+
+    def restart(self, max_workers: int | None = None) -> None:
+        """Replace a broken process pool by a fresh one (``max_workers=1`` to run suspects one at a time)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._process_pool(max_workers or self._max_workers)
 
     def submit(self, fn, job):
         if self._dask is not None:
@@ -175,6 +253,7 @@ class _Backend:
     def wait_first(self, futures) -> set:
         if self._dask is not None:
             from dask.distributed import wait
+
             return set(wait(futures, return_when="FIRST_COMPLETED").done)
         return cf.wait(futures, return_when=cf.FIRST_COMPLETED).done
 
@@ -188,10 +267,19 @@ class _Backend:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path, *, scheduler=None,
-              executor: str = "process", max_workers: int | None = None, max_pending: int | None = None,
-              budget_usd: float | None = None, budget_tokens: int | None = None,
-              desc: str = "jobs") -> pd.DataFrame:
+def run_sweep(
+    fn: Callable[[Job], object],
+    jobs: list[Job],
+    run_dir: str | Path,
+    *,
+    scheduler=None,
+    executor: str = "process",
+    max_workers: int | None = None,
+    max_pending: int | None = None,
+    budget_usd: float | None = None,
+    budget_tokens: int | None = None,
+    desc: str = "jobs",
+) -> pd.DataFrame:
     """Run the jobs not yet in ``run_dir``'s store, storing each as it finishes; return every stored record.
 
     ``scheduler``: a Dask scheduler address (``"tcp://host:8786"``) or ``dask.distributed.Client``; None runs a
@@ -214,25 +302,43 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
         bar = progress(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, unit="job")
         pending: dict = {}
         queue = iter(todo)
+        suspects: deque = deque()  # jobs of a broken process pool, re-run one at a time to find the culprit
+        alone = None  # the suspect running by itself, if any
+        isolating = False
+        guarded = _Guarded(fn)
         try:
             while True:
-                while stop is None and len(pending) < limit:
-                    item = next(queue, None)
-                    if item is None:
-                        break
-                    pending[backend.submit(fn, item[1])] = item
+                if suspects or alone is not None:
+                    if alone is None:
+                        alone = suspects.popleft()
+                        pending[backend.submit(guarded, alone[1])] = alone
+                else:
+                    while stop is None and len(pending) < limit:
+                        item = next(queue, None)
+                        if item is None:
+                            break
+                        pending[backend.submit(guarded, item[1])] = item
                 if not pending:
                     break
-                for finished in backend.wait_first(list(pending)):
+                settled = backend.wait_first(list(pending))
+                broken = [f for f in settled if isinstance(f.exception(), BrokenProcessPool)]
+                for finished in [f for f in settled if f not in broken]:
                     position, job = pending.pop(finished)
+                    if alone is not None and alone[1] is job:
+                        alone = None
                     try:
-                        records = _as_records(finished.result(), job)
-                    except BudgetExceeded as exc:
-                        stop = stop or str(exc)
-                        continue
+                        output = finished.result()
+                        if isinstance(output, _JobFailure):
+                            if output.budget:
+                                stop = stop or output.error.removeprefix("BudgetExceeded: ")
+                                continue
+                            raise _StoredFailure(output.error)
+                        records = _as_records(output, job)
                     except Exception as exc:  # the job's own failure: keep it, carry on with the others
                         failed += 1
-                        store.fail(job, "".join(traceback.format_exception_only(type(exc), exc)).strip())
+                        store.fail(
+                            job, str(exc) if isinstance(exc, _StoredFailure) else redact(f"{type(exc).__name__}: {exc}")
+                        )
                         continue
                     store.add(job, position, records)
                     bar.update()
@@ -241,19 +347,37 @@ def run_sweep(fn: Callable[[Job], object], jobs: list[Job], run_dir: str | Path,
                     if budget_usd is not None and spent_usd >= budget_usd:
                         stop = stop or f"sweep USD budget reached: spent ${spent_usd:.4f} of ${budget_usd:.4f}"
                     if budget_tokens is not None and spent_tokens >= budget_tokens:
-                        stop = stop or (f"sweep token budget reached: spent {spent_tokens:,} of "
-                                        f"{budget_tokens:,} tokens")
+                        stop = stop or (
+                            f"sweep token budget reached: spent {spent_tokens:,} of {budget_tokens:,} tokens"
+                        )
+                if broken:  # every job in the pool failed with it; the pool is unusable
+                    if alone is not None:  # it ran by itself and killed its worker: the culprit
+                        failed += 1
+                        store.fail(alone[1], _WORKER_DIED)
+                        alone = None
+                    else:
+                        suspects.extend(sorted(pending.values(), key=lambda item: item[0]))
+                    pending.clear()
+                    isolating = bool(suspects)
+                    backend.restart(max_workers=1 if isolating else None)
+                elif isolating and alone is None and not suspects:
+                    isolating = False
+                    backend.restart()  # every suspect settled: back to the full pool
         finally:
             bar.close()
             backend.shutdown(pending)
         remaining = len(jobs) - len(store.done())
         if stop is not None:
-            raise BudgetExceeded(f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
-                                 "the run directory: raise the budget and call run_sweep again to continue")
+            raise BudgetExceeded(
+                f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
+                "the run directory: raise the budget and call run_sweep again to continue"
+            )
         if failed:
             first = store.failures().iloc[0]
-            raise SweepIncomplete(f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
-                                  "the others are stored, and calling run_sweep again retries the failed ones")
+            raise SweepIncomplete(
+                f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
+                "the others are stored, and calling run_sweep again retries the failed ones"
+            )
         return store.load()
     finally:
         store.close()

@@ -6,12 +6,22 @@
 
 Names are imported on first use, so the simulated endpoint's process starts without loading the openai SDK.
 """
+
 import importlib
 
 _EXPORTS = {
-    "LLMClient": "client", "ChatResult": "client", "BudgetExceeded": "client", "RetriesExhausted": "client",
-    "SimModel": "sim", "sim_server": "sim", "endpoint": "sim", "default_behaviour": "sim", "approximate_tokens": "sim",
-    "SIMULATED_FINGERPRINT": "sim", "PriceTable": "pricing", "call_cost": "pricing",
+    "LLMClient": "client",
+    "ChatResult": "client",
+    "BudgetExceeded": "client",
+    "RetriesExhausted": "client",
+    "SimModel": "sim",
+    "sim_server": "sim",
+    "endpoint": "sim",
+    "default_behaviour": "sim",
+    "approximate_tokens": "sim",
+    "SIMULATED_FINGERPRINT": "sim",
+    "PriceTable": "pricing",
+    "call_cost": "pricing",
 }
 __all__ = list(_EXPORTS)
 

@@ -6,17 +6,25 @@ What it adds to the SDK:
 * bounded concurrency (``max_concurrency`` calls in flight; identical calls in flight are sent once);
 * usage and cost from the endpoint's usage fields (prompt, completion, cached prompt and reasoning tokens),
   priced by ``data/prices.csv`` (:mod:`agenteff.llm.pricing`);
-* retries with exponential backoff and jitter on 429, 5xx, timeouts, connection errors and malformed bodies,
-  waiting at least as long as the endpoint's ``Retry-After``; :class:`RetriesExhausted` when they run out;
+* retries with exponential backoff and jitter on 429, 5xx, timeouts, dropped connections and malformed bodies,
+  waiting at least as long as the endpoint's ``Retry-After`` but never longer than ``backoff_max_s`` (an
+  unreadable ``Retry-After`` falls back to the backoff); :class:`RetriesExhausted` when they run out, naming
+  the URL and the attempts; a refused connection fails at once (nothing listens there);
 * budget caps in tokens or USD: :class:`BudgetExceeded` stops the run and says how much was spent.
+
+In :meth:`LLMClient.chat_many` a failing call (a spent budget or any other error) stops the batch from sending
+more, but calls already in flight finish, are cached and counted; the error carries ``results`` (finished
+results in request order, None where not finished) and ``index`` (the failing request's position).
 
 The synchronous methods work inside Jupyter (whose kernel already runs an event loop): all calls run on a
 private event loop in a background thread. The API key is handed to the SDK and kept nowhere else: not in the
 cache, not in messages, not in the client's repr.
 """
+
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
 import json
 import logging
@@ -31,9 +39,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
-from ..progress import progress
 
 from ..paths import cache_dir as default_cache_root
+from ..progress import progress
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
 from .sim import SIMULATED_FINGERPRINT, approximate_tokens, message_tokens
@@ -47,19 +55,28 @@ _PLACEHOLDER_KEY = "not-needed"
 
 
 class BudgetExceeded(RuntimeError):
-    """The client's token or USD budget is spent. ``results`` holds what a batch finished (None elsewhere)."""
+    """The client's token or USD budget is spent. In a batch, ``results`` holds what it finished (None
+    elsewhere) and ``index`` the position of the request that found the budget spent."""
 
-    def __init__(self, message: str, results: list | None = None):
+    def __init__(self, message: str, results: list | None = None, index: int | None = None):
         super().__init__(message)
         self.results = results
+        self.index = index
 
 
 class RetriesExhausted(RuntimeError):
-    """An endpoint kept failing with retryable errors (429, 5xx, timeouts, broken replies)."""
+    """An endpoint kept failing with retryable errors (429, 5xx, timeouts, broken replies), or refused the
+    connection."""
 
 
 class _MalformedReply(Exception):
     """A 200 reply whose body is not a chat completion."""
+
+    label = "malformed reply"  # how messages name it (the class is private)
+
+
+class _NotSent(Exception):
+    """A batch call skipped because an earlier call of the batch failed."""
 
 
 _RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError, _MalformedReply)
@@ -102,11 +119,14 @@ class ChatResult:
 
     def to_openai_message(self) -> dict:
         """The reply as an assistant message in the OpenAI format, to append to a conversation."""
-        message = {"role": "assistant", "content": self.content}
+        message: dict = {"role": "assistant", "content": self.content}
         if self.tool_calls:
             message["tool_calls"] = [
-                {"id": c["id"], "type": "function",
-                 "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], sort_keys=True)}}
+                {
+                    "id": c["id"],
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], sort_keys=True)},
+                }
                 for c in self.tool_calls
             ]
         return message
@@ -127,24 +147,35 @@ def _parse_reply(body, messages: list, tools) -> dict:
     try:
         choice = body["choices"][0]
         raw = choice["message"]
-        calls = [{"id": c.get("id", f"call_{i}"), "name": c["function"]["name"],
-                  "arguments": _arguments(c["function"].get("arguments"))}
-                 for i, c in enumerate(raw.get("tool_calls") or [])]
+        calls = [
+            {
+                "id": c.get("id", f"call_{i}"),
+                "name": c["function"]["name"],
+                "arguments": _arguments(c["function"].get("arguments")),
+            }
+            for i, c in enumerate(raw.get("tool_calls") or [])
+        ]
         usage = body.get("usage") or {}
         token_logprobs = (choice.get("logprobs") or {}).get("content")
-        logprobs = (tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs)
-                    if token_logprobs else None)
+        logprobs = tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs) if token_logprobs else None
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
-    message = {"role": "assistant", "content": raw.get("content"), "tool_calls": calls,
-               "reasoning_content": raw.get("reasoning_content", raw.get("reasoning"))}
+    message = {
+        "role": "assistant",
+        "content": raw.get("content"),
+        "tool_calls": calls,
+        "reasoning_content": raw.get("reasoning_content", raw.get("reasoning")),
+    }
     prompt = usage.get("prompt_tokens")
     completion = usage.get("completion_tokens")
     if prompt is None:  # the endpoint reports no usage: estimate from the text
         prompt = message_tokens(messages, tools)
     if completion is None:
-        completion = approximate_tokens(message["content"]) + approximate_tokens(message["reasoning_content"]) + sum(
-            approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
+        completion = (
+            approximate_tokens(message["content"])
+            + approximate_tokens(message["reasoning_content"])
+            + sum(approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
+        )
     return {
         "message": message,
         "prompt_tokens": int(prompt),
@@ -158,34 +189,56 @@ def _parse_reply(body, messages: list, tools) -> dict:
     }
 
 
-def _retry_after_s(exc: Exception) -> float:
+def _retry_after_s(exc: Exception | None) -> float | None:
+    """The wait the endpoint asks for, in seconds; None when it asks none or says something unreadable
+    (``soon``, empty, ``inf``, a malformed date): the caller then backs off on its own schedule."""
     response = getattr(exc, "response", None)
     if response is None:
-        return 0.0
+        return None
     headers = response.headers
     for header, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
+        value = (headers.get(header) or "").strip()
+        if not value:
             continue
         try:
-            return max(float(value) * scale, 0.0)
+            seconds = float(value) * scale
         except ValueError:
-            when = email.utils.parsedate_to_datetime(value)  # Retry-After may be an HTTP date
-            if when is not None:
-                return max(when.timestamp() - time.time(), 0.0)
-    return 0.0
+            try:  # Retry-After may be an HTTP date
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                continue
+            if when is None:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=datetime.UTC)
+            seconds = when.timestamp() - time.time()
+        if math.isfinite(seconds):
+            return max(seconds, 0.0)
+    return None
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException | None) -> str:
     status = getattr(exc, "status_code", None)
     text = getattr(exc, "message", None) or str(exc)
-    return f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "") + f": {text[:300]}"
+    name = getattr(exc, "label", None) or type(exc).__name__
+    return name + (f" (HTTP {status})" if status else "") + f": {text[:300]}"
+
+
+def _connection_refused(exc: BaseException | None) -> bool:
+    """Did the connection fail because nothing listens at the address? (No point retrying that.)"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ConnectionRefusedError) or "connection refused" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
-        parts = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+        parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
     return urlunsplit(parts)
 
 
@@ -198,21 +251,36 @@ class LLMClient:
     in USD per million tokens), by default ``data/prices.csv``. ``budget_tokens`` caps prompt + completion
     tokens of requests sent by this client, ``budget_usd`` their cost; cached replies are free. Calls already in
     flight when a cap is reached still finish, so the overshoot is at most ``max_concurrency - 1`` calls.
+    Retries wait ``backoff_base_s * 2**attempt`` (with jitter) or the endpoint's ``Retry-After`` if longer, and
+    never more than ``backoff_max_s`` per wait.
 
     At temperature > 0 each ``sample_index`` is a separate cached sample, sent with ``seed=sample_index``
     (unless a seed is given) so endpoints that honour seeds reproduce it.
     """
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, cache_dir=None,
-                 max_concurrency: int = 8, max_retries: int = 6, timeout_s: float = 30.0,
-                 budget_usd: float | None = None, budget_tokens: int | None = None, prices=None,
-                 backoff_base_s: float = 0.5, backoff_max_s: float = 30.0, cache: bool = True):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        cache_dir=None,
+        max_concurrency: int = 8,
+        max_retries: int = 6,
+        timeout_s: float = 30.0,
+        budget_usd: float | None = None,
+        budget_tokens: int | None = None,
+        prices=None,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        cache: bool = True,
+    ):
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
         if api_key is None and base_url is None:
-            raise ValueError("no endpoint configured: pass base_url= (and api_key= if it needs one), or set "
-                             "OPENAI_BASE_URL / OPENAI_API_KEY; notebooks start the simulated endpoint when "
-                             "base_url is None")
+            raise ValueError(
+                "no endpoint configured: pass base_url= (and api_key= if it needs one), or set "
+                "OPENAI_BASE_URL / OPENAI_API_KEY; notebooks start the simulated endpoint when "
+                "base_url is None"
+            )
         self.base_url = base_url
         self.max_concurrency = int(max_concurrency)
         self.max_retries = int(max_retries)
@@ -224,22 +292,33 @@ class LLMClient:
         self.prices = PriceTable.load(prices)
         folder = Path(cache_dir) if cache_dir is not None else default_cache_root() / "llm"
         self._cache = ResponseCache(folder) if cache else None
-        self._stats = dict.fromkeys(("requests_sent", "cache_hits", "retries", "prompt_tokens",
-                                     "completion_tokens", "cached_tokens", "reasoning_tokens"), 0)
+        self._stats: dict[str, float] = dict.fromkeys(
+            (
+                "requests_sent",
+                "cache_hits",
+                "retries",
+                "prompt_tokens",
+                "completion_tokens",
+                "cached_tokens",
+                "reasoning_tokens",
+            ),
+            0,
+        )
         self._stats["cost_usd"] = 0.0
         self._inflight: dict[str, asyncio.Future] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="agenteff-llm", daemon=True)
         self._thread.start()
-        self._semaphore = None
+        self._semaphore: asyncio.Semaphore | None = None
         self._openai = self._run(self._connect(base_url, api_key or _PLACEHOLDER_KEY))
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._thread, self._openai, self._cache)
 
     async def _connect(self, base_url, api_key):
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
         http_client = openai.DefaultAsyncHttpxClient(transport=LoopbackTransport())
-        return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=self.timeout_s,
-                                  http_client=http_client)
+        return openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, timeout=self.timeout_s, http_client=http_client
+        )
 
     def __repr__(self) -> str:
         where = _redact(self.base_url) if self.base_url else "OpenAI default endpoint"
@@ -247,14 +326,29 @@ class LLMClient:
 
     # --- public API ----------------------------------------------------------------------------------------
 
-    def chat(self, model: str, messages: list[dict], tools: list[dict] | None = None, temperature: float = 0.0,
-             sample_index: int = 0, max_tokens: int | None = None, **extra) -> ChatResult:
+    def chat(
+        self,
+        model: str,
+        messages: list[dict],
+        tools: list[dict] | None = None,
+        temperature: float = 0.0,
+        sample_index: int = 0,
+        max_tokens: int | None = None,
+        **extra,
+    ) -> ChatResult:
         """One chat completion (from the cache when this exact call was made before)."""
         return self._run(self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra))
 
-    async def achat(self, model: str, messages: list[dict], tools: list[dict] | None = None,
-                    temperature: float = 0.0, sample_index: int = 0, max_tokens: int | None = None,
-                    **extra) -> ChatResult:
+    async def achat(
+        self,
+        model: str,
+        messages: list[dict],
+        tools: list[dict] | None = None,
+        temperature: float = 0.0,
+        sample_index: int = 0,
+        max_tokens: int | None = None,
+        **extra,
+    ) -> ChatResult:
         """:meth:`chat` for async code; awaitable from any event loop."""
         coroutine = self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra)
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
@@ -283,8 +377,10 @@ class LLMClient:
 
     def _run(self, coroutine):
         if threading.current_thread() is self._thread:
-            raise RuntimeError("LLMClient's synchronous methods cannot be called from its own event loop; "
-                               "use 'await client.achat(...)'")
+            raise RuntimeError(
+                "LLMClient's synchronous methods cannot be called from its own event loop; "
+                "use 'await client.achat(...)'"
+            )
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return future.result()
@@ -293,27 +389,50 @@ class LLMClient:
             raise
 
     async def _chat_many(self, requests: list[dict], desc: str) -> list[ChatResult]:
-        tasks = [asyncio.ensure_future(self._chat_kwargs(**r)) for r in requests]
+        stop = asyncio.Event()  # set by the first failure: calls not yet sent are skipped, calls in flight finish
+        failure: list = []  # (index, exception) of the first failing call
+
+        async def one(index: int, kwargs: dict):
+            try:
+                return await self._chat_kwargs(**kwargs, _stop=stop)
+            except _NotSent:
+                raise
+            except Exception as exc:
+                if not failure:
+                    failure.append((index, exc))
+                stop.set()
+                raise
+
+        tasks = [asyncio.ensure_future(one(i, r)) for i, r in enumerate(requests)]
         bar = progress(total=len(tasks), desc=desc, unit="call")
         for task in tasks:
             task.add_done_callback(lambda _: bar.update())
         try:
-            return await asyncio.gather(*tasks)
-        except BaseException as exc:
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        except BaseException:  # interrupted or cancelled: stop everything now
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if isinstance(exc, BudgetExceeded):
-                exc.results = [t.result() if not t.cancelled() and t.exception() is None else None for t in tasks]
             raise
         finally:
             bar.close()
+        if not failure:
+            return [outcome for outcome in outcomes if isinstance(outcome, ChatResult)]  # all are: none failed
+        index, exc = failure[0]
+        exc.results = [o if isinstance(o, ChatResult) else None for o in outcomes]
+        exc.index = index
+        if isinstance(exc, BudgetExceeded):  # say what was really spent, calls that finished after it included
+            exc.args = (self._budget_message(exc.args[0].split(":", 1)[0]),)
+        raise exc
 
-    async def _chat_kwargs(self, model, messages, tools=None, temperature=0.0, sample_index=0, max_tokens=None,
-                           **extra):
-        return await self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra)
+    async def _chat_kwargs(
+        self, model, messages, tools=None, temperature=0.0, sample_index=0, max_tokens=None, _stop=None, **extra
+    ):
+        return await self._chat(model, messages, tools, temperature, sample_index, max_tokens, extra, _stop)
 
-    async def _chat(self, model, messages, tools, temperature, sample_index, max_tokens, extra) -> ChatResult:
+    async def _chat(
+        self, model, messages, tools, temperature, sample_index, max_tokens, extra, stop: asyncio.Event | None = None
+    ) -> ChatResult:
         request = {"model": model, "messages": messages, "temperature": temperature, **extra}
         if tools:
             request["tools"] = tools
@@ -332,8 +451,10 @@ class LLMClient:
         shared.add_done_callback(lambda f: f.cancelled() or f.exception())  # never "exception not retrieved"
         self._inflight[key] = shared
         try:
+            assert self._semaphore is not None  # set by _connect, before any call
             async with self._semaphore:
-                self._check_budget(model)
+                if stop is not None and stop.is_set():
+                    raise _NotSent()
                 body, latency = await self._send(request, messages, tools)
             if self._cache is not None:
                 self._cache.put(key, model, body, latency)
@@ -362,25 +483,38 @@ class LLMClient:
 
     def _check_budget(self, model: str) -> None:
         spent_tokens = self._stats["prompt_tokens"] + self._stats["completion_tokens"]
-        calls = f"over {self._stats['requests_sent']} requests sent"
-        advice = "finished calls are cached, so a re-run with a larger budget continues where this stopped"
         if self.budget_tokens is not None and spent_tokens >= self.budget_tokens:
-            raise BudgetExceeded(f"token budget reached: spent {spent_tokens:,} of {self.budget_tokens:,} tokens "
-                                 f"{calls}; {advice}")
+            raise BudgetExceeded(self._budget_message("token budget reached"))
         if self.budget_usd is not None:
             if self.prices.lookup(model) is None:
-                raise ValueError(f"a USD budget needs a price for model {model!r}: add a row to data/prices.csv "
-                                 "or pass prices={...} to LLMClient")
+                raise ValueError(
+                    f"a USD budget needs a price for model {model!r}: add a row to data/prices.csv "
+                    "or pass prices={...} to LLMClient"
+                )
             if self._stats["cost_usd"] >= self.budget_usd:
-                raise BudgetExceeded(f"USD budget reached: spent ${self._stats['cost_usd']:.4f} of "
-                                     f"${self.budget_usd:.4f} {calls}; {advice}")
+                raise BudgetExceeded(self._budget_message("USD budget reached"))
+
+    def _budget_message(self, headline: str) -> str:
+        calls = f"over {self._stats['requests_sent']} requests sent"
+        advice = "finished calls are cached, so a re-run with a larger budget continues where this stopped"
+        if headline.startswith("USD"):
+            spent = f"spent ${self._stats['cost_usd']:.4f} of ${self.budget_usd:.4f}"
+        else:
+            spent_tokens = self._stats["prompt_tokens"] + self._stats["completion_tokens"]
+            spent = f"spent {spent_tokens:,} of {self.budget_tokens:,} tokens"
+        return f"{headline}: {spent} {calls}; {advice}"
+
+    def _endpoint_url(self) -> str:
+        return _redact(str(self._openai.base_url).rstrip("/") + "/chat/completions")
 
     async def _send(self, request: dict, messages, tools) -> tuple[dict, float]:
-        last_error = None
+        """Send with retries; every attempt is counted, waits its backoff and checks the budget first."""
+        last_error: Exception | None = None
         for attempt in range(self.max_retries + 1):
             if attempt:
                 self._stats["retries"] += 1
                 await asyncio.sleep(self._backoff_s(attempt - 1, last_error))
+            self._check_budget(request["model"])
             self._stats["requests_sent"] += 1
             started = time.perf_counter()
             try:
@@ -395,16 +529,27 @@ class LLMClient:
             except _RETRYABLE as exc:
                 last_error = exc
                 _log.debug("model %r, attempt %d failed: %s", request["model"], attempt + 1, _describe(exc))
+                if isinstance(exc, openai.APIConnectionError) and _connection_refused(exc):
+                    raise RetriesExhausted(
+                        f"model {request['model']!r}: cannot connect to {self._endpoint_url()}: connection refused "
+                        f"(attempt {attempt + 1}; nothing listens there, so no more retries). Is the server "
+                        "running, and are base_url / OPENAI_BASE_URL right?"
+                    ) from exc
                 continue
             measured = time.perf_counter() - started
             return body, float(body.get("simulated_latency_s", measured))
-        raise RetriesExhausted(f"model {request['model']!r}: no valid reply after {self.max_retries + 1} "
-                               f"attempts; last error: {_describe(last_error)}") from last_error
+        raise RetriesExhausted(
+            f"model {request['model']!r} at {self._endpoint_url()}: no valid reply after "
+            f"{self.max_retries + 1} attempts; last error: {_describe(last_error)}"
+        ) from last_error
 
-    def _backoff_s(self, attempt: int, error: Exception) -> float:
-        """Exponential backoff with jitter (half to full of the step), never shorter than Retry-After."""
-        step = min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt)
-        return max(step * random.uniform(0.5, 1.0), _retry_after_s(error))
+    def _backoff_s(self, attempt: int, error: Exception | None) -> float:
+        """Exponential backoff with jitter (half to full of the step), at least the endpoint's Retry-After,
+        at most ``backoff_max_s`` (a Retry-After of an hour must not stall a batch for an hour)."""
+        step = min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
+        wait = step * random.uniform(0.5, 1.0)
+        asked = _retry_after_s(error)
+        return min(max(wait, asked), self.backoff_max_s) if asked is not None else wait
 
 
 def _shutdown(loop: asyncio.AbstractEventLoop, thread: threading.Thread, client, cache) -> None:

@@ -6,6 +6,7 @@ starts with followed by ``-`` (dated snapshots such as ``gpt-4o-2024-08-06`` are
 model is billed at the list price of the real model it names in ``SimModel.priced_as``:
 :meth:`PriceTable.priced_as` adds those stand-ins to a table.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,11 @@ def call_cost(price: Price | None, prompt_tokens: int, completion_tokens: int, c
     if price is None:
         return math.nan
     uncached = max(prompt_tokens - cached_tokens, 0)
-    return (uncached * price.input_usd_per_mtok + cached_tokens * price.cached_input_usd_per_mtok
-            + completion_tokens * price.output_usd_per_mtok) / 1e6
+    return (
+        uncached * price.input_usd_per_mtok
+        + cached_tokens * price.cached_input_usd_per_mtok
+        + completion_tokens * price.output_usd_per_mtok
+    ) / 1e6
 
 
 class PriceTable:
@@ -42,21 +46,26 @@ class PriceTable:
 
     def __init__(self, table: pd.DataFrame):
         self._prices = {
-            row.model: Price(row.model, float(row.input_usd_per_mtok),
-                             float(row.input_usd_per_mtok if pd.isna(row.cached_input_usd_per_mtok)
-                                   else row.cached_input_usd_per_mtok),
-                             float(row.output_usd_per_mtok))
+            row.model: Price(
+                row.model,
+                float(row.input_usd_per_mtok),
+                float(
+                    row.input_usd_per_mtok if pd.isna(row.cached_input_usd_per_mtok) else row.cached_input_usd_per_mtok
+                ),
+                float(row.output_usd_per_mtok),
+            )
             for row in table.itertuples(index=False)
         }
         self._matches: dict[str, Price | None] = {}
 
     @classmethod
-    def load(cls, prices=None) -> "PriceTable":
+    def load(cls, prices=None) -> PriceTable:
         """From None (the project's table), a path to a CSV, a DataFrame, or ``{model: {input, cached_input,
         output}}`` in USD per million tokens."""
         from ..datasets import load
         from ..datasets.prices import PRICES
         from ..schema import read_table, validate
+
         if isinstance(prices, PriceTable):
             return prices
         if prices is None:
@@ -64,12 +73,21 @@ class PriceTable:
         if isinstance(prices, (str, os.PathLike)):
             return cls(read_table(Path(prices), PRICES))
         if isinstance(prices, dict):
-            prices = pd.DataFrame([
-                {"model": model, "provider": "user", "input_usd_per_mtok": p["input"],
-                 "cached_input_usd_per_mtok": p.get("cached_input", p["input"]), "output_usd_per_mtok": p["output"],
-                 "as_of": "", "source": "given by the user"}
-                for model, p in prices.items()
-            ], columns=PRICES.names)
+            prices = pd.DataFrame(
+                [
+                    {
+                        "model": model,
+                        "provider": "user",
+                        "input_usd_per_mtok": p["input"],
+                        "cached_input_usd_per_mtok": p.get("cached_input", p["input"]),
+                        "output_usd_per_mtok": p["output"],
+                        "as_of": "",
+                        "source": "given by the user",
+                    }
+                    for model, p in prices.items()
+                ],
+                columns=PRICES.names,
+            )
         return cls(validate(prices, PRICES))
 
     def priced_as(self, stand_ins: dict[str, str]) -> PriceTable:
@@ -78,8 +96,10 @@ class PriceTable:
         resolved = {name: self.lookup(real) for name, real in stand_ins.items()}
         unpriced = sorted(stand_ins[name] for name, price in resolved.items() if price is None)
         if unpriced:
-            raise ValueError(f"no price for {unpriced}, which simulated models are priced as: add a row to "
-                             "data/prices.csv or pass prices={...}")
+            raise ValueError(
+                f"no price for {unpriced}, which simulated models are priced as: add a row to "
+                "data/prices.csv or pass prices={...}"
+            )
         table = PriceTable(pd.DataFrame(columns=["model"]))
         table._prices = self._prices | {name: price for name, price in resolved.items() if price is not None}
         return table

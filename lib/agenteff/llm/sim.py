@@ -19,6 +19,7 @@ Determinism: the random generator handed to the behaviour, and the latency, are 
 name, messages, tools, temperature, the request's ``seed``), so the same request always gets the same reply.
 Faults are drawn per attempt from a separate seeded stream, so a retried request eventually gets through.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,16 +37,26 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
 from ..arithmetic import evaluate_arithmetic
 
-__all__ = ["SimModel", "SIMULATED_FINGERPRINT", "FAULT_KINDS", "approximate_tokens", "message_tokens",
-           "default_behaviour", "sim_server", "endpoint", "serve", "main"]
+__all__ = [
+    "SimModel",
+    "SIMULATED_FINGERPRINT",
+    "FAULT_KINDS",
+    "approximate_tokens",
+    "message_tokens",
+    "default_behaviour",
+    "sim_server",
+    "endpoint",
+    "serve",
+    "main",
+]
 
 SIMULATED_FINGERPRINT = "agenteff-simulated"
 #: Injected faults, each with a probability per received chat request.
@@ -89,7 +100,7 @@ class SimModel:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SimModel":
+    def from_dict(cls, data: dict) -> SimModel:
         return cls(**data)
 
 
@@ -114,7 +125,7 @@ def _token_pieces(text: str) -> list[str]:
     pieces = []
     for match in _TOKEN.finditer(text):
         word = match.group(0)
-        chunks = [word[i:i + 4] for i in range(0, len(word), 4)]
+        chunks = [word[i : i + 4] for i in range(0, len(word), 4)]
         if match.start() and text[match.start() - 1].isspace():
             chunks[0] = " " + chunks[0]
         pieces += chunks
@@ -128,8 +139,9 @@ def token_logprobs(text: str | None, seed: int) -> list[dict]:
     rng = np.random.default_rng([seed, 1])  # its own stream: the reply's other draws stay as they were
     uncertain = rng.random(len(pieces)) < 0.1
     values = -np.where(uncertain, rng.exponential(2.0, len(pieces)), rng.exponential(0.05, len(pieces)))
-    return [{"token": piece, "logprob": round(float(value), 6), "top_logprobs": []}
-            for piece, value in zip(pieces, values)]
+    return [
+        {"token": piece, "logprob": round(float(value), 6), "top_logprobs": []} for piece, value in zip(pieces, values)
+    ]
 
 
 def _content_text(content) -> str:
@@ -149,7 +161,9 @@ def message_tokens(messages: list[dict], tools: list[dict] | None = None) -> int
         total += 4 + approximate_tokens(_content_text(message.get("content")))
         for call in message.get("tool_calls") or []:
             function = call.get("function", call)
-            total += approximate_tokens(function.get("name", "")) + approximate_tokens(str(function.get("arguments", "")))
+            total += approximate_tokens(function.get("name", "")) + approximate_tokens(
+                str(function.get("arguments", ""))
+            )
     if tools:
         total += approximate_tokens(json.dumps(tools, sort_keys=True))
     return total
@@ -190,8 +204,10 @@ def _pick_tool(tools: list[dict], text: str) -> dict:
 
     def overlap(tool):
         function = tool.get("function", tool)
-        return len(wanted & set(_words(function.get("name", "").replace("_", " ") + " "
-                                       + function.get("description", ""))))
+        return len(
+            wanted & set(_words(function.get("name", "").replace("_", " ") + " " + function.get("description", "")))
+        )
+
     return max(tools, key=overlap)  # max keeps the first of equal scores
 
 
@@ -225,8 +241,9 @@ def _tool_arguments(tool: dict, text: str, drop_required: bool) -> dict:
     return arguments
 
 
-def default_behaviour(messages: list[dict], tools: list[dict] | None, model: SimModel,
-                      rng: np.random.Generator) -> dict:
+def default_behaviour(
+    messages: list[dict], tools: list[dict] | None, model: SimModel, rng: np.random.Generator
+) -> dict:
     """A generic simulated assistant.
 
     * Tools offered and none called yet: calls the tool that best matches the request, with arguments filled
@@ -249,12 +266,18 @@ def default_behaviour(messages: list[dict], tools: list[dict] | None, model: Sim
     if tools and not tool_results:
         tool = _pick_tool(tools, request)
         name = tool.get("function", tool)["name"]
-        return {"content": None, "reasoning_content": reasoning,
-                "tool_calls": [{"name": name, "arguments": _tool_arguments(tool, request, mistake)}]}
+        return {
+            "content": None,
+            "reasoning_content": reasoning,
+            "tool_calls": [{"name": name, "arguments": _tool_arguments(tool, request, mistake)}],
+        }
     if tool_results:
         result = _content_text(tool_results[-1].get("content"))
-        return {"content": f"Based on the tool result: {result[:400]}", "tool_calls": [],
-                "reasoning_content": reasoning}
+        return {
+            "content": f"Based on the tool result: {result[:400]}",
+            "tool_calls": [],
+            "reasoning_content": reasoning,
+        }
     value = arithmetic_answer(request)
     if value is not None:
         if mistake:
@@ -266,10 +289,12 @@ def default_behaviour(messages: list[dict], tools: list[dict] | None, model: Sim
 
 # --- the server --------------------------------------------------------------------------------------------
 
+
 def request_seed(model: str, messages, tools, temperature, seed) -> int:
     """The 64-bit seed of a request's replies: a hash of everything that should change the reply."""
-    canonical = json.dumps([model, messages, tools, temperature, seed], sort_keys=True, separators=(",", ":"),
-                           default=str)
+    canonical = json.dumps(
+        [model, messages, tools, temperature, seed], sort_keys=True, separators=(",", ":"), default=str
+    )
     return int.from_bytes(hashlib.sha256(canonical.encode()).digest()[:8], "big")
 
 
@@ -288,7 +313,7 @@ def _truncate_to_tokens(text: str, limit: int) -> str:
     for match in _TOKEN.finditer(text):
         used += 1 + (len(match.group(0)) - 1) // 4
         if used > limit:
-            return text[:match.start()].rstrip()
+            return text[: match.start()].rstrip()
     return text
 
 
@@ -326,16 +351,22 @@ class SimServer:
         return FAULT_KINDS[index] if index < len(FAULT_KINDS) else None
 
     def models_listing(self) -> dict:
-        return {"object": "list",
-                "data": [{"id": name, "object": "model", "created": 0, "owned_by": SIMULATED_FINGERPRINT}
-                         for name in self.models]}
+        return {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": 0, "owned_by": SIMULATED_FINGERPRINT} for name in self.models
+            ],
+        }
 
     def completion(self, body: dict) -> tuple[dict, float]:
         """The reply to a chat-completions request body, and the latency to play before sending it."""
         name = body.get("model")
         if name not in self.models:
-            raise _HTTPError(404, f"The model {name!r} does not exist on this simulated endpoint; "
-                                  f"available: {sorted(self.models)}", "model_not_found")
+            raise _HTTPError(
+                404,
+                f"The model {name!r} does not exist on this simulated endpoint; available: {sorted(self.models)}",
+                "model_not_found",
+            )
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise _HTTPError(400, "'messages' must be a non-empty list")
@@ -351,24 +382,34 @@ class SimServer:
         try:
             reply = self.behaviours[name](messages, tools, model, rng)
         except Exception as exc:  # a bug in a behaviour: fail this request loudly, without retries
-            raise _HTTPError(422, f"simulated behaviour {model.behaviour} failed: {type(exc).__name__}: {exc}",
-                             "behaviour_error") from exc
+            raise _HTTPError(
+                422, f"simulated behaviour {model.behaviour} failed: {type(exc).__name__}: {exc}", "behaviour_error"
+            ) from exc
         content = reply.get("content")
         reasoning = reply.get("reasoning_content")
         calls = reply.get("tool_calls") or []
         finish = "tool_calls" if calls else "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         reasoning_tokens = approximate_tokens(reasoning)
-        tool_calls = [
-            {"id": f"call_{seed:016x}_{i}", "type": "function",
-             "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}), sort_keys=True)}}
+        tool_calls: list[dict] = [
+            {
+                "id": f"call_{seed:016x}_{i}",
+                "type": "function",
+                "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}), sort_keys=True)},
+            }
             for i, call in enumerate(calls)
         ]
         if max_tokens is not None and content and reasoning_tokens + approximate_tokens(content) > max_tokens:
             content = _truncate_to_tokens(content, max(0, max_tokens - reasoning_tokens))
             finish = "length"
-        completion_tokens = reasoning_tokens + approximate_tokens(content) + sum(
-            approximate_tokens(c["function"]["name"]) + approximate_tokens(c["function"]["arguments"]) for c in tool_calls)
+        completion_tokens = (
+            reasoning_tokens
+            + approximate_tokens(content)
+            + sum(
+                approximate_tokens(c["function"]["name"]) + approximate_tokens(c["function"]["arguments"])
+                for c in tool_calls
+            )
+        )
         prompt_tokens = message_tokens(messages, tools)
         cached = _cached_prefix_tokens(messages) if model.params.get("prompt_caching") else 0
         message = {"role": "assistant", "content": content}
@@ -382,8 +423,14 @@ class SimServer:
             "created": 0,
             "model": name,
             "system_fingerprint": SIMULATED_FINGERPRINT,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish,
-                         "logprobs": {"content": token_logprobs(content, seed)} if body.get("logprobs") else None}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": finish,
+                    "logprobs": {"content": token_logprobs(content, seed)} if body.get("logprobs") else None,
+                }
+            ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
@@ -404,14 +451,26 @@ def _import_behaviour(spec: str) -> Callable:
         raise ValueError(f"cannot import simulated behaviour {spec!r}: {exc}") from exc
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
-            429: "Too Many Requests", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 
 
 def _response_bytes(status: int, body: bytes, headers: dict | None = None, close: bool = False) -> bytes:
-    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", "Content-Type: application/json",
-            f"Content-Length: {len(body)}", "Server: agenteff-serve-sim",
-            "Connection: close" if close else "Connection: keep-alive"]
+    head = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Server: agenteff-serve-sim",
+        "Connection: close" if close else "Connection: keep-alive",
+    ]
     head += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
@@ -453,7 +512,7 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         writer.write(_response_bytes(200, json.dumps(state.models_listing()).encode()))
         return True
     if method == "GET" and path.startswith("/v1/models/"):
-        name = path[len("/v1/models/"):]
+        name = path[len("/v1/models/") :]
         listing = {m["id"]: m for m in state.models_listing()["data"]}
         if name in listing:
             writer.write(_response_bytes(200, json.dumps(listing[name]).encode()))
@@ -477,9 +536,11 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         return False
     if fault == "rate_limit":
         retry_after = state.settings["retry_after_s"]
-        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"),
-                                     {"Retry-After": f"{retry_after:g}",
-                                      "retry-after-ms": f"{retry_after * 1000:g}"}))
+        if isinstance(retry_after, str):  # sent verbatim, to play endpoints that send odd values
+            headers = {"Retry-After": retry_after}
+        else:
+            headers = {"Retry-After": f"{retry_after:g}", "retry-after-ms": f"{retry_after * 1000:g}"}
+        writer.write(_response_bytes(429, _error_body("simulated rate limit", "rate_limit_exceeded"), headers))
         return True
     if fault == "server_error":
         writer.write(_response_bytes(500, _error_body("simulated server error", "server_error")))
@@ -519,13 +580,21 @@ async def _connection(state: SimServer, reader, writer):
         await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass  # the client went away (e.g. gave up on a slow reply) or sent garbage: drop the connection
+    except asyncio.CancelledError:
+        pass  # the server is shutting down; ending quietly keeps asyncio from logging a traceback per connection
     finally:
         with contextlib.suppress(Exception):
             writer.close()
 
 
-async def serve(models: list[SimModel], faults: dict | None = None, host: str = "127.0.0.1", port: int = 0,
-                announce: Callable[[str], None] = print, api_key_sha256: str | None = None):
+async def serve(
+    models: list[SimModel],
+    faults: dict | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    announce: Callable[[str], None] = print,
+    api_key_sha256: str | None = None,
+):
     """Run the endpoint until cancelled; ``announce`` receives the base URL once it is listening.
     With ``api_key_sha256`` only requests whose bearer token has that sha256 are served (401 otherwise), so
     the endpoint can stand in for one that needs a key without ever holding the key."""
@@ -541,35 +610,59 @@ def _parse_args(argv: list[str]):
     parser = argparse.ArgumentParser(
         prog="python -m agenteff serve-sim",
         description="Serve simulated models over the OpenAI chat-completions HTTP API (replies are labelled "
-                    "simulated). Prints the base URL on its first line of output.")
+        "simulated). Prints the base URL on its first line of output.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port; default 8000)")
-    parser.add_argument("--config", type=Path,
-                        help='JSON file {"models": [SimModel fields, ...], "faults": {...}}; overrides --model')
-    parser.add_argument("--model", action="append", default=None,
-                        help=f"a model name served with the default behaviour (repeatable; default {DEFAULT_MODEL})")
+    parser.add_argument(
+        "--config", type=Path, help='JSON file {"models": [SimModel fields, ...], "faults": {...}}; overrides --model'
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        help=f"a model name served with the default behaviour (repeatable; default {DEFAULT_MODEL})",
+    )
     parser.add_argument("--error-prob", type=float, default=0.1, help="error probability per step (default 0.1)")
     parser.add_argument("--latency-mean", type=float, default=0.05, help="mean latency in seconds (default 0.05)")
     parser.add_argument("--latency-sd", type=float, default=0.01, help="latency standard deviation in seconds")
     for kind in FAULT_KINDS:
-        parser.add_argument(f"--fault-{kind.replace('_', '-')}", type=float, default=0.0, metavar="P",
-                            help=f"probability of a {kind.replace('_', ' ')} fault per request")
-    parser.add_argument("--retry-after", type=float, default=_FAULT_SETTINGS["retry_after_s"],
-                        help="Retry-After seconds sent with simulated 429s")
-    parser.add_argument("--slow-s", type=float, default=_FAULT_SETTINGS["slow_s"],
-                        help="extra seconds of a slow reply (set it above the client's timeout)")
+        parser.add_argument(
+            f"--fault-{kind.replace('_', '-')}",
+            type=float,
+            default=0.0,
+            metavar="P",
+            help=f"probability of a {kind.replace('_', ' ')} fault per request",
+        )
+    parser.add_argument(
+        "--retry-after",
+        type=float,
+        default=_FAULT_SETTINGS["retry_after_s"],
+        help="Retry-After seconds sent with simulated 429s",
+    )
+    parser.add_argument(
+        "--slow-s",
+        type=float,
+        default=_FAULT_SETTINGS["slow_s"],
+        help="extra seconds of a slow reply (set it above the client's timeout)",
+    )
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault stream")
     parser.add_argument("--api-key-sha256", help="serve only requests whose API key has this sha256")
     return parser.parse_args(argv)
 
 
-def _config_from_args(args) -> tuple[list[SimModel], dict]:
+def _config_from_args(args) -> tuple[list[SimModel], dict, str | None]:
     if args.config:
         config = json.loads(args.config.read_text())
-        return ([SimModel.from_dict(m) for m in config["models"]], config.get("faults") or {},
-                config.get("api_key_sha256", args.api_key_sha256))
-    models = [SimModel(name, error_prob=args.error_prob, latency_mean_s=args.latency_mean,
-                       latency_sd_s=args.latency_sd) for name in (args.model or [DEFAULT_MODEL])]
+        return (
+            [SimModel.from_dict(m) for m in config["models"]],
+            config.get("faults") or {},
+            config.get("api_key_sha256", args.api_key_sha256),
+        )
+    models = [
+        SimModel(name, error_prob=args.error_prob, latency_mean_s=args.latency_mean, latency_sd_s=args.latency_sd)
+        for name in (args.model or [DEFAULT_MODEL])
+    ]
     faults = {kind: getattr(args, f"fault_{kind}") for kind in FAULT_KINDS}
     faults.update(retry_after_s=args.retry_after, slow_s=args.slow_s, seed=args.fault_seed)
     return models, faults, args.api_key_sha256
@@ -581,8 +674,9 @@ def main(argv: list[str]) -> int:
     models, faults, api_key_sha256 = _config_from_args(args)
 
     def announce(url):
-        print(f"agenteff serve-sim: simulated endpoint at {url} (models: {', '.join(m.name for m in models)})",
-              flush=True)
+        print(
+            f"agenteff serve-sim: simulated endpoint at {url} (models: {', '.join(m.name for m in models)})", flush=True
+        )
 
     async def run():
         task = asyncio.ensure_future(serve(models, faults, args.host, args.port, announce, api_key_sha256))
@@ -602,8 +696,13 @@ _URL = re.compile(r"(http://\S+/v1)")
 
 
 @contextlib.contextmanager
-def sim_server(models: list[SimModel], faults: dict | None = None, port: int | None = None,
-               startup_timeout_s: float = 60.0, api_key_sha256: str | None = None) -> Iterator[str]:
+def sim_server(
+    models: list[SimModel],
+    faults: dict | None = None,
+    port: int | None = None,
+    startup_timeout_s: float = 60.0,
+    api_key_sha256: str | None = None,
+) -> Iterator[str]:
     """Start ``python -m agenteff serve-sim`` on a loopback port, yield its base URL, stop it on exit.
 
     The child gets this process's import path (so behaviours defined in tests or studies import) and no API key
@@ -612,15 +711,22 @@ def sim_server(models: list[SimModel], faults: dict | None = None, port: int | N
     models = list(models)
     with tempfile.TemporaryDirectory(prefix="agenteff-sim-") as folder:
         config = Path(folder) / "config.json"
-        config.write_text(json.dumps({"models": [m.to_dict() for m in models], "faults": faults or {},
-                                      "api_key_sha256": api_key_sha256}))
+        config.write_text(
+            json.dumps(
+                {"models": [m.to_dict() for m in models], "faults": faults or {}, "api_key_sha256": api_key_sha256}
+            )
+        )
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         log_path = Path(folder) / "stderr.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "agenteff", "serve-sim", "--config", str(config), "--port", str(port or 0)],
-                stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=env)
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
         try:
             url = _await_announcement(process, startup_timeout_s, log_path)
             yield url
@@ -631,7 +737,8 @@ def sim_server(models: list[SimModel], faults: dict | None = None, port: int | N
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            process.stdout.close()
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 @contextlib.contextmanager
@@ -646,6 +753,7 @@ def endpoint(base_url: str | None, models: list[SimModel], faults: dict | None =
 
 
 def _await_announcement(process: subprocess.Popen, timeout_s: float, log_path: Path) -> str:
+    assert process.stdout is not None  # started with stdout=PIPE
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         if selector.select(timeout_s):

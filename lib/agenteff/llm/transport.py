@@ -7,10 +7,15 @@ call instead; every other URL (TLS, remote hosts, proxies) goes through httpx's 
 still builds the request, authenticates it and maps errors: timeouts raise ``httpx.ReadTimeout`` (the SDK's
 ``APITimeoutError``), broken connections ``httpx.ReadError`` or ``ConnectError`` (``APIConnectionError``).
 
+One request is sent at most once per call: when the server drops a kept-alive connection without replying,
+this transport raises ``ReadError`` rather than re-sending on its own, so the caller's retry policy (counting,
+backoff, budget) sees every send. Idle connections the server has already closed are discarded before use.
+
 Why not a library: measured with benchmarks/llm_throughput.py (50 ms simulated latency, 32 calls in flight, 2
 cores, quiet machine, 2026-11-22), the ratio to ideal throughput was 0.78 with the SDK's default httpx client,
 0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +31,7 @@ _DROPPED = frozenset({b"accept-encoding", b"connection", b"transfer-encoding", b
 
 
 class _BrokenConnection(Exception):
-    """The peer closed a kept-alive connection before answering; safe to resend on a fresh one."""
+    """The peer closed the connection before answering."""
 
 
 class LoopbackTransport(httpx.AsyncBaseTransport):
@@ -41,23 +46,27 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         address = (url.host, url.port or 80)
         payload = self._serialise(request, request.content)  # the SDK sends a complete JSON body
-        idle = self._idle.setdefault(address, [])
-        while idle:  # a kept-alive connection may have been closed by the server meanwhile
-            connection = idle.pop()
-            try:
-                return await self._exchange(connection, payload, request, timeouts, address)
-            except _BrokenConnection:
-                continue
-        connection = await self._connect(address, timeouts.get("connect"))
+        connection = self._idle_connection(address) or await self._connect(address, timeouts.get("connect"))
         try:
             return await self._exchange(connection, payload, request, timeouts, address)
         except _BrokenConnection as exc:
             raise httpx.ReadError("the server closed the connection without replying", request=request) from exc
 
+    def _idle_connection(self, address):
+        """A kept-alive connection still open (those the server closed meanwhile are dropped unused)."""
+        idle = self._idle.setdefault(address, [])
+        while idle:
+            reader, writer = idle.pop()
+            if reader.at_eof() or writer.is_closing():
+                writer.close()
+                continue
+            return reader, writer
+        return None
+
     async def _connect(self, address, timeout):
         try:
             return await asyncio.wait_for(asyncio.open_connection(*address), timeout)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connecting to {address[0]}:{address[1]} timed out") from exc
         except OSError as exc:
             raise httpx.ConnectError(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
@@ -76,13 +85,12 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             writer.write(payload)
             async with asyncio.timeout(timeouts.get("read")):  # no extra task per call, unlike wait_for
                 status, headers, body, keep = await _read_response(reader)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             writer.close()
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
         except (ConnectionError, asyncio.IncompleteReadError, _BrokenConnection) as exc:
             writer.close()
-            if isinstance(exc, _BrokenConnection) or (isinstance(exc, asyncio.IncompleteReadError)
-                                                      and not exc.partial):
+            if isinstance(exc, _BrokenConnection) or (isinstance(exc, asyncio.IncompleteReadError) and not exc.partial):
                 raise _BrokenConnection() from exc
             raise httpx.ReadError(f"the connection broke while reading the reply: {exc}", request=request) from exc
         except BaseException:  # cancelled mid-exchange: the connection's state is unknown
@@ -134,7 +142,7 @@ async def _read_response(reader: asyncio.StreamReader):
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0].strip(), 16)
         if size == 0:

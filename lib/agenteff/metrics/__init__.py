@@ -17,5 +17,6 @@ from .runs import *  # noqa: F401,F403
 from .runs import __all__ as _runs_all
 from .steps import *  # noqa: F401,F403
 from .steps import __all__ as _steps_all
+from .steps import __getattr__  # noqa: F401  (names moved to study 02 resolve, with a warning, until 0.3.0)
 
 __all__ = [*_runs_all, *_steps_all, *_frontier_all]

@@ -22,9 +22,8 @@ bootstrap confidence intervals over runs:
   (tokens spent beyond the single agent's) per success, in units of the single agent's tokens per success;
 * successes per 1,000 tokens; cost per success (USD).
 
-:func:`failure_rate_ratio` computes the failure-rate ratio from published success rates (the paper's released
-configurations); :func:`fit_turn_law` fits ``T = a (n + b)^c`` and :func:`fit_density_law` fits
-``S = a + b ln(c)``.
+The paper's fitted laws and the failure-rate ratio of its released configurations are study 02's own analysis
+(:mod:`agenteff.studies.s02_coordination_topologies.laws`).
 """
 from __future__ import annotations
 
@@ -33,14 +32,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import OptimizeWarning, curve_fit
-from scipy import stats
 
 from ._tables import require as _require
 
 __all__ = ["AGENT_ROLES", "COORDINATION_METRICS", "run_coordination", "coordination", "coordination_table",
-           "redundancy_tfidf", "failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law",
-           "trajectory_counts", "action_repetition_rate"]
+           "redundancy_tfidf", "trajectory_counts", "action_repetition_rate"]
 
 #: Step roles that are model calls by an agent (user, tool and system rows of a log are not turns).
 AGENT_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer")
@@ -203,95 +199,21 @@ def coordination_table(result: pd.DataFrame, by=()) -> pd.DataFrame:
     return table[[m for m in COORDINATION_METRICS if m in table.columns]].reset_index().rename_axis(columns=None)
 
 
-def failure_rate_ratio(frame: pd.DataFrame, success: str = "success_rate", by=("benchmark", "model"),
-                       baseline: str = "single") -> pd.DataFrame:
-    """Failure-rate error amplification ``(1 - S_MAS) / (1 - S_SAS)`` per group and architecture.
-
-    ``frame`` holds success rates (or 0/1 outcomes, averaged per group) by ``by`` columns and
-    ``architecture``. Returns the group columns, architecture, ``success_mas``, ``success_sas`` and ``ratio``
-    (NaN where the baseline never fails).
-    """
-    by = list(by)
-    rates = frame.groupby([*by, "architecture"], sort=True)[success].mean().astype(float).rename("success_mas")
-    rates = rates.reset_index()
-    base = rates[rates["architecture"] == baseline].drop(columns="architecture").rename(
-        columns={"success_mas": "success_sas"})
-    out = rates[rates["architecture"] != baseline].merge(base, on=by, how="left")
-    failure_sas = 1 - out["success_sas"]
-    out["ratio"] = (1 - out["success_mas"]) / failure_sas.where(failure_sas > 0)
-    return out
-
-
-def turn_law(n, a: float, b: float, c: float):
-    """Turns as a function of agent count: ``T = a (n + b)^c`` (Kim et al.: a = 2.72, b = 0.5, c = 1.724)."""
-    return a * np.power(np.asarray(n, dtype=float) + b, c)
-
-
-def _fit_law(n: np.ndarray, turns: np.ndarray, b: float | None) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        if b is not None:
-            (a, c), _ = curve_fit(lambda x, a, c: turn_law(x, a, b, c), n, turns, p0=(2.72, 1.724),
-                                  bounds=([1e-6, 0.0], [1e3, 5.0]), maxfev=20000)
-            return np.array([a, b, c])
-        params, _ = curve_fit(turn_law, n, turns, p0=(2.72, 0.5, 1.724),
-                              bounds=([1e-6, -0.99, 0.0], [1e3, 20.0, 5.0]), maxfev=20000)
-    return params
-
-
-def fit_turn_law(n, turns, b: float | None = None, n_boot: int = 200, ci: float = 0.95,
-                 seed: int = 0) -> pd.DataFrame:
-    """Least-squares fit of ``T = a (n + b)^c`` to per-run (agent count, turns), with bootstrap CIs.
-
-    ``b=None`` fits all three parameters (``b`` bounded to (-0.99, 20] so that ``n + b > 0`` for ``n >= 1``); a
-    value fixes the offset (e.g. the paper's 0.5), which makes ``a`` and ``c`` far better determined: with nine
-    agent counts the offset trades off against the other two. Resamples runs within each agent count. Returns
-    rows ``a``, ``b``, ``c`` with ``value``, ``ci_low``, ``ci_high`` (no interval for a fixed ``b``).
-    """
-    n = np.asarray(n, dtype=float)
-    turns = np.asarray(turns, dtype=float)
-    point = _fit_law(n, turns, b)
-    rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(n == value) for value in np.unique(n)]
-    draws = []
-    for _ in range(n_boot):
-        index = np.concatenate([rng.choice(g, size=len(g)) for g in groups])
-        try:
-            draws.append(_fit_law(n[index], turns[index], b))
-        except RuntimeError:  # a resample the optimiser cannot fit: leave it out
-            continue
-    draws = np.array(draws)
-    alpha = (1 - ci) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
-    if b is not None:
-        low[1] = high[1] = np.nan
-    return pd.DataFrame({"param": ["a", "b", "c"], "value": point, "ci_low": low, "ci_high": high})
-
-
-def fit_density_law(density, success, ci: float = 0.95) -> pd.DataFrame:
-    """Ordinary least squares of ``S = a + b ln(c)`` over configurations with message density ``c > 0``.
-
-    Returns rows ``a`` (intercept) and ``b`` (slope) with ``value``, t-based ``ci_low`` and ``ci_high``, and
-    ``n`` (configurations used).
-    """
-    density = np.asarray(density, dtype=float)
-    success = np.asarray(success, dtype=float)
-    keep = np.isfinite(density) & (density > 0) & np.isfinite(success)
-    x, y = np.log(density[keep]), success[keep]
-    if keep.sum() < 3:
-        raise ValueError(f"need at least 3 configurations with positive message density, got {int(keep.sum())}")
-    design = np.column_stack([np.ones_like(x), x])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    residual = y - design @ coef
-    dof = len(y) - 2
-    sigma2 = residual @ residual / dof
-    se = np.sqrt(np.diag(sigma2 * np.linalg.inv(design.T @ design)))
-    t = stats.t.ppf(1 - (1 - ci) / 2, dof)
-    return pd.DataFrame({"param": ["a", "b"], "value": coef, "ci_low": coef - t * se, "ci_high": coef + t * se,
-                         "n": int(keep.sum())})
-
-
 # --- trajectory metrics (PANDO) -----------------------------------------------------------------------
+
+#: Names that moved to study 02 in 0.2.0 (see CHANGELOG.md); the old ``agenteff.metrics.<name>`` works until 0.3.0.
+_MOVED_TO_STUDY_02 = ("failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law")
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_STUDY_02:
+        import importlib
+        new = "agenteff.studies.s02_coordination_topologies.laws"
+        warnings.warn(f"agenteff.metrics.{name} has moved to {new}.{name}; the old name goes in agenteff 0.3.0",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(new), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def _actions(tool_calls) -> list[tuple[str, str]]:
     """(name, canonical arguments) of each call in a STEPS ``tool_calls`` JSON cell."""

@@ -6,9 +6,9 @@
 * :mod:`.simagent`: the simulated agent the built-in endpoint plays (its behaviour, documented);
 * :mod:`.experiment`: :func:`run_experiment`, the grid of runs over an endpoint (simulated by default);
 """
-from .architectures import ARCHITECTURES, DEFAULT_AGENTS, Limits, run_topology
+from .architectures import ARCHITECTURES, DEFAULT_AGENTS, MULTI_AGENT_ARCHITECTURES, Limits, run_topology
 from .experiment import BEHAVIOUR, DEFAULT_MODELS, default_models, experiment_grid, run_experiment
 from .suites import SUITES, Task, make_suite
 
-__all__ = ["ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "run_topology", "BEHAVIOUR", "DEFAULT_MODELS",
-           "default_models", "experiment_grid", "run_experiment", "SUITES", "Task", "make_suite"]
+__all__ = ["ARCHITECTURES", "MULTI_AGENT_ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "run_topology", "BEHAVIOUR",
+           "DEFAULT_MODELS", "default_models", "experiment_grid", "run_experiment", "SUITES", "Task", "make_suite"]

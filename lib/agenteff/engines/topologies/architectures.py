@@ -38,9 +38,12 @@ from .suites import Task, grade, tool_result_text
 if TYPE_CHECKING:  # the simulated endpoint imports this package; it must not load the openai SDK
     from ...llm.client import LLMClient
 
-__all__ = ["ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "Trajectory", "run_topology"]
+__all__ = ["ARCHITECTURES", "MULTI_AGENT_ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "Trajectory", "run_topology"]
 
+#: The project's one list of architectures, in the one order tables and figures use (the paper's).
 ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
+#: The multi-agent ones: every architecture but the single-agent baseline.
+MULTI_AGENT_ARCHITECTURES = tuple(a for a in ARCHITECTURES if a != "single")
 #: The paper's agent counts (orchestrators included).
 DEFAULT_AGENTS = {"single": 1, "independent": 3, "centralized": 4, "decentralized": 3, "hybrid": 4}
 _MIN_AGENTS = {"single": 1, "independent": 1, "centralized": 2, "decentralized": 1, "hybrid": 2}

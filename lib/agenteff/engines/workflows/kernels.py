@@ -23,7 +23,8 @@ are then independent and a failed batch is simply repeated, so a rollout succeed
 all its batches fits the remaining budget and every node's finish time (its parents' latest finish plus its own
 batches' latencies) fits the remaining deadline; rollouts therefore need no event queue: one pass draws the
 number of batches per node (geometric) and checks the budget, a second pass in topological order draws the
-latencies and stops at the first node past the deadline.
+latencies and stops once no candidate is within the deadline (all candidates of a decision walk one rollout
+together: see the notes above :func:`_score_rollout`).
 """
 from __future__ import annotations
 
@@ -143,74 +144,160 @@ def _batches_to_success(u, log_fail, k):
 
 
 # ------------------------------------------------------------------------------------------------------ rollouts
-@njit(cache=True)
-def estimate(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail,
-             status, run_model, run_k, run_elapsed, act_model, act_k, cont_model, cont_k,
-             budget_left, time_left, n_rollouts, key, extra, finish, states):
-    """Successes among ``n_rollouts`` simulated continuations from the current state.
+# Why the planner is laid out as it is (measured on 2 cores, see benchmarks/mcpp.py and the report of issue 17):
+#
+# * Every (candidate, continuation) pair of a decision replays rollout ``r`` from the same random streams (keyed by
+#   (decision, rollout, node)), and a candidate action only changes the first batch of the ready nodes. So the
+#   uniforms, the geometric number of continuation batches per node and the continuation batches' latencies of
+#   rollout ``r`` under continuation ``(m, k)`` are the same for every candidate. The first layout drew them again
+#   for every candidate: in the 16-node two-model stress case light-model nodes need up to hundreds of
+#   single-sample batches, each latency costing a log, two exps and a rational quantile, redone for all 16
+#   candidates. Here one call handles one (rollout, continuation) for all candidates at once: it draws the shared
+#   numbers once, and walks the nodes in topological order carrying one finish time per candidate; each
+#   continuation latency is drawn once and added to every candidate that retries the node (a loop over
+#   candidates the compiler vectorises). Each candidate's sums are the same additions in the same order as
+#   before, so every verdict is bit-identical. A candidate past the deadline keeps being added to (latencies are
+#   positive, so it stays past it; the old layout stopped early), and the node's batches stop when no candidate
+#   is still within the deadline.
+# * Why two threads gave only 1.2-2.3x one (issue 17), measured on the first layout: not work imbalance (timing
+#   every (candidate, continuation) pair alone, the two contiguous halves ``prange`` gives two threads carry equal
+#   CPU work within 10%, i.e. a best case of 1.82-2.00x over the benchmark's cases), and not the parallel region's
+#   start-up (about 7 us more than the serial call on a tiny decision, against 0.3-20 ms decisions). What remains is
+#   the machine: a decision is a single short parallel region, so whenever another process holds one of the two
+#   cores the faster thread waits for the other at the region's end (at load ~8 the 2-thread decision takes 10-100x
+#   the serial one; the planner's per-CPU-second rate is the figure that survives load). The first layout also
+#   allocated three scratch arrays per pair inside the region. Now ``prange`` runs over the rollouts (each under
+#   every continuation and for every candidate, so each thread's contiguous share holds the same mix of work),
+#   each rollout allocates its scratch once and counts successes in its own row of a padded matrix (rows a cache
+#   line apart: no false sharing), summed after the region.
+# * run_trials parallelises over trials and calls the serial :func:`plan`; only single decisions
+#   (:func:`plan_parallel`) spread one decision over threads.
+_ROW_PAD = 8  # int64 entries of padding between the per-rollout rows of success counts (one cache line)
 
-    Ready nodes first get action ``(act_model[i], act_k[i])``; running batches finish (conditioned on their
-    elapsed time); every later batch, retries and pending nodes alike, is ``Seq-(cont_model, cont_k)``.
-    ``extra`` (int64), ``finish`` (float64) and ``states`` (uint64) are per-node scratch arrays.
+
+@njit(cache=True, inline="always")
+def _uniform_at(origin, step):
+    """Uniform number ``step`` (1-based) of the stream that starts at counter ``origin`` (random access)."""
+    return (np.float64(_mix(origin + np.uint64(step) * _GAMMA) >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(cache=True)
+def _scratch(n, n_candidates):
+    """Per-rollout scratch of the planner: ``(node ints [2, n], node floats [2, n], stream origins [n],
+    candidate finish times [candidate, n], first batch succeeded [candidate, n], candidate floats [2, candidate],
+    candidate flags [2, candidate])``."""
+    return (np.zeros((2, n), dtype=np.int64), np.zeros((2, n)), np.zeros(n, dtype=np.uint64),
+            np.zeros((n_candidates, n)), np.zeros((n_candidates, n), dtype=np.bool_), np.zeros((2, n_candidates)),
+            np.zeros((2, n_candidates), dtype=np.bool_))
+
+
+@njit(cache=True)
+def _score_rollout(rollout, cont_model, cont_k, column, n_continuations, order, parent_ptr, parent_idx, mu, sigma,
+                   cost, log_fail, status, run_model, run_k, run_elapsed, models, ks, limit, time_left, key,
+                   counts, node_ints, node_floats, origins, finish, first_ok, cand_floats, cand_flags):
+    """Adds rollout ``rollout`` of every candidate under continuation ``Seq-(cont_model, cont_k)`` to
+    ``counts[candidate * n_continuations + column]`` (1 when the rollout succeeds).
+
+    Stream of node ``i``: a ready or running node draws its first batch's success (uniform 1), then, if it fails,
+    its number of further batches (2) and its first latency (3); a pending node draws its number of batches (1);
+    continuation latencies follow (4, 5, ... or 2, 3, ...). A ready or running node whose first batch succeeds
+    draws its first latency from 2 (and has no further batches).
     """
-    n = order.shape[0]
-    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
-    successes = 0
-    for r in range(n_rollouts):
-        rollout_key = _child_key(key, r)
+    n, n_candidates = order.shape[0], models.shape[0]
+    extra, running_ok = node_ints[0], node_ints[1]
+    u_first, t_running = node_floats[0], node_floats[1]
+    t, adds = cand_floats[0], cand_floats[1]
+    alive, retries = cand_flags[0], cand_flags[1]
+    rollout_key = _child_key(key, rollout)
+    for i in range(n):
+        if status[i] == DONE:
+            continue
+        s0 = _child_key(rollout_key, i)
+        origins[i] = s0
+        u_first[i] = _uniform_at(s0, 1)
+        extra[i] = _batches_to_success(_uniform_at(s0, 1 if status[i] == PENDING else 2), log_fail[cont_model, i],
+                                       cont_k)
+        if status[i] == RUNNING:
+            ok = _succeeds(u_first[i], log_fail[run_model[i], i], run_k[i])
+            running_ok[i] = ok
+            m = run_model[i]
+            t_running[i] = batch_latency_beyond(_uniform_at(s0, 2 if ok else 3), mu[m, i], sigma[m, i], run_k[i],
+                                                run_elapsed[i]) - run_elapsed[i]
+    any_alive = False
+    for c in range(n_candidates):
+        act_model, act_k = models[c], ks[c]
         spent = 0.0
         for i in range(n):
             if status[i] == DONE:
                 continue
-            s = _child_key(rollout_key, i)
-            first_ok = False
+            ok = False
             if status[i] == RUNNING:
-                s, u = _step(s)
-                first_ok = _succeeds(u, log_fail[run_model[i], i], run_k[i])
+                ok = running_ok[i] == 1
             elif status[i] == READY:
                 spent += act_k[i] * cost[act_model[i], i]
-                s, u = _step(s)
-                first_ok = _succeeds(u, log_fail[act_model[i], i], act_k[i])
-            if first_ok:
-                extra[i] = 0
-            else:
-                s, u = _step(s)
-                extra[i] = _batches_to_success(u, log_fail[cont_model, i], cont_k)
+                ok = _succeeds(u_first[i], log_fail[act_model[i], i], act_k[i])
+            first_ok[c, i] = ok
+            if not ok:
                 spent += extra[i] * cont_k * cost[cont_model, i]
-            states[i] = s
-        if spent > limit:
+        alive[c] = spent <= limit
+        any_alive = any_alive or alive[c]
+    if not any_alive:
+        return
+    cont_mu, cont_sigma = mu[cont_model], sigma[cont_model]
+    for position in range(n):
+        i = order[position]
+        if status[i] == DONE:
+            for c in range(n_candidates):
+                finish[c, i] = 0.0
             continue
-        ok = True
-        for position in range(n):
-            i = order[position]
-            if status[i] == DONE:
-                finish[i] = 0.0
-                continue
-            s = states[i]
-            t = 0.0
-            if status[i] == PENDING:
+        first_step = 4
+        if status[i] == PENDING:
+            first_step = 2
+            for c in range(n_candidates):
+                t[c] = 0.0
                 for j in range(parent_ptr[i], parent_ptr[i + 1]):
-                    t = max(t, finish[parent_idx[j]])
-            elif status[i] == RUNNING:
-                m = run_model[i]
-                s, u = _step(s)
-                t = batch_latency_beyond(u, mu[m, i], sigma[m, i], run_k[i], run_elapsed[i]) - run_elapsed[i]
-            else:
-                m = act_model[i]
-                s, u = _step(s)
-                t = batch_latency(u, mu[m, i], sigma[m, i], act_k[i])
-            for _ in range(extra[i]):
-                if t > time_left:
-                    break
-                s, u = _step(s)
-                t += batch_latency(u, mu[cont_model, i], sigma[cont_model, i], cont_k)
-            if t > time_left:
-                ok = False
-                break
-            finish[i] = t
-        if ok:
-            successes += 1
-    return successes
+                    t[c] = max(t[c], finish[c, parent_idx[j]])
+                retries[c] = True
+        elif status[i] == RUNNING:
+            for c in range(n_candidates):
+                t[c] = t_running[i]
+                retries[c] = running_ok[i] == 0
+        else:
+            for c in range(n_candidates):
+                retries[c] = not first_ok[c, i]
+                if alive[c]:
+                    m, k = models[c, i], ks[c, i]
+                    t[c] = batch_latency(_uniform_at(origins[i], 3 if retries[c] else 2), mu[m, i], sigma[m, i], k)
+        within = False  # some live candidate that retries the node is still within the deadline
+        for c in range(n_candidates):
+            retries[c] = retries[c] and alive[c]
+            within = within or (retries[c] and t[c] <= time_left)
+        if within:
+            for b in range(extra[i]):
+                latency = batch_latency(_uniform_at(origins[i], first_step + b), cont_mu[i], cont_sigma[i], cont_k)
+                for c in range(n_candidates):
+                    adds[c] = latency if retries[c] else 0.0
+                for c in range(n_candidates):
+                    t[c] += adds[c]  # t + 0.0 == t: the others' sums are untouched
+                if b % 8 == 7:
+                    within = False
+                    for c in range(n_candidates):
+                        within = within or (retries[c] and t[c] <= time_left)
+                    if not within:
+                        break
+        any_alive = False
+        for c in range(n_candidates):
+            if alive[c]:
+                if t[c] > time_left:
+                    alive[c] = False
+                else:
+                    finish[c, i] = t[c]
+                    any_alive = True
+        if not any_alive:
+            return
+    for c in range(n_candidates):
+        if alive[c]:
+            counts[c * n_continuations + column] += 1
 
 
 # ------------------------------------------------------------------------------------------------------- planner
@@ -243,18 +330,6 @@ def candidate_actions(status, n_models, k_values, n_random, key):
 
 
 @njit(cache=True)
-def _score_pair(pair, n_continuations, n_k, k_values, order, parent_ptr, parent_idx, mu, sigma, cost, log_fail,
-                status, run_model, run_k, run_elapsed, models, ks, budget_left, time_left, n_rollouts, key):
-    candidate = pair // n_continuations
-    continuation = pair % n_continuations
-    n = order.shape[0]
-    return estimate(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k,
-                    run_elapsed, models[candidate], ks[candidate], continuation // n_k,
-                    k_values[continuation % n_k], budget_left, time_left, n_rollouts, key,
-                    np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=np.uint64))
-
-
-@njit(cache=True)
 def _pick(successes, n_candidates, n_continuations, n_rollouts):
     """Best candidate by its best continuation's success share; returns (candidate, share)."""
     best, best_share = 0, -1.0
@@ -269,17 +344,24 @@ def _pick(successes, n_candidates, n_continuations, n_rollouts):
 @njit(cache=True)
 def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
          k_values, n_random, n_rollouts, budget_left, time_left, key):
-    """One MCPP decision on one thread: returns (models, ks, estimated completion probability, rollouts)."""
-    n_models = mu.shape[0]
+    """One MCPP decision on one thread: returns (models, ks, estimated completion probability, rollouts).
+
+    Ready nodes first get the candidate's action; running batches finish (conditioned on their elapsed time);
+    every later batch, retries and pending nodes alike, follows the continuation ``Seq-(model, k)``. A candidate's
+    score is its best continuation's share of successful rollouts."""
+    n_models, n_k = mu.shape[0], k_values.shape[0]
     models, ks = candidate_actions(status, n_models, k_values, n_random, _child_key(key, 0))
-    n_continuations = n_models * k_values.shape[0]
+    n_continuations = n_models * n_k
     n_pairs = models.shape[0] * n_continuations
-    successes = np.empty(n_pairs, dtype=np.int64)
+    successes = np.zeros(n_pairs, dtype=np.int64)
     rollout_key = _child_key(key, 1)
-    for pair in range(n_pairs):
-        successes[pair] = _score_pair(pair, n_continuations, k_values.shape[0], k_values, order, parent_ptr,
-                                      parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                                      models, ks, budget_left, time_left, n_rollouts, rollout_key)
+    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
+    scratch = _scratch(order.shape[0], models.shape[0])
+    for rollout in range(n_rollouts):
+        for column in range(n_continuations):
+            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
+                           models, ks, limit, time_left, rollout_key, successes, *scratch)
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 
@@ -289,17 +371,26 @@ def plan(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_m
 @njit(cache=True, parallel=True)
 def plan_parallel(order, parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
                   k_values, n_random, n_rollouts, budget_left, time_left, key):
-    """:func:`plan` with the (candidate, continuation) pairs spread over threads; same result."""
-    n_models = mu.shape[0]
+    """:func:`plan` with the rollouts spread over the numba threads (each rollout under every continuation); same
+    result (success counts are integers, so their order of summation does not matter)."""
+    n_models, n_k = mu.shape[0], k_values.shape[0]
     models, ks = candidate_actions(status, n_models, k_values, n_random, _child_key(key, 0))
-    n_continuations = n_models * k_values.shape[0]
+    n_continuations = n_models * n_k
     n_pairs = models.shape[0] * n_continuations
-    successes = np.empty(n_pairs, dtype=np.int64)
     rollout_key = _child_key(key, 1)
-    for pair in prange(n_pairs):
-        successes[pair] = _score_pair(pair, n_continuations, k_values.shape[0], k_values, order, parent_ptr,
-                                      parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
-                                      models, ks, budget_left, time_left, n_rollouts, rollout_key)
+    limit = budget_left * (1.0 + _BUDGET_TOLERANCE)
+    row = n_pairs + _ROW_PAD
+    counts = np.zeros(n_rollouts * row, dtype=np.int64)
+    for rollout in prange(n_rollouts):
+        scratch = _scratch(order.shape[0], models.shape[0])
+        mine = counts[rollout * row:rollout * row + n_pairs]
+        for column in range(n_continuations):
+            _score_rollout(rollout, column // n_k, k_values[column % n_k], column, n_continuations, order,
+                           parent_ptr, parent_idx, mu, sigma, cost, log_fail, status, run_model, run_k, run_elapsed,
+                           models, ks, limit, time_left, rollout_key, mine, *scratch)
+    successes = np.zeros(n_pairs, dtype=np.int64)
+    for rollout in range(n_rollouts):
+        successes += counts[rollout * row:rollout * row + n_pairs]
     best, share = _pick(successes, models.shape[0], n_continuations, n_rollouts)
     return models[best], ks[best], share, n_pairs * n_rollouts
 

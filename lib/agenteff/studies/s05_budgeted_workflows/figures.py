@@ -1,5 +1,8 @@
 """Figures of study 05: completion-probability heat-maps over the budget x deadline grid, MCPP's advantage,
-its calibration and its planning speed."""
+its calibration and its planning speed. The ``plot_*`` functions draw the figures the notebook saves and return
+``(figure, caption)``; :func:`heatmaps`, :func:`advantage_map`, :func:`calibration_plot` and :func:`speed_plot`
+draw any such table."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +12,26 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["heatmaps", "advantage_map", "calibration_plot", "speed_plot"]
+from ...engines.workflows.policies import MCPP
+from ...report import PaperValues
+from .analysis import SPEED_TARGET, Grid, advantage_over
+
+__all__ = [
+    "plot_heatmaps",
+    "plot_advantage_fixed",
+    "plot_advantage_best",
+    "plot_calibration",
+    "plot_speed",
+    "heatmaps",
+    "advantage_map",
+    "calibration_plot",
+    "speed_plot",
+]
+#: Published planning speeds shown beside ours: label -> paper-value key.
+PUBLISHED_SPEEDS = {
+    "authors' Python planner": "mcpp/python-planner-speed",
+    "authors' numba kernel": "mcpp/numba-kernel-speed",
+}
 
 
 def _grid(frame: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -25,16 +47,26 @@ def _grid(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 def heatmaps(summary: pd.DataFrame, policies, title: str, columns: int = 5):
     """One heat-map of completion probability per policy, same colour scale, values annotated."""
     rows = math.ceil(len(policies) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.8 * rows + 0.6), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.3 * columns, 2.8 * rows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
     for ax, policy in zip(axes.flat, policies):
-        sns.heatmap(_grid(summary[summary["policy"] == policy], "p"), ax=ax, vmin=0, vmax=1, cmap="viridis",
-                    annot=True, fmt=".2f", annot_kws={"fontsize": 6}, cbar=False)
+        sns.heatmap(
+            _grid(summary[summary["policy"] == policy], "p"),
+            ax=ax,
+            vmin=0,
+            vmax=1,
+            cmap="viridis",
+            annot=True,
+            fmt=".2f",
+            annot_kws={"fontsize": 6},
+            cbar=False,
+        )
         ax.set_title(policy, fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(axis="both", labelsize=8, labelrotation=0)
-    for ax in axes.flat[len(policies):]:
+    for ax in axes.flat[len(policies) :]:
         ax.set_visible(False)
     fig.supxlabel("budget (x reference cost)")
     fig.supylabel("deadline (x reference latency)")
@@ -51,8 +83,18 @@ def advantage_map(cells: pd.DataFrame, title: str):
     limit = max(5.0, float(np.nanmax(np.abs(table.to_numpy()))))
     marks = _grid(points.assign(mark=(points["verdict"] != "tie").astype(float)), "mark")
     labels = table.round(0).astype(int).astype(str) + marks.replace({1.0: "*", 0.0: ""})
-    sns.heatmap(table, ax=ax, cmap="RdBu", vmin=-limit, vmax=limit, center=0, annot=labels, fmt="",
-                annot_kws={"fontsize": 8}, cbar_kws={"label": "MCPP minus reference (percentage points)"})
+    sns.heatmap(
+        table,
+        ax=ax,
+        cmap="RdBu",
+        vmin=-limit,
+        vmax=limit,
+        center=0,
+        annot=labels,
+        fmt="",
+        annot_kws={"fontsize": 8},
+        cbar_kws={"label": "MCPP minus reference (percentage points)"},
+    )
     ax.set_xlabel("budget (x reference cost)")
     ax.set_ylabel("deadline (x reference latency)")
     ax.tick_params(axis="y", labelrotation=0)
@@ -86,3 +128,69 @@ def speed_plot(speed: pd.DataFrame, published: dict[str, tuple[float, float]], t
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title)
     return fig
+
+
+def plot_heatmaps(grid: Grid, policies=None):
+    """Completion-probability heat-maps of MCPP and the baselines (all, or ``policies``) on one grid."""
+    shown = ["MCPP", *grid.baselines] if policies is None else list(policies)
+    fig = heatmaps(grid.summary, shown, f"Constrained completion probability, {grid.label} (simulated)")
+    which = (
+        "every baseline"
+        if policies is None
+        else f"a selection of the {len(grid.baselines)} baselines (all are in the tables)"
+    )
+    return fig, (
+        f"Share of simulated trials completing the whole DAG within budget and deadline, per policy, over "
+        f"the budget x deadline grid; {grid.label} (authors' node templates), {grid.n_nodes}-node layered "
+        f"DAGs; MCPP and {which}."
+    )
+
+
+def plot_advantage_fixed(grid: Grid, baseline: str):
+    """MCPP minus one fixed baseline (the strongest over the grid) per cell."""
+    fig = advantage_map(
+        advantage_over(grid, baseline), f"MCPP minus {baseline}, the strongest fixed baseline, {grid.label} (simulated)"
+    )
+    return fig, (
+        "MCPP's completion probability minus that of the baseline with the best grid average (chosen on "
+        f"independent trials), percentage points; * marks |z| > 2. {grid.label.capitalize()}."
+    )
+
+
+def plot_advantage_best(grid: Grid, cells: pd.DataFrame):
+    """MCPP minus the best baseline of each cell (``cells`` from :func:`~.analysis.advantage_over_best`)."""
+    fig = advantage_map(cells, f"MCPP minus best baseline per cell, {grid.label} (simulated)")
+    return fig, (
+        f"MCPP's completion probability minus that of the best of {len(grid.baselines)} baselines of each "
+        "cell (chosen on independent trials), percentage points; * marks significant differences "
+        f"(|z| > 2). {grid.label.capitalize()}."
+    )
+
+
+def plot_calibration(calibrated: pd.DataFrame):
+    """MCPP's first-decision estimates against measured probabilities (from :func:`~.analysis.calibration_table`)."""
+    fig = calibration_plot(calibrated, "MCPP's estimate vs measured (simulated)")
+    return fig, (
+        "MCPP's first-decision estimate of its completion probability against the measured share of "
+        "successful trials, one point per grid cell (+-2 SE)."
+    )
+
+
+def _range(paper: PaperValues, key: str) -> tuple[float, float]:
+    low, high = paper[key].low, paper[key].high
+    if low is None or high is None:
+        raise ValueError(f"paper value {key!r} is not a range (low and high)")
+    return low, high
+
+
+def plot_speed(speed: pd.DataFrame, paper: PaperValues, policy: MCPP | None = None):
+    """Rollouts per second of one MCPP decision on one thread beside the published ranges and the target."""
+    policy = policy or MCPP()
+    published = {label: _range(paper, key) for label, key in PUBLISHED_SPEEDS.items()}
+    fig = speed_plot(speed, published, SPEED_TARGET, "MCPP planning speed on one thread (simulated workflows)")
+    ks = ", ".join(map(str, policy.k_values))
+    return fig, (
+        f"Simulated rollouts per second of one MCPP decision on one thread ({policy.n_rollouts} rollouts per "
+        f"candidate and continuation, k in {{{ks}}}) beside the ranges quoted for the authors' planner and "
+        f"the {SPEED_TARGET:,.0f}/s target."
+    )

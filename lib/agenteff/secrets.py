@@ -1,0 +1,45 @@
+"""Keeping API keys out of everything the project writes: names that look secret, and text scrubbed of keys.
+
+Keys come from the environment only (``OPENAI_API_KEY``). These helpers are the defence in depth around that
+rule: the notebook runner refuses parameters whose names look secret, and text that crosses a process boundary
+or lands in a stored file (job errors of a sweep, executed notebooks) goes through :func:`redact` first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = ["looks_secret", "redact", "REDACTED"]
+
+REDACTED = "[redacted]"
+# api_key, openai_key, token, auth_token, password, secret, client_secret, ...
+_SECRET_NAME = re.compile(r"(^|_)(api_?key|key|token|password|passwd|secret)($|_)", re.IGNORECASE)
+_KEY_PATTERNS = (
+    re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),  # OpenAI-style keys (sk-..., sk-proj-...)
+    # a long token after "Bearer" or after "api_key=" / "token: " ...; short values ("sim", "not-needed") are
+    # placeholders, and prose ("token budget") is left alone
+    re.compile(r"(?i)(\bbearer\s+|\b(?:api[_-]?key|token|secret|password)\s*[:=]\s*['\"]?)[A-Za-z0-9_\-\.]{16,}"),
+)
+_MIN_SECRET_LENGTH = 8  # shorter environment values ("1", "true") would redact ordinary text
+
+
+def looks_secret(name: str) -> bool:
+    """Does a parameter or variable name look like it holds a secret (api_key, *_key, token, password, secret)?"""
+    return bool(_SECRET_NAME.search(name))
+
+
+def _environment_secrets() -> list[str]:
+    return sorted(
+        (value for name, value in os.environ.items() if looks_secret(name) and len(value) >= _MIN_SECRET_LENGTH),
+        key=len,
+        reverse=True,
+    )
+
+
+def redact(text: str) -> str:
+    """``text`` with key-looking strings and the values of secret-named environment variables replaced."""
+    for value in _environment_secrets():
+        text = text.replace(value, REDACTED)
+    text = _KEY_PATTERNS[0].sub(REDACTED, text)
+    return _KEY_PATTERNS[1].sub(lambda m: f"{m[1]}{REDACTED}", text)

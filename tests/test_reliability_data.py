@@ -1,0 +1,197 @@
+"""Issue 12, bad input: non-finite and oversized numbers, cut CSV rows, the data/ manifest, parsers' bare errors,
+several processes repairing one corrupt cached file at once, and `data fetch` after a corrupt copy."""
+
+import hashlib
+import multiprocessing
+import shutil
+
+import pandas as pd
+import pytest
+
+from agenteff import datasets
+from agenteff.__main__ import main
+from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile
+from agenteff.datasets.prices import PRICES
+from agenteff.paths import data_dir
+from agenteff.schema import RUNS, SchemaError, read_table, validate
+
+HEADER = "run_id,task,suite,architecture,n_agents,model,seed,success,cost_usd,prompt_tokens\n"
+ROW = "r{i},t,s,single,1,m,{i},true,0.25,100\n"
+
+
+def _runs_csv(tmp_path, text, name="runs.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("r1,t,s,single,1,m,1,true,inf,100\n", r"row 1, column 'cost_usd': expected a finite number, got inf"),
+        ("r1,t,s,single,1,m,1,true,1e400,100\n", r"row 1, column 'cost_usd': expected a finite number"),
+        (
+            "r1,t,s,single,1,m,1,true,0.5,99999999999999999999\n",
+            r"row 1, column 'prompt_tokens': 99999999999999999999 is too large for a 64-bit integer",
+        ),
+        ("r1,t,s,single,1,m,1,true,0.5,100\nr2,t,s,single,1,m,4,F", r"row 2 has 8 fields, the header 10"),
+    ],
+)
+def test_bad_values_in_a_runs_file_are_named(tmp_path, row, message):
+    path = _runs_csv(tmp_path, row)
+    with pytest.raises(SchemaError, match=message) as caught:
+        read_table(path, RUNS)
+    assert str(path) in str(caught.value)
+
+
+def test_a_good_runs_file_still_reads(tmp_path):
+    table = read_table(_runs_csv(tmp_path, ROW.format(i=1) + ROW.format(i=2)), RUNS)
+    assert table["cost_usd"].tolist() == [0.25, 0.25] and table["prompt_tokens"].tolist() == [100, 100]
+
+
+def test_oversized_integers_in_a_frame_are_named():
+    frame = pd.DataFrame(
+        [
+            {
+                "run_id": "a",
+                "task": "t",
+                "suite": "s",
+                "architecture": "single",
+                "n_agents": 1,
+                "model": "m",
+                "seed": 2**70,
+                "success": True,
+            }
+        ]
+    )
+    with pytest.raises(SchemaError, match="runs.csv: row 1, column 'seed': .* too large for a 64-bit integer"):
+        validate(frame, RUNS, source="runs.csv")
+
+
+def test_infinite_price_is_refused(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text(
+        "model,provider,input_usd_per_mtok,cached_input_usd_per_mtok,output_usd_per_mtok,as_of,source\n"
+        "m,p,1.0,0.5,inf,2025-01-01,https://example.org\n"
+    )
+    with pytest.raises(SchemaError, match="row 1, column 'output_usd_per_mtok': expected a finite number"):
+        read_table(path, PRICES)
+
+
+@pytest.fixture
+def local_data(tmp_path, monkeypatch):
+    """A data/ folder with one registered CSV and its manifest."""
+    folder = tmp_path / "data"
+    (folder / "published").mkdir(parents=True)
+    shutil.copyfile(data_dir() / "prices.csv", folder / "prices.csv")
+    monkeypatch.setenv("AGENTEFF_DATA_DIR", str(folder))
+    monkeypatch.setattr(datasets, "REGISTRY", {"model-prices": datasets.REGISTRY["model-prices"]})
+    datasets.rehash()
+    return folder
+
+
+def test_every_registered_data_file_has_a_matching_manifest_entry():
+    recorded = datasets._manifest()
+    for dataset in datasets.REGISTRY.values():
+        for file in dataset.files:
+            if isinstance(file, LocalFile):
+                assert file.path in recorded, f"data/{file.path} is not in data/SHA256SUMS: run data rehash"
+                digest = hashlib.sha256((data_dir() / file.path).read_bytes()).hexdigest()
+                assert digest == recorded[file.path], f"data/{file.path} changed: run data rehash"
+
+
+def test_edited_data_file_is_caught_and_rehash_accepts_a_deliberate_edit(local_data, capsys):
+    assert len(datasets.load("model-prices")) > 0
+    prices = local_data / "prices.csv"
+    prices.write_text(prices.read_text().replace("2.5", "3.5", 1))
+    with pytest.raises(DataIntegrityError, match=r"prices.csv: sha256 \w+ does not match .* SHA256SUMS") as caught:
+        datasets.load("model-prices")
+    assert "python -m agenteff data rehash" in str(caught.value)
+    assert main(["data", "rehash"]) == 0 and "SHA256SUMS" in capsys.readouterr().out
+    assert len(datasets.load("model-prices")) > 0
+
+
+def test_unrecorded_data_file_is_refused(local_data):
+    (local_data / "SHA256SUMS").write_text("")
+    with pytest.raises(DataIntegrityError, match="has no sha256 in .*SHA256SUMS.*data rehash"):
+        datasets.load("model-prices")
+
+
+def _register_local(monkeypatch, name, path, parser):
+    monkeypatch.setitem(datasets.REGISTRY, name, Dataset(name, "test", (LocalFile(path),), parser, "MIT", "none"))
+
+
+@pytest.mark.parametrize(("content", "error"), [(b"", "EmptyDataError"), (b"\xff\xfe\x00bad", "UnicodeDecodeError")])
+def test_parsers_bare_errors_name_the_data_set_and_file(local_data, monkeypatch, content, error):
+    (local_data / "published" / "mcpp").mkdir()
+    (local_data / "published" / "mcpp" / "paper_values.csv").write_bytes(content)  # what the paper-values parser reads
+    _register_local(monkeypatch, "bad-data", "published/mcpp/paper_values.csv", "published:parse")
+    datasets.rehash()
+    with pytest.raises(SchemaError, match=rf"data set 'bad-data' \(.*paper_values.csv\): cannot be parsed: {error}"):
+        datasets.load("bad-data")
+
+
+def _load_in_process(args):
+    cache, mirror = args
+    import os
+
+    os.environ["AGENTEFF_CACHE_DIR"], os.environ[datasets.MIRROR_VARIABLE] = cache, mirror
+    from tests_support_tiny import register
+
+    register()
+    outcomes = []
+    for _ in range(5):
+        try:
+            datasets.fetch("tiny")
+            outcomes.append("ok")
+        except datasets.CorruptCopyRemoved:
+            outcomes.append("corrupt-removed")
+        except Exception as exc:  # anything else is the race this test is about
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    return outcomes
+
+
+CONTENT = b"a,b\n1,2\n"
+TINY = RemoteFile("someone/repo", "0" * 40, "dir/table.csv", hashlib.sha256(CONTENT).hexdigest())
+
+
+def test_processes_repairing_one_corrupt_file_at_once_see_no_bare_errors(tmp_path, monkeypatch):
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    (mirror / TINY.relative).parent.mkdir(parents=True)
+    (mirror / TINY.relative).write_bytes(CONTENT)
+    support = tmp_path / "support"
+    support.mkdir()
+    (support / "tests_support_tiny.py").write_text(
+        "from agenteff import datasets\n"
+        "from test_reliability_data import TINY\n"
+        "def register():\n"
+        "    datasets.REGISTRY['tiny'] = datasets.Dataset('tiny', 'test', (TINY,), 'unused:parse', 'MIT', 'none')\n"
+    )
+    monkeypatch.syspath_prepend(str(support))
+    cached = cache / "data" / TINY.relative
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"a,b\n9,9\n")  # corrupt from the start
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        outcomes = [o for result in pool.map(_load_in_process, [(str(cache), str(mirror))] * 4) for o in result]
+    assert len(outcomes) == 20
+    assert set(outcomes) <= {"ok", "corrupt-removed"}, outcomes
+    assert outcomes.count("corrupt-removed") == 1  # one process found and removed it; the others got it fetched
+    assert cached.read_bytes() == CONTENT
+
+
+def test_data_fetch_reports_a_removed_corrupt_copy_and_fetches_it_again(tmp_path, monkeypatch, capsys):
+    mirror, cache = tmp_path / "mirror", tmp_path / "cache"
+    (mirror / TINY.relative).parent.mkdir(parents=True)
+    (mirror / TINY.relative).write_bytes(CONTENT)
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(cache))
+    monkeypatch.setenv(datasets.MIRROR_VARIABLE, str(mirror))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny", Dataset("tiny", "test", (TINY,), "unused:parse", "MIT", "none"))
+    cached = datasets.fetch("tiny")["dir/table.csv"]
+    cached.write_bytes(b"garbage")
+    assert main(["data", "fetch", "tiny"]) == 0
+    printed = capsys.readouterr()
+    assert (
+        "is corrupt" in printed.out and "fetching it again" in printed.out and "tiny: 1 file(s) verified" in printed.out
+    )
+    assert "Traceback" not in printed.out + printed.err
+    assert cached.read_bytes() == CONTENT

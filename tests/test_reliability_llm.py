@@ -1,0 +1,173 @@
+"""Issue 12, LLM client: batches that fail part-way, Retry-After, re-sends, dead endpoints, readable errors."""
+
+import email.utils
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from types import SimpleNamespace
+
+import openai
+import pytest
+
+from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, sim_server
+from agenteff.llm.client import _retry_after_s
+
+MODEL = "sim-rel"
+PRICES = {MODEL: {"input": 1.0, "output": 2.0}}
+
+
+def _question(i):
+    return [{"role": "user", "content": f"What is {i} + 100?"}]
+
+
+def _server_stats(url):
+    with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def url():
+    with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.02, latency_sd_s=0.0)]) as base_url:
+        yield base_url
+
+
+def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_path):
+    before = _server_stats(url)["completed"]
+    requests = [dict(model=MODEL, messages=_question(i)) for i in range(300)]
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16, budget_tokens=1500) as client:
+        with pytest.raises(BudgetExceeded) as caught:
+            client.chat_many(requests)
+        stats = client.stats
+    answered = _server_stats(url)["completed"] - before
+    finished = [r for r in caught.value.results if r is not None]
+    assert len(caught.value.results) == 300
+    assert len(finished) == answered == stats["requests_sent"]  # every paid call is kept
+    spent = sum(r.prompt_tokens + r.completion_tokens for r in finished)
+    assert spent == stats["prompt_tokens"] + stats["completion_tokens"] >= 1500
+    assert f"spent {spent:,} of 1,500 tokens over {answered} requests sent" in str(caught.value)
+    assert caught.value.results[caught.value.index] is None  # the request that found the budget spent
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:  # all of them were cached
+        again = client.chat_many([requests[i] for i, r in enumerate(caught.value.results) if r is not None])
+        assert client.stats["requests_sent"] == 0 and len(again) == answered
+
+
+def test_any_error_mid_batch_lets_calls_in_flight_finish(url, tmp_path):
+    before = _server_stats(url)["completed"]
+    requests = [dict(model=MODEL, messages=_question(i)) for i in range(40)]
+    requests[5] = dict(model="no-such-model", messages=_question(5))  # 404: not retryable
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=8) as client:
+        with pytest.raises(openai.NotFoundError) as caught:
+            client.chat_many(requests)
+        sent = client.stats["requests_sent"]
+    answered = _server_stats(url)["completed"] - before
+    finished = [r for r in caught.value.results if r is not None]
+    assert caught.value.index == 5 and caught.value.results[5] is None
+    assert 5 <= len(finished) == answered == sent - 1 < 40  # the first 8 went out at once; the rest were not sent
+    assert all(r.content == f"The answer is {i + 100}." for i, r in enumerate(caught.value.results) if r)
+
+
+@pytest.mark.parametrize("header", ["3600", "inf", "soon", ""])
+def test_retry_after_is_capped_and_read_leniently(header):
+    faults = {"rate_limit": 1.0, "retry_after_s": header}
+    with sim_server([SimModel(MODEL, latency_mean_s=0.0)], faults) as url:
+        with LLMClient(
+            base_url=url, cache=False, prices=PRICES, max_retries=2, backoff_base_s=0.01, backoff_max_s=0.2
+        ) as client:
+            started = time.perf_counter()
+            with pytest.raises(RetriesExhausted, match="after 3 attempts.*RateLimitError"):
+                client.chat(MODEL, _question(1))
+            assert time.perf_counter() - started < 3.0  # two waits of at most backoff_max_s
+            assert client.stats["requests_sent"] == 3
+
+
+def _fake_error(headers):
+    return SimpleNamespace(response=SimpleNamespace(headers=headers))
+
+
+def test_retry_after_parsing_by_hand():
+    assert _retry_after_s(_fake_error({"retry-after": "2"})) == 2.0
+    assert _retry_after_s(_fake_error({"retry-after-ms": "250", "retry-after": "9"})) == 0.25
+    for unreadable in ("soon", "", "inf", "nan", "Mon, 99 Foo 2026 00:00:00 GMT"):
+        assert _retry_after_s(_fake_error({"retry-after": unreadable})) is None
+    in_ten_s = email.utils.formatdate(time.time() + 10, usegmt=True)
+    assert 8 <= _retry_after_s(_fake_error({"retry-after": in_ten_s})) <= 10
+    assert _retry_after_s(_fake_error({"retry-after": email.utils.formatdate(0, usegmt=True)})) == 0.0
+
+
+def test_dropped_connections_are_counted_as_sends_never_resent_silently():
+    with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.0)], {"disconnect": 0.5, "seed": 3}) as url:
+        with LLMClient(
+            base_url=url,
+            cache=False,
+            prices=PRICES,
+            max_concurrency=8,
+            max_retries=30,
+            backoff_base_s=0.001,
+            backoff_max_s=0.01,
+        ) as client:
+            results = client.chat_many([dict(model=MODEL, messages=_question(i)) for i in range(120)])
+            stats = client.stats
+        server = _server_stats(url)
+    assert [r.content for r in results] == [f"The answer is {i + 100}." for i in range(120)]
+    assert server["chat_requests"] == stats["requests_sent"] == 120 + stats["retries"]
+    assert server["disconnect"] == stats["retries"] > 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_dead_endpoint_fails_fast_naming_the_url():
+    base_url = f"http://127.0.0.1:{_closed_port()}/v1"
+    with LLMClient(base_url=base_url, cache=False, prices=PRICES, max_retries=6, backoff_base_s=1.0) as client:
+        started = time.perf_counter()
+        with pytest.raises(RetriesExhausted) as caught:
+            client.chat(MODEL, _question(1))
+        assert time.perf_counter() - started < 2.0
+        assert client.stats["requests_sent"] == 1
+    message = str(caught.value)
+    assert f"{base_url}/chat/completions" in message and "connection refused" in message
+    assert "attempt 1" in message
+
+
+def test_malformed_replies_are_named_without_private_classes():
+    with sim_server([SimModel(MODEL, latency_mean_s=0.0)], {"malformed": 1.0}) as url:
+        with LLMClient(base_url=url, cache=False, prices=PRICES, max_retries=1, backoff_base_s=0.001) as client:
+            with pytest.raises(RetriesExhausted) as caught:
+                client.chat(MODEL, _question(1))
+    message = str(caught.value)
+    assert "last error: malformed reply: reply body is not JSON" in message
+    assert "_Malformed" not in message and f"{url}/chat/completions" in message
+
+
+def test_serve_sim_shuts_down_quietly_with_connections_open():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agenteff", "serve-sim", "--port", "0", "--latency-mean", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        address = re.search(rb"http://([\d.]+):(\d+)/v1", process.stdout.readline())
+        idle = socket.create_connection((address[1].decode(), int(address[2])), timeout=5)
+        busy = socket.create_connection((address[1].decode(), int(address[2])), timeout=5)
+        body = json.dumps({"model": "agenteff-sim", "messages": [{"role": "user", "content": "hi"}]}).encode()
+        busy.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        time.sleep(0.3)  # the server is now waiting on one connection and playing latency on the other
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=15)
+        idle.close()
+        busy.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert b"Traceback" not in errors and b"CancelledError" not in errors, errors.decode()[-1500:]

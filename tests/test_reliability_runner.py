@@ -1,0 +1,127 @@
+"""Issue 12, notebook runner: parameters checked before anything runs, secrets refused and scrubbed, smoke runs
+kept apart from stored results, readable failures, no kernel transport warning."""
+
+import json
+
+import nbformat
+import pytest
+from test_runner import make_notebook
+
+from agenteff import runner
+from agenteff.runner import ParameterError, check_parameters
+
+CANARY = "sk-" + "agenteff-canary-0d9e44"
+
+PARAMETERS_CELL = """\
+fast = False  # reduced sizes
+n_boot = 2000  # >= 1
+temperature = 0.7  # [0 <= x <= 2] sampling temperature
+model = "m"
+limit = None  # [int >= 0] optional cap (None: no cap)
+note = None"""
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.fixture
+def declared(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(PARAMETERS_CELL)
+    cell.metadata["tags"] = ["parameters"]
+    notebook.cells = [cell, nbformat.v4.new_code_cell("print(n_boot)")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "04_params.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("n_boot", -5, "'n_boot' must be >= 1, not -5"),
+        ("n_boot", 0, "'n_boot' must be >= 1, not 0"),
+        ("n_boot", 2.5, "'n_boot' must be a whole number"),
+        ("fast", "flase", "'fast' must be true or false, not 'flase'"),
+        ("fast", 1, "'fast' must be true or false"),
+        ("temperature", 3, "'temperature' must be <= 2, not 3.0"),
+        ("temperature", "hot", "'temperature' must be a number"),
+        ("limit", -1, "'limit' must be >= 0"),
+        ("n_bootstrap", 10, r"unknown parameter\(s\) \['n_bootstrap'\]"),
+        ("api_key", CANARY, "'api_key' looks like a secret"),
+        ("openai_key", "x", "looks like a secret"),
+        ("token", "x", "looks like a secret"),
+        ("password", "x", "looks like a secret"),
+    ],
+)
+def test_nonsense_parameters_are_refused(declared, name, value, message):
+    with pytest.raises(ParameterError, match=message) as caught:
+        check_parameters(declared, {name: value})
+    assert CANARY not in str(caught.value)
+
+
+def test_sensible_parameters_pass_and_are_coerced(declared):
+    given = {"fast": True, "n_boot": 1, "temperature": 2, "model": 4, "limit": None, "note": [1, "x"]}
+    assert check_parameters(declared, given) == {
+        "fast": True,
+        "n_boot": 1,
+        "temperature": 2.0,
+        "model": "4",
+        "limit": None,
+        "note": [1, "x"],
+    }
+    assert check_parameters(declared, {"limit": 0}) == {"limit": 0}
+
+
+def test_constraint_that_cannot_be_read_is_an_error(tmp_path):
+    path = make_notebook(tmp_path / "01_x.ipynb", "pass", "01_x")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = "size = 3  # [size at least three]"
+    nbformat.write(notebook, path)
+    with pytest.raises(ParameterError, match="cannot read the constraint"):
+        check_parameters(path, {"size": 4})
+
+
+def test_reproduce_refuses_bad_parameters_before_running_anything(places, capsys):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    before = path.read_bytes()
+    assert runner.reproduce([str(path)], jobs=1, parameters={"size": "many"}) == 2
+    assert "error: 01_ok.ipynb: parameter 'size' must be a whole number, not 'many'" in capsys.readouterr().out
+    assert path.read_bytes() == before and not (places / "figures").exists()
+    assert runner.reproduce([str(path)], jobs=1, parameters={"api_key": CANARY}) == 2
+    assert CANARY not in capsys.readouterr().out and path.read_bytes() == before
+
+
+def test_run_with_other_parameters_goes_to_its_own_folder(places, capsys):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    before = path.read_bytes()
+    assert runner.reproduce([str(path)], jobs=1, parameters={"size": 5}) == 0
+    printed = capsys.readouterr().out
+    assert path.read_bytes() == before and not (places / "figures" / "01_ok").exists()  # stored results kept
+    (run_folder,) = (places / "cache" / "runs").iterdir()
+    assert run_folder.name.startswith("01_ok-") and f"this run is in {run_folder}" in printed
+    assert json.loads((run_folder / "parameters.json").read_text()) == {"size": 5}
+    assert (run_folder / "figures" / "01_ok" / "line.png").exists()
+    executed = nbformat.read(run_folder / "01_ok.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters == {"size": 5}  # the outputs say which parameters made them
+    assert "10\n" in [o.get("text") for c in executed.cells for o in c.get("outputs", [])]
+    assert not (places / "figures" / "README.md").exists()  # the gallery of stored results was not rebuilt
+
+
+def test_keys_are_scrubbed_from_stored_and_failed_notebooks(places, monkeypatch, capfd):
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    good = make_notebook(places / "01_ok.ipynb", "import os\nprint('key', os.environ['OPENAI_API_KEY'])", "01_ok")
+    result = runner.run_notebook(good)
+    assert result.ok and CANARY not in good.read_text() and "key [redacted]" in good.read_text()
+    bad = make_notebook(
+        places / "02_bad.ipynb", "import os\nraise RuntimeError(os.environ['OPENAI_API_KEY'])", "02_bad"
+    )
+    result = runner.run_notebook(bad)
+    assert not result.ok and CANARY not in result.error
+    assert "cell 3 (`import os`): RuntimeError: [redacted]" in result.error
+    assert CANARY not in (places / "cache" / "failed" / "02_bad.ipynb").read_text()
+    assert "without encryption" not in capfd.readouterr().err  # the kernel talks over IPC, not plain TCP
