@@ -65,7 +65,7 @@ def _record_samples(args) -> int:
     with local_server.local_server(parallel=4) as base_url:
         recorded = sampling.record_samples(target, base_url, local_server.MODEL_NAME, **sampling.RECORDING)
     print(f"{len(recorded)} samples of {recorded['problem_id'].nunique()} problems, accuracy "
-          f"{recorded['correct'].mean():.3f}: {target}")
+          f"{recorded['correct'].mean():.3f}: {target}\nnow run `python -m agenteff data rehash` and commit both")
     return 0
 
 
