@@ -1,4 +1,4 @@
-"""Command line: ``python -m agenteff reproduce | serve-sim | data | live-setup | serve-local``."""
+"""Command line: ``python -m agenteff reproduce | serve-sim | data | live-setup | serve-local | record-samples``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,21 @@ def _serve_local(args) -> int:
         return 0
 
 
+def _record_samples(args) -> int:
+    from .engines import sampling
+    from .llm import local_server
+    from .paths import data_dir
+
+    target = args.output or data_dir() / "recorded" / "smollm2_135m_samples.csv"
+    with local_server.local_server(parallel=4) as base_url:
+        recorded = sampling.record_samples(target, base_url, local_server.MODEL_NAME, **sampling.RECORDING)
+    print(
+        f"{len(recorded)} samples of {recorded['problem_id'].nunique()} problems, accuracy "
+        f"{recorded['correct'].mean():.3f}: {target}\nnow run `python -m agenteff data rehash` and commit both"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
@@ -118,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     local.add_argument("--threads", type=int, default=1, help="CPU threads for generation")
     local.add_argument("--parallel", type=int, default=4, help="requests served at once (slots)")
     local.set_defaults(handler=_serve_local)
+
+    record = commands.add_parser(
+        "record-samples",
+        help="re-record study 03's samples of SmolLM2-135M on the local llama-server (data/recorded/; replies cached)",
+    )
+    record.add_argument("--output", default=None, help="CSV to write (default: data/recorded/smollm2_135m_samples.csv)")
+    record.set_defaults(handler=_record_samples)
 
     args = parser.parse_args(argv)
     return args.handler(args)

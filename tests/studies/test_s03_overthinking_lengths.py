@@ -48,7 +48,25 @@ def results(simulated=True):
         groups=pd.DataFrame({"mean_accuracy": [40.0, 90.0]}, index=pd.Index([False, True], name="reasoning_model")),
         stats_table=pd.DataFrame({"n_correct": [2, 3, 1], "range_ratio_correct": [2.0, 4.0, np.nan]}),
         savings=pd.Series({"median_shortest_to_mean_correct": 0.75, "share_saved_vs_mean": 0.2}),
-        multi=pd.DataFrame({"simulated": [simulated] * 2, "model": ["m"] * 2, "method": ["sample k=2 T=0.7"] * 2}),
+        multi=pd.DataFrame(
+            {
+                "simulated": [simulated] * 4,
+                "model": ["m"] * 4,
+                "method": ["sample k=2 T=0.7"] * 4,
+                "dataset": ["d"] * 4,
+                "problem_id": ["p", "p", "q", "q"],
+                "correct": [True, False, False, False],
+                "finish_reason": ["stop", "length", "stop", "stop"],
+            }
+        ),
+        policies=pd.DataFrame(
+            {
+                "rule": ["first", "shortest"],
+                "accuracy": [0.5, 0.25],
+                "mean_length": [100.0, 50.0],
+                "aes_vs_random": [0.0, -1.0],
+            }
+        ),
         efficiency=pd.DataFrame({"outcome_efficiency": [0.5, 0.3], "process_efficiency": [1.0, 0.5]}),
     )
 
@@ -59,7 +77,7 @@ def by_claim(rows):
 
 def test_claims_values_and_statuses_by_hand():
     rows = s03.claims(**results(), tolerance=0.5, paper=PAPER)
-    assert len(rows) == 14
+    assert len(rows) == 16
     table = by_claim(rows)
     matches = table["ZeroEval math-l5: models whose protocol accuracy matches the published summary within 0.5 points"]
     assert (matches["paper_value"], matches["reproduced_value"], matches["status"]) == (2, 1, "differs")
@@ -95,7 +113,18 @@ def test_simulated_samples_are_not_reproducible_and_a_real_endpoint_is_new():
     spread = "Correct paths vary in length: median longest/shortest correct length per problem (2506.15647)"
     assert simulated[spread]["reproduced_value"] == 3.0  # median of 2 and 4; the problem with one correct is left out
     assert simulated[spread]["status"] == "not reproducible" and "simulated" in simulated[spread]["note"]
-    assert real[spread]["status"] == "new" and real[spread]["note"] == "m, sample k=2 T=0.7"
+    assert real[spread]["status"] == "new"
+    assert real[spread]["note"] == (
+        "m, sample k=2 T=0.7, 2 problems of d: a 135M model on easy problems, not a reasoning model on MATH; "
+        "2 problems with two or more correct samples"
+    )
+    accuracy = real["Multi-sample run: accuracy of all samples"]
+    assert accuracy["reproduced_value"] == 0.25 and accuracy["status"] == "new"  # 1 of 4 right
+    assert accuracy["note"].endswith("; share of replies cut at max_tokens 0.250")  # 1 of 4 stopped by length
+    aes = real["AES of keeping the shortest of the k samples (grade-blind) against one random sample"]
+    assert (aes["reproduced_value"], aes["status"]) == (-1.0, "new")
+    assert aes["note"].endswith("; accuracy 0.250 at mean length 50.0 tokens")
+    assert simulated[aes["claim"]]["status"] == "not reproducible"
     shortest = "Shortest correct vs mean correct length, median over problems (2506.15647)"
     saved = "Tokens saved by keeping the shortest correct sample (oracle), share of mean sample length"
     assert (real[shortest]["reproduced_value"], real[saved]["reproduced_value"]) == (0.75, 0.2)
@@ -200,13 +229,24 @@ def test_selection_policies_score_against_the_first_sample():
         ]
     )
     policies = s03.selection_policies(multi).set_index("rule")
-    assert policies.loc["first", "aes_vs_first"] == 0.0
-    # shortest: lengths 100 and 100 (mean 100 vs 150), both right (1.0 vs 0.5): dL = 1/3, dA = +1
-    assert policies.loc["shortest", "aes_vs_first"] == pytest.approx(1 / 3 + 3 * 1.0)
+    # one random sample: mean length (200+100+100+300)/4 = 175, accuracy 3/4
+    # shortest: lengths 100 and 100, both right: dL = (175-100)/175 = 3/7, dA = (1-0.75)/0.75 = 1/3
+    assert policies.loc["shortest", "aes_vs_random"] == pytest.approx(3 / 7 + 3 * (1 / 3))
+    # first: lengths 200 and 100 (mean 150), one right: dL = 1/7, dA = -1/3, penalised with weight 5
+    assert policies.loc["first", "aes_vs_random"] == pytest.approx(1 / 7 - 5 * (1 / 3))
+    none_right = s03.selection_policies(multi.assign(correct=False))
+    assert none_right["aes_vs_random"].isna().all()  # undefined against an accuracy of 0
 
 
 def test_lead_target_summary_counts_clamped_and_unsolved_problems():
-    targets = pd.DataFrame({"target_length": [1000.0, 2500.0, 8000.0, 1000.0], "n_correct": [3, 2, 0, 1]})
+    targets = pd.DataFrame(
+        {
+            "target_length": [1000.0, 2500.0, 8000.0, 1000.0],
+            "n_correct": [3, 2, 0, 1],
+            "lower_clamp": 1000.0,
+            "unsolved_target": 8000.0,
+        }
+    )
     assert s03.lead_target_summary(targets) == "problems at the lower clamp (1000): 2, unsolved (8000): 1, of 4"
 
 
@@ -259,3 +299,88 @@ def test_other_length_bins_name_their_share():
     thirds = table["ZeroEval: accuracy of the shortest vs the longest 1/3 of answers within problem"]
     assert thirds["reproduced_value"] == pytest.approx(0.3)  # first bin minus last bin, 0.9 - 0.6
     assert thirds["note"] == "within-problem rank of relative length, 3 bins"
+
+
+def recorded_table():
+    """A recorded-shape table: 2 problems x 3 samples of a real model at max_tokens 80."""
+    rows = [
+        ("a000", 0, 20, True, "stop"),
+        ("a000", 1, 40, True, "stop"),
+        ("a000", 2, 80, False, "length"),
+        ("a001", 0, 30, False, "stop"),
+        ("a001", 1, 80, False, "length"),
+        ("a001", 2, 60, False, "stop"),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "dataset": "arithmetic-words",
+                "model": "smollm2-135m-instruct",
+                "method": "sample k=3 T=0.8",
+                "problem_id": p,
+                "sample_index": i,
+                "completion_tokens": n,
+                "correct": c,
+                "finish_reason": f,
+                "max_tokens": 80,
+                "simulated": False,
+            }
+            for p, i, n, c, f in rows
+        ]
+    )
+
+
+def test_the_sample_source_follows_base_url_unless_named():
+    assert s03.samples_source_for(None, None) == "recorded"
+    assert s03.samples_source_for(None, "http://127.0.0.1:8080/v1") == "live"
+    assert s03.samples_source_for("simulated", None) == "simulated"
+    with pytest.raises(ValueError, match="one of recorded, simulated, live"):
+        s03.samples_source_for("replayed", None)
+    with pytest.raises(ValueError, match="needs a base_url"):
+        s03.samples_source_for("live", None)
+    with pytest.raises(ValueError, match="only it uses one"):
+        s03.samples_source_for("recorded", "http://127.0.0.1:8080/v1")
+
+
+def test_recorded_samples_keep_the_first_k_of_the_first_problems(monkeypatch):
+    monkeypatch.setattr(s03.datasets, "load", lambda name: recorded_table() if name == s03.RECORDED_DATASET else None)
+    fewer = s03.sample_problems(k=2, n_problems=1, samples_source="recorded")
+    assert (fewer["problem_id"].tolist(), fewer["sample_index"].tolist()) == (["a000", "a000"], [0, 1])
+    assert len(s03.sample_problems(k=8, n_problems=120)) == 6  # default source: recorded; all of it
+
+
+def test_the_analyses_of_a_recorded_table_by_hand():
+    multi = recorded_table()
+    assert s03.sampling_summary(multi) == (
+        "6 samples of 2 problems (arithmetic-words) from smollm2-135m-instruct, sample k=3 T=0.8; accuracy 0.333; "
+        "problems solved at least once 0.500; cut at max_tokens 0.333"
+    )
+    savings = s03.savings_summary(multi)
+    # a000: shortest correct 20, mean correct 30, mean of all (20+40+80)/3; a001 unsolved, left out
+    assert savings["median_shortest_to_mean_correct"] == pytest.approx(20 / 30)
+    assert savings["share_saved_vs_mean"] == pytest.approx((140 / 3 - 20) / (140 / 3))
+    assert s03.lead_bounds(multi) == (10.0, 80.0)  # LEAD's 1000/8000 scaled to the 80-token budget
+    targets, rewarded = s03.lead_targets_and_rewards(multi)
+    assert targets.set_index("problem_id")["target_length"].to_dict() == {"a000": 30.0, "a001": 80.0}
+    assert s03.lead_target_summary(targets) == "problems at the lower clamp (10): 0, unsolved (80): 1, of 2"
+    # reward max(-1, 1 - |L - 30| / 30) on a000: 20 -> 2/3, 40 -> 2/3, 80 -> 1 - 50/30 = -2/3
+    a000 = rewarded[rewarded["problem_id"] == "a000"]["efficiency_reward"].tolist()
+    assert a000 == pytest.approx([2 / 3, 2 / 3, -2 / 3])
+    fig, _ = s03.lead_targets_rewards(targets, rewarded)
+    assert fig.axes[1].get_title() == "LEAD efficiency reward (smollm2-135m-instruct)"
+
+
+def test_samples_without_a_budget_keep_leads_clamp():
+    assert s03.lead_bounds(recorded_table().drop(columns="max_tokens")) == (1000.0, 8000.0)
+
+
+def test_a_run_without_two_correct_samples_of_any_problem_cannot_measure_the_spread():
+    inputs = results(simulated=False)
+    inputs["stats_table"] = pd.DataFrame({"n_correct": [1, 0], "range_ratio_correct": [np.nan, np.nan]})
+    inputs["savings"] = pd.Series({"median_shortest_to_mean_correct": 1.0, "share_saved_vs_mean": 0.4})
+    table = by_claim(s03.claims(**inputs, paper=PAPER))
+    spread = table["Correct paths vary in length: median longest/shortest correct length per problem (2506.15647)"]
+    assert (spread["reproduced_value"], spread["status"]) == (None, "not reproducible")
+    assert spread["note"].endswith("; 0 problems with two or more correct samples")
+    ratio = table["Shortest correct vs mean correct length, median over problems (2506.15647)"]
+    assert ratio["note"].endswith("1 by construction: no problem has two correct samples")

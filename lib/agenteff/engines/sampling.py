@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from .. import datasets
+from ..datasets.recorded import RECORDED_SAMPLES
 from ..metrics.grading import grade
-from ..schema import SAMPLES, validate
+from ..schema import SAMPLES, validate, write_table
 
 __all__ = [
     "simulated_reasoner",
@@ -44,6 +45,10 @@ __all__ = [
     "run_sampling",
     "REASONER_DEFAULTS",
     "SIMULATED_MODEL",
+    "ARITHMETIC_DATASET",
+    "RECORDING",
+    "arithmetic_problems",
+    "record_samples",
 ]
 
 SIMULATED_MODEL = "sim-reasoner"
@@ -232,3 +237,78 @@ def run_sampling(
             return sample_problems(client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens)
         finally:
             client.close()
+
+
+# --- a real model's recorded samples ------------------------------------------------------------------------
+
+#: The generated problem set the recorded samples answer (see :func:`arithmetic_problems`).
+ARITHMETIC_DATASET = "arithmetic-words"
+_NAMES = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana")
+_ITEMS = ("apples", "pencils", "stickers", "marbles", "books", "coins")
+_ANSWER_FORMAT = "Put the final number inside \\boxed{}."
+#: One-step word problems: (template, answer from a and b). Small numbers, so a 135M model sometimes gets them.
+_TEMPLATES = (
+    ("{name} has {a} {item} and buys {b} more. How many {item} does {name} have now?", lambda a, b: a + b),
+    ("{name} has {a} {item} and gives {b} of them away. How many {item} are left?", lambda a, b: a - b),
+    ("{name} has {a} bags with {b} {item} in each bag. How many {item} are there in total?", lambda a, b: a * b),
+    ("What is {a} plus {b}?", lambda a, b: a + b),
+)
+
+#: The settings of the recording in data/recorded/ (``python -m agenteff record-samples`` uses them).
+RECORDING = {"n_problems": 16, "k": 8, "temperature": 0.8, "max_tokens": 192, "seed": 42}
+
+
+def arithmetic_problems(n: int = 20, seed: int = 42) -> pd.DataFrame:
+    """``n`` one-step arithmetic word problems (``problem_id``, ``prompt``, ``gold``), the same for the same
+    ``seed``; templates cycle, so each kind appears about equally often. Operands are 2..12 (a subtraction's
+    first operand is the larger), so every answer is a whole number >= 0."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, not {n!r}")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        template, answer = _TEMPLATES[index % len(_TEMPLATES)]
+        a, b = (int(x) for x in rng.integers(2, 13, size=2))
+        if answer(a, b) < 0:
+            a, b = b, a
+        text = template.format(name=_NAMES[rng.integers(len(_NAMES))], item=_ITEMS[rng.integers(len(_ITEMS))], a=a, b=b)
+        rows.append({"problem_id": f"a{index:03d}", "prompt": f"{text} {_ANSWER_FORMAT}", "gold": str(answer(a, b))})
+    return pd.DataFrame(rows)
+
+
+def record_samples(
+    path,
+    base_url: str,
+    model: str,
+    *,
+    n_problems: int = 20,
+    k: int = 8,
+    temperature: float = 0.8,
+    max_tokens: int = 192,
+    seed: int = 42,
+    timeout_s: float = 120.0,
+    cache_dir=None,
+) -> pd.DataFrame:
+    """Sample :func:`arithmetic_problems` ``k`` times each from ``model`` at ``base_url`` through the cached
+    :class:`agenteff.llm.LLMClient` and write them to ``path`` (CSV, :data:`RECORDED_SAMPLES`, atomically).
+
+    ``timeout_s`` is generous because a slow CPU server generating ``max_tokens`` for four slots at once needs
+    more than the client's default (the client cannot yet scale it with ``max_tokens``); a re-run reads the
+    replies back from the cache."""
+    from ..llm import LLMClient
+
+    if not 0 < temperature:
+        raise ValueError("recording several samples per problem needs a temperature > 0")
+    problems = arithmetic_problems(n_problems, seed)
+    with LLMClient(
+        base_url=base_url, api_key="unused", cache_dir=cache_dir, max_concurrency=4, timeout_s=timeout_s
+    ) as client:
+        sampled = sample_problems(
+            client, problems, model, k=k, temperature=temperature, max_tokens=max_tokens, dataset=ARITHMETIC_DATASET
+        )
+    recorded = sampled.merge(problems[["problem_id", "prompt"]], on="problem_id").assign(
+        temperature=float(temperature), max_tokens=int(max_tokens), request_seed=lambda t: t["sample_index"]
+    )
+    columns = [c.name for c in RECORDED_SAMPLES.columns]
+    write_table(recorded[columns], path, RECORDED_SAMPLES)
+    return recorded[columns]

@@ -10,8 +10,9 @@ Three lines of work, tested on real outputs where released material allows:
 
 Data: ZeroEval's MATH level-5 outputs (one answer per model and problem), graded under the repository's own
 protocol (checked against its published summary) and by the strict grader of :mod:`agenteff.metrics.grading`;
-multi-sample runs of LEAD's MATH test problems (a live endpoint, or the simulated reasoner of
-:mod:`agenteff.engines.sampling`); the overthinking authors' demo file of responses split into solution rounds.
+multi-sample runs: by default the recorded samples of a real small model (SmolLM2-135M-Instruct on generated
+arithmetic word problems, ``data/recorded/``), else LEAD's MATH test problems sampled live from an endpoint or from
+the simulated reasoner of :mod:`agenteff.engines.sampling`; the overthinking authors' demo file of responses split into solution rounds.
 
 The length analyses themselves are shared metrics (:mod:`agenteff.metrics.samples`); this module composes them
 into the notebook's tables, draws its six figures (each function returns the figure and its caption) and builds
@@ -56,14 +57,20 @@ __all__ = [
     "difficulty_length_correlation",
     "length_vs_difficulty",
     "reasoning_vs_rest",
+    "SAMPLE_SOURCES",
+    "RECORDED_DATASET",
+    "samples_source_for",
+    "recorded_samples",
     "sample_problems",
     "is_simulated",
+    "cut_short_share",
     "sampling_summary",
     "sample_length_stats",
     "correct_length_spread_table",
     "correct_length_spread",
     "savings_summary",
     "selection_policies",
+    "lead_bounds",
     "lead_targets_and_rewards",
     "lead_target_summary",
     "reward_table",
@@ -81,7 +88,9 @@ DEFAULTS = {"zeroeval_every": (1, 10), "n_problems": (120, 30), "k": (8, 4)}
 PER_PROBLEM = ("dataset", "problem_id")
 #: LEAD 1.5B-4K's AES, the paper value this study can only quote (data/published/overthinking/).
 LEAD_AES_KEY = "lead/aes-1.5b-4k"
-_SIMULATED_NOTE = "simulated endpoint: illustrates the pipeline, not a model; set base_url to test on a real model"
+_SIMULATED_NOTE = (
+    'simulated endpoint: illustrates the pipeline, not a model; samples_source="recorded" shows a real one'
+)
 _TOKENS = f"tokens by {grading.TOKENIZER}"
 
 
@@ -310,6 +319,38 @@ def reasoning_vs_rest(by_model: pd.DataFrame) -> pd.DataFrame:
 # --- 6. many samples per problem ----------------------------------------------------------------------------
 
 
+#: Where the multi-sample run's samples come from (the ``samples_source`` parameter).
+SAMPLE_SOURCES = ("recorded", "simulated", "live")
+#: The recorded samples of a real model, carried in data/recorded/ (card: data/recorded/README.md).
+RECORDED_DATASET = "smollm2-135m-samples"
+
+
+def samples_source_for(samples_source: str | None, base_url: str | None) -> str:
+    """The source to use: ``samples_source`` when given (checked against ``base_url``), else "live" when a
+    ``base_url`` is set and "recorded" when not."""
+    if samples_source is None:
+        return "recorded" if base_url is None else "live"
+    if samples_source not in SAMPLE_SOURCES:
+        raise ValueError(f"samples_source must be one of {', '.join(SAMPLE_SOURCES)}, not {samples_source!r}")
+    if (samples_source == "live") != (base_url is not None):
+        raise ValueError(
+            "samples_source 'live' needs a base_url, and only it uses one"
+            f" (got samples_source={samples_source!r}, base_url={'set' if base_url else None})"
+        )
+    return samples_source
+
+
+def recorded_samples(k: int | None = None, n_problems: int | None = None) -> pd.DataFrame:
+    """The recorded samples of SmolLM2-135M; ``k`` keeps the first k samples of each problem and ``n_problems``
+    the first problems (by id), so a fast run can use fewer (None: all that were recorded)."""
+    recorded = datasets.load(RECORDED_DATASET)
+    if k is not None:
+        recorded = recorded[recorded["sample_index"] < k]
+    if n_problems is not None:
+        recorded = recorded[recorded["problem_id"].isin(sorted(recorded["problem_id"].unique())[:n_problems])]
+    return recorded.reset_index(drop=True)
+
+
 def sample_problems(
     base_url: str | None = None,
     model: str | None = None,
@@ -317,9 +358,15 @@ def sample_problems(
     temperature: float = 0.7,
     n_problems: int | None = 120,
     seed: int = 42,
+    samples_source: str | None = None,
+    max_tokens: int | None = None,
 ) -> pd.DataFrame:
-    """``k`` graded samples of ``n_problems`` LEAD MATH test problems (simulated reasoner when ``base_url`` is
-    None)."""
+    """The multi-sample run: the recorded samples of SmolLM2-135M (default; at most ``k`` per problem and
+    ``n_problems`` problems), or ``k`` fresh graded samples of ``n_problems`` LEAD MATH test problems from the
+    simulated reasoner or from ``model`` at ``base_url`` (live, at most ``max_tokens`` each)."""
+    source = samples_source_for(samples_source, base_url)
+    if source == "recorded":
+        return recorded_samples(k=k, n_problems=n_problems)
     return sampling.run_sampling(
         datasets.load("lead-math-test"),
         base_url=base_url,
@@ -328,6 +375,7 @@ def sample_problems(
         temperature=temperature,
         n_problems=n_problems,
         seed=seed,
+        max_tokens=max_tokens if source == "live" else None,
     )
 
 
@@ -336,13 +384,21 @@ def is_simulated(multi: pd.DataFrame) -> bool:
 
 
 def _tag(multi: pd.DataFrame) -> str:
-    return " (simulated)" if is_simulated(multi) else ""
+    return " (simulated)" if is_simulated(multi) else f" ({multi['model'].iloc[0]})"
+
+
+def cut_short_share(multi: pd.DataFrame) -> float:
+    """Share of the samples the endpoint stopped at ``max_tokens`` (finish reason "length")."""
+    return float((multi["finish_reason"] == "length").mean())
 
 
 def sampling_summary(multi: pd.DataFrame) -> str:
+    simulated = " (simulated)" if is_simulated(multi) else ""
     return (
-        f"{len(multi)} samples of {multi['problem_id'].nunique()} problems from {multi['model'].iloc[0]}"
-        f"{_tag(multi)}; accuracy {multi['correct'].mean():.3f}"
+        f"{len(multi)} samples of {multi['problem_id'].nunique()} problems ({multi['dataset'].iloc[0]}) from "
+        f"{multi['model'].iloc[0]}{simulated}, {multi['method'].iloc[0]}; accuracy {multi['correct'].mean():.3f}; "
+        f"problems solved at least once {multi.groupby('problem_id')['correct'].any().mean():.3f}; "
+        f"cut at max_tokens {cut_short_share(multi):.3f}"
     )
 
 
@@ -392,26 +448,46 @@ def savings_summary(multi: pd.DataFrame) -> pd.Series:
 
 def selection_policies(multi: pd.DataFrame) -> pd.DataFrame:
     """Accuracy and mean length when one sample per problem is kept by a grade-blind rule, with each rule's AES
-    against keeping the first sample."""
+    against one random sample (the accuracy and mean length of all samples: what keeping any one sample gives on
+    average). The AES is undefined (NaN) when no sample is right."""
     policies = samples.select_by_length(multi)
-    baseline = policies.set_index("rule").loc["first"]
-    policies["aes_vs_first"] = samples.accuracy_efficiency_score(
-        policies["accuracy"], policies["mean_length"], baseline["accuracy"], baseline["mean_length"]
+    base_accuracy, base_length = float(multi["correct"].mean()), float(multi["completion_tokens"].mean())
+    if base_accuracy == 0:
+        policies["aes_vs_random"] = np.nan
+        return policies
+    policies["aes_vs_random"] = samples.accuracy_efficiency_score(
+        policies["accuracy"], policies["mean_length"], base_accuracy, base_length
     )
     return policies
 
 
+def lead_bounds(multi: pd.DataFrame) -> tuple[float, float]:
+    """LEAD's clamp of the target length (lower, upper; upper is also the unsolved target), in tokens.
+
+    LEAD's own (1000, 8000) fit reasoning models with thousands of tokens to spend. Samples that carry their
+    request's ``max_tokens`` (the recorded ones) get the clamp scaled to that budget, keeping LEAD's ratio:
+    upper = ``max_tokens``, lower = upper * 1000 / 8000; otherwise LEAD's values."""
+    lower, upper = samples.LEAD_TARGET_BOUNDS
+    if "max_tokens" in multi.columns and multi["max_tokens"].notna().all():
+        budget = float(multi["max_tokens"].max())
+        return budget * lower / upper, budget
+    return lower, upper
+
+
 def lead_targets_and_rewards(multi: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """LEAD's per-problem targets and every sample with its efficiency reward."""
-    targets = samples.lead_targets(multi)
+    """LEAD's per-problem targets (with the ``lower_clamp`` and ``unsolved_target`` used, see :func:`lead_bounds`)
+    and every sample with its efficiency reward."""
+    lower, upper = lead_bounds(multi)
+    targets = samples.lead_targets(multi, lower=lower, upper=upper, unsolved=upper)
+    targets = targets.assign(lower_clamp=lower, unsolved_target=upper)
     return targets, samples.lead_rewards(multi, targets)
 
 
 def lead_target_summary(targets: pd.DataFrame) -> str:
-    lower = samples.LEAD_TARGET_BOUNDS[0]
+    lower, unsolved = targets["lower_clamp"].iloc[0], targets["unsolved_target"].iloc[0]
     return (
         f"problems at the lower clamp ({lower:g}): {int((targets['target_length'] == lower).sum())}, "
-        f"unsolved ({samples.LEAD_UNSOLVED_TARGET:g}): {int((targets['n_correct'] == 0).sum())}, "
+        f"unsolved ({unsolved:g}): {int((targets['n_correct'] == 0).sum())}, "
         f"of {len(targets)}"
     )
 
@@ -427,7 +503,7 @@ def lead_targets_rewards(targets: pd.DataFrame, rewarded: pd.DataFrame):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     sns.histplot(targets["target_length"], bins=30, ax=axes[0])
     axes[0].set(xlabel="LEAD target length L*_q (tokens)", ylabel="problems", title=f"Per-problem targets{tag}")
-    solved = rewarded[rewarded["target_length"] < samples.LEAD_UNSOLVED_TARGET]
+    solved = rewarded[rewarded["problem_id"].isin(targets.loc[targets["n_correct"] > 0, "problem_id"])]
     sns.scatterplot(
         data=solved,
         x=solved["completion_tokens"] / solved["target_length"],
@@ -439,7 +515,7 @@ def lead_targets_rewards(targets: pd.DataFrame, rewarded: pd.DataFrame):
     axes[1].set(
         xlabel="sample length / target length", ylabel="efficiency reward", title=f"LEAD efficiency reward{tag}"
     )
-    lower, upper = samples.LEAD_TARGET_BOUNDS
+    lower, upper = targets["lower_clamp"].iloc[0], targets["unsolved_target"].iloc[0]
     return fig, (
         f"LEAD targets (mean correct length clamped to [{lower:g}, {upper:g}]) and each sample's "
         f"efficiency reward{tag}."
@@ -561,19 +637,33 @@ def _zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho,
     ]
 
 
-def _sampling_claims(stats_table, savings, multi, paper) -> list[dict]:
+def _sampling_claims(stats_table, savings, multi, policies, paper) -> list[dict]:
     simulated = is_simulated(multi)
     status = "not reproducible" if simulated else None  # a simulation is not a measurement of any model
-    why = _SIMULATED_NOTE if simulated else f"{multi['model'].iloc[0]}, {multi['method'].iloc[0]}"
+    why = (
+        _SIMULATED_NOTE
+        if simulated
+        else f"{multi['model'].iloc[0]}, {multi['method'].iloc[0]}, {multi['problem_id'].nunique()} problems of "
+        f"{multi['dataset'].iloc[0]}: a 135M model on easy problems, not a reasoning model on MATH"
+    )
     correct_spread = stats_table[stats_table["n_correct"] >= 2]
+    shortest = policies.set_index("rule").loc["shortest"]
     return [
+        report.claim(
+            "Multi-sample run: accuracy of all samples",
+            None,
+            round(float(multi["correct"].mean()), 3),
+            "share",
+            status=status,
+            note=f"{why}; share of replies cut at max_tokens {cut_short_share(multi):.3f}",
+        ),
         report.claim(
             "Correct paths vary in length: median longest/shortest correct length per problem (2506.15647)",
             None,
-            round(float(correct_spread["range_ratio_correct"].median()), 3),
+            round(float(correct_spread["range_ratio_correct"].median()), 3) if len(correct_spread) else None,
             "ratio",
             status=status,
-            note=why,
+            note=f"{why}; {len(correct_spread)} problems with two or more correct samples",
         ),
         report.claim(
             "Shortest correct vs mean correct length, median over problems (2506.15647)",
@@ -581,7 +671,7 @@ def _sampling_claims(stats_table, savings, multi, paper) -> list[dict]:
             round(float(savings["median_shortest_to_mean_correct"]), 3),
             "ratio",
             status=status,
-            note=why,
+            note=why if len(correct_spread) else f"{why}; 1 by construction: no problem has two correct samples",
         ),
         report.claim(
             "Tokens saved by keeping the shortest correct sample (oracle), share of mean sample length",
@@ -590,6 +680,14 @@ def _sampling_claims(stats_table, savings, multi, paper) -> list[dict]:
             "share",
             status=status,
             note=why,
+        ),
+        report.claim(
+            "AES of keeping the shortest of the k samples (grade-blind) against one random sample",
+            None,
+            round(float(shortest["aes_vs_random"]), 3),
+            "AES",
+            status=status,
+            note=f"{why}; accuracy {shortest['accuracy']:.3f} at mean length {shortest['mean_length']:.1f} tokens",
         ),
         report.claim(
             "LEAD 1.5B-4K: AES reported in Table 1 (LEAD README)",
@@ -631,6 +729,7 @@ def claims(
     stats_table: pd.DataFrame,
     savings: pd.Series,
     multi: pd.DataFrame,
+    policies: pd.DataFrame,
     efficiency: pd.DataFrame,
     tolerance: float = 0.5,
     paper: report.PaperValues | None = None,
@@ -641,12 +740,12 @@ def claims(
     ``gaps`` from :func:`gap_summary`, ``ranks`` from :func:`accuracy_by_length_rank`, ``difficulty_rho`` from
     :func:`difficulty_length_correlation`, ``groups`` from :func:`reasoning_vs_rest`; ``stats_table``
     (:func:`agenteff.metrics.samples.problem_length_stats`), ``savings`` (:func:`savings_summary`) and ``multi``
-    (:func:`sample_problems`) from the multi-sample run; ``efficiency`` from :func:`demo_round_efficiency`;
+    (:func:`sample_problems`) and ``policies`` (:func:`selection_policies`) from the multi-sample run; ``efficiency`` from :func:`demo_round_efficiency`;
     ``paper`` the published values (default :func:`agenteff.datasets.paper_values`).
     """
     paper = datasets.paper_values() if paper is None else paper
     return [
         *_zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho, groups),
-        *_sampling_claims(stats_table, savings, multi, paper),
+        *_sampling_claims(stats_table, savings, multi, policies, paper),
         *_demo_claims(efficiency),
     ]
