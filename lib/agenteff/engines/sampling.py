@@ -28,6 +28,7 @@ import hashlib
 import math
 import re
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -255,7 +256,7 @@ _TEMPLATES = (
 )
 
 #: The settings of the recording in data/recorded/ (``python -m agenteff record-samples`` uses them).
-RECORDING = {"n_problems": 16, "k": 8, "temperature": 0.8, "max_tokens": 192, "seed": 42}
+RECORDING: dict[str, Any] = {"n_problems": 16, "k": 8, "temperature": 0.8, "max_tokens": 192, "seed": 42}
 
 
 def arithmetic_problems(n: int = 20, seed: int = 42) -> pd.DataFrame:
