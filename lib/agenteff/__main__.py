@@ -56,7 +56,7 @@ def _serve_local(args) -> int:
     process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
     print(
         f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
-        f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=unused",
+        f"  export OPENAI_BASE_URL={base_url}  # and any OPENAI_API_KEY: the local server checks none",
         flush=True,
     )
     try:
