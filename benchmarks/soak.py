@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
-import json
 import os
 import signal
 import sqlite3
@@ -24,13 +23,13 @@ import sys
 import tempfile
 import textwrap
 import time
-import urllib.request
 from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from agenteff.engines.sweep import STORE_NAME, Job, grid, run_sweep  # noqa: E402
 from agenteff.llm import LLMClient, SimModel, sim_server  # noqa: E402
+from agenteff.llm.sim import server_stats  # noqa: E402
 
 MODEL = "sim-soak"
 PRICES = {MODEL: {"input": 1.0, "output": 2.0}}
@@ -75,11 +74,6 @@ def solve(job: Job, base_url: str, cache_dir: str, pid_log: str) -> list[dict]:
     return [{"round": r, "answer": res.content} for r, res in enumerate(results)]
 
 
-def _server_stats(url: str) -> dict:
-    with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
-        return json.loads(response.read())
-
-
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -109,11 +103,11 @@ _KILLED_SWEEP = textwrap.dedent("""
 
 
 def soak_requests(url: str, root: Path, n: int) -> dict:
-    before = _server_stats(url)
+    before = server_stats(url)
     with _client(url, str(root / "cache")) as client:
         results = client.chat_many([dict(model=MODEL, messages=_question("batch", i)) for i in range(n)])
         stats = client.stats
-    after = _server_stats(url)
+    after = server_stats(url)
     answers = [r.content for r in results]
     expected = [f"The answer is {i + 1000}." for i in range(n)]
     return {
@@ -189,7 +183,7 @@ def main(argv=None) -> int:
         with sim_server([model], {**FAULTS, "seed": args.seed}, api_key_sha256=digest) as url:
             batch = soak_requests(url, root, args.requests)
             sweep = soak_killed_sweep(url, root, args.jobs)
-            received = _server_stats(url)["chat_requests"]
+            received = server_stats(url)["chat_requests"]
         leaks = files_with(root, CANARY.encode())
     zero = {
         "duplicated": sweep["duplicated"],

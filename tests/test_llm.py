@@ -1,10 +1,8 @@
 """LLMClient against the simulated endpoint over real HTTP: results, cache, cost, retries, budgets, event loops."""
 
 import asyncio
-import json
 import math
 import time
-import urllib.request
 
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from agenteff import datasets
 from agenteff.llm import BudgetExceeded, LLMClient, PriceTable, RetriesExhausted, SimModel, call_cost, sim_server
 from agenteff.llm.pricing import Price
+from agenteff.llm.sim import server_stats
 
 MODEL = "sim-test"
 PRICES = {MODEL: {"input": 1.0, "cached_input": 0.5, "output": 2.0}}  # USD per million tokens
@@ -20,11 +19,6 @@ QUESTION = [{"role": "user", "content": "What is 17 * 23?"}]
 
 def _question(i):
     return [{"role": "user", "content": f"What is {i} + 100?"}]
-
-
-def _server_stats(url):
-    with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +103,12 @@ def test_rerun_sends_zero_requests(url, tmp_path):
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(30)]
     with _client(url, tmp_path, max_concurrency=4) as client:
         first = client.chat_many(requests)
-    before = _server_stats(url)["chat_requests"]
+    before = server_stats(url)["chat_requests"]
     with _client(url, tmp_path) as client:  # a new process would see the same: the cache is on disk
         again = client.chat_many(requests)
         assert client.stats["requests_sent"] == 0 and client.stats["cache_hits"] == 30
         assert client.stats["cost_usd"] == 0
-    assert _server_stats(url)["chat_requests"] == before
+    assert server_stats(url)["chat_requests"] == before
     assert [r.content for r in again] == [r.content for r in first] == [f"The answer is {i + 100}." for i in range(30)]
     assert all(r.from_cache for r in again) and not any(r.from_cache for r in first)
     assert [r.cost_usd for r in again] == [r.cost_usd for r in first]
@@ -159,7 +153,7 @@ def test_retries_through_twenty_percent_faults():
         ) as client:
             results = client.chat_many([dict(model=MODEL, messages=_question(i)) for i in range(200)])
             stats = client.stats
-        server = _server_stats(url)
+        server = server_stats(url)
     assert [r.content for r in results] == [f"The answer is {i + 100}." for i in range(200)]
     assert stats["retries"] > 0
     assert server["chat_requests"] == stats["requests_sent"] == 200 + stats["retries"]  # every send counted

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from types import SimpleNamespace
 
 import openai
@@ -16,6 +15,7 @@ import pytest
 
 from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, sim_server
 from agenteff.llm.client import _retry_after_s
+from agenteff.llm.sim import server_stats
 
 MODEL = "sim-rel"
 PRICES = {MODEL: {"input": 1.0, "output": 2.0}}
@@ -25,11 +25,6 @@ def _question(i):
     return [{"role": "user", "content": f"What is {i} + 100?"}]
 
 
-def _server_stats(url):
-    with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def url():
     with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.02, latency_sd_s=0.0)]) as base_url:
@@ -37,13 +32,13 @@ def url():
 
 
 def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_path):
-    before = _server_stats(url)["completed"]
+    before = server_stats(url)["completed"]
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(300)]
     with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16, budget_tokens=1500) as client:
         with pytest.raises(BudgetExceeded) as caught:
             client.chat_many(requests)
         stats = client.stats
-    answered = _server_stats(url)["completed"] - before
+    answered = server_stats(url)["completed"] - before
     finished = [r for r in caught.value.results if r is not None]
     assert len(caught.value.results) == 300
     assert len(finished) == answered == stats["requests_sent"]  # every paid call is kept
@@ -57,14 +52,14 @@ def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_
 
 
 def test_any_error_mid_batch_lets_calls_in_flight_finish(url, tmp_path):
-    before = _server_stats(url)["completed"]
+    before = server_stats(url)["completed"]
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(40)]
     requests[5] = dict(model="no-such-model", messages=_question(5))  # 404: not retryable
     with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=8) as client:
         with pytest.raises(openai.NotFoundError) as caught:
             client.chat_many(requests)
         sent = client.stats["requests_sent"]
-    answered = _server_stats(url)["completed"] - before
+    answered = server_stats(url)["completed"] - before
     finished = [r for r in caught.value.results if r is not None]
     assert caught.value.index == 5 and caught.value.results[5] is None
     assert 5 <= len(finished) == answered == sent - 1 < 40  # the first 8 went out at once; the rest were not sent
@@ -112,7 +107,7 @@ def test_dropped_connections_are_counted_as_sends_never_resent_silently():
         ) as client:
             results = client.chat_many([dict(model=MODEL, messages=_question(i)) for i in range(120)])
             stats = client.stats
-        server = _server_stats(url)
+        server = server_stats(url)
     assert [r.content for r in results] == [f"The answer is {i + 100}." for i in range(120)]
     assert server["chat_requests"] == stats["requests_sent"] == 120 + stats["retries"]
     assert server["disconnect"] == stats["retries"] > 0

@@ -18,6 +18,7 @@ from agenteff.llm.sim import (
     arithmetic_answer,
     default_behaviour,
     message_tokens,
+    server_stats,
 )
 
 CALCULATOR = {
@@ -213,8 +214,7 @@ def test_fault_draws_follow_their_probabilities():
 def test_injected_faults_on_the_wire(kind, status):
     with sim_server([SimModel("m", latency_mean_s=0.0)], {kind: 1.0, "retry_after_s": 0.25}) as url:
         code, headers, body = _post(url, {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
-        with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
-            stats = json.loads(response.read())
+        stats = server_stats(url)
     assert code == status
     assert stats["chat_requests"] == 1 and stats[kind] == 1
     if kind == "rate_limit":

@@ -1,7 +1,6 @@
 """Sweeps against the simulated endpoint: exactly-once records through faults, resume after SIGKILL, Dask."""
 
 import functools
-import json
 import os
 import signal
 import sqlite3
@@ -9,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +15,7 @@ import pytest
 
 from agenteff.engines.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep
 from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
+from agenteff.llm.sim import server_stats
 
 MODEL = "sim-sweep"
 PRICES = {MODEL: {"input": 1.0, "cached_input": 0.5, "output": 2.0}}
@@ -103,8 +102,7 @@ def test_sweep_through_twenty_percent_faults_stores_every_record_once(tmp_path):
         records = run_sweep(
             functools.partial(solve, base_url=url), jobs, tmp_path / "run", executor="thread", max_workers=4
         )
-        with urllib.request.urlopen(url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
-            server = json.loads(response.read())
+        server = server_stats(url)
     faults = sum(server[kind] for kind in ("rate_limit", "server_error", "malformed", "disconnect", "slow"))
     assert faults >= 0.1 * server["chat_requests"] > 0
     got = sorted(zip(records["job_id"], records["round"], records["answer"]))

@@ -37,6 +37,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -693,6 +694,12 @@ def main(argv: list[str]) -> int:
 # --- starting a server for a notebook or a test ------------------------------------------------------------
 
 _URL = re.compile(r"(http://\S+/v1)")
+
+
+def server_stats(base_url: str) -> dict:
+    """The simulated endpoint's own counters (requests, faults injected, ...), read from its ``/sim/stats``."""
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/sim/stats", timeout=10) as response:
+        return json.loads(response.read())
 
 
 @contextlib.contextmanager
