@@ -31,12 +31,7 @@ def endpoint(request):
         with sim_server([SimModel("sim-small", error_prob=0.0, latency_mean_s=0.001, latency_sd_s=0.0)]) as url:
             yield "simulated", url, "sim-small"
         return
-    if not local_server.server_binary().is_file():
-        if os.environ.get("AGENTEFF_REQUIRE_LIVE") == "1":
-            pytest.fail("AGENTEFF_REQUIRE_LIVE=1 but llama-server is not set up: run `python -m agenteff live-setup`")
-        pytest.skip("llama-server is not set up here (python -m agenteff live-setup)")
-    with local_server.local_server() as url:
-        yield "llama-server", url, local_server.MODEL_NAME
+    yield "llama-server", request.getfixturevalue("llama_server_url"), local_server.MODEL_NAME
 
 
 def _key() -> str:
