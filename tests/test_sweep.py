@@ -208,3 +208,38 @@ def test_dask_local_cluster_gives_the_same_store(url, tmp_path):
         )
     pd.testing.assert_frame_equal(on_dask, local)
     pd.testing.assert_frame_equal(address_run, local)
+
+
+def test_a_live_study_run_dir_is_kept_per_settings_and_a_simulated_one_is_temporary(tmp_path, monkeypatch):
+    from agenteff.engines.sweep import study_run_dir
+    from agenteff.llm.endpoint import resolve_endpoint
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    live = resolve_endpoint("http://127.0.0.1:9/v1", environ={})
+    with study_run_dir(live, "s99", {"k": 1}) as first, study_run_dir(live, "s99", {"k": 1}) as again:
+        assert first == again and first.is_relative_to(tmp_path)
+    with study_run_dir(live, "s99", {"k": 2}) as other:
+        assert other != first
+    assert first.is_dir()
+    with study_run_dir(resolve_endpoint(None, environ={}), "s99", {"k": 1}) as temporary:
+        assert temporary.is_dir() and not temporary.is_relative_to(tmp_path)
+    assert not temporary.exists()
+
+
+def test_worker_client_is_made_once_per_endpoint_and_options(monkeypatch):
+    from agenteff.engines import sweep
+    from agenteff.llm.endpoint import Endpoint
+
+    made = []
+
+    class Recording(Endpoint):
+        def client(self, **options):
+            made.append(options)
+            return object()
+
+    endpoint = Recording(url="http://127.0.0.1:9/v1", simulated=False, source="parameter")
+    monkeypatch.setattr(sweep, "_worker_clients", {})
+    first = sweep.worker_client(endpoint, max_concurrency=2)
+    assert sweep.worker_client(endpoint, max_concurrency=2) is first
+    assert sweep.worker_client(endpoint, max_concurrency=3) is not first
+    assert made == [{"max_concurrency": 2}, {"max_concurrency": 3}]

@@ -17,6 +17,9 @@
   process pool for every job in it. The sweep then re-runs those jobs one at a time in a fresh pool, records the
   one that kills its worker again as failed ("its worker process died"), and carries on with the rest. Workers
   exit when the sweep's process dies, even by ``kill -9``, so no orphans stay behind.
+* Studies run their grids of model calls through :func:`study_run_dir` and :func:`worker_client`: a live
+  endpoint's run is stored under its cache folder, keyed by the study's settings, so the same call after a kill
+  resumes it; a simulated run (fast and deterministic) runs in a temporary folder.
 * Budgets: when records carry ``cost_usd`` or ``prompt_tokens``/``completion_tokens`` columns, the sweep stops
   submitting jobs once the jobs run by this call have spent ``budget_usd`` or ``budget_tokens``.
 """
@@ -24,15 +27,18 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import hashlib
 import json
 import math
 import multiprocessing
 import multiprocessing.connection
 import os
 import sqlite3
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +49,7 @@ from ..llm.client import BudgetExceeded
 from ..progress import progress
 from ..secrets import redact
 
-__all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME"]
+__all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME", "study_run_dir", "worker_client"]
 
 STORE_NAME = "runs.sqlite"
 _JOB_COLUMNS = ("job_id", "task", "config", "seed")
@@ -74,6 +80,37 @@ def grid(tasks: Iterable[str], configs: dict[str, dict] | Iterable[str], seeds: 
         for name, params in configs.items()
         for seed in seeds
     ]
+
+
+@contextlib.contextmanager
+def study_run_dir(endpoint, name: str, settings: dict) -> Iterator[Path]:
+    """The run directory of a study's grid of calls to ``endpoint`` (an :class:`agenteff.llm.Endpoint`): for a
+    live endpoint ``<its cache folder>/runs/<name>-<digest of settings>``, kept, so calling again with the same
+    settings resumes; for the simulated endpoint a temporary folder removed after the block."""
+    if endpoint.simulated:
+        with tempfile.TemporaryDirectory(prefix=f"agenteff-{name}-") as folder:
+            yield Path(folder)
+        return
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    folder = Path(endpoint.cache_dir) / "runs" / f"{name}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+
+
+_worker_clients: dict = {}
+_worker_clients_lock = threading.Lock()
+
+
+def worker_client(endpoint, **options):
+    """The LLMClient of this process for a running ``endpoint`` and ``options``, made on first use and reused by
+    every later job in the process (a client owns an event-loop thread and a connection pool). Safe to call from
+    the threads of a local pool; a worker process or Dask worker makes its own, reading the key from its
+    environment."""
+    key = (endpoint, tuple(sorted((name, repr(value)) for name, value in options.items())))
+    with _worker_clients_lock:
+        if key not in _worker_clients:
+            _worker_clients[key] = endpoint.client(**options)
+        return _worker_clients[key]
 
 
 class SweepIncomplete(RuntimeError):
