@@ -88,8 +88,8 @@ def study_run_dir(endpoint, name: str, settings: dict) -> Iterator[Path]:
     live endpoint ``<its cache folder>/runs/<name>-<digest of settings>``, kept, so calling again with the same
     settings resumes; for the simulated endpoint a temporary folder removed after the block."""
     if endpoint.simulated:
-        with tempfile.TemporaryDirectory(prefix=f"agenteff-{name}-") as folder:
-            yield Path(folder)
+        with tempfile.TemporaryDirectory(prefix=f"agenteff-{name}-") as temporary:
+            yield Path(temporary)
         return
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
     folder = Path(endpoint.cache_dir) / "runs" / f"{name}-{digest}"
