@@ -73,3 +73,15 @@ def test_serving_the_simulated_endpoint_gives_a_url_and_a_working_client():
         with running.client(cache=False) as client:
             reply = client.chat("sim-x", [{"role": "user", "content": "Compute 2 + 3."}])
     assert reply.model == "sim-x"
+
+
+def test_the_default_model_is_the_one_served_and_several_need_a_name():
+    from agenteff.llm import SimModel
+
+    with resolve_endpoint(None, environ={}).serve([SimModel("sim-only")]) as running:
+        assert running.served_models() == ["sim-only"]
+        assert running.model_or_default(None) == "sim-only"
+        assert running.model_or_default("asked") == "asked"
+    with resolve_endpoint(None, environ={}).serve([SimModel("sim-a"), SimModel("sim-b")]) as running:
+        with pytest.raises(ValueError, match="name the model.*sim-a"):
+            running.model_or_default(None)

@@ -358,6 +358,14 @@ class LLMClient:
         progress bar. :class:`BudgetExceeded` carries the finished results in ``.results``."""
         return self._run(self._chat_many(list(requests), desc))
 
+    def list_models(self) -> list[str]:
+        """The ids the endpoint lists at ``/v1/models`` (sorted)."""
+
+        async def listed():
+            return sorted([model.id async for model in self._openai.models.list()])
+
+        return self._run(listed())
+
     @property
     def stats(self) -> dict:
         """Requests sent (every attempt, retries included), cache hits, and the tokens and USD of the requests

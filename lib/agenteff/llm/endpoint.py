@@ -76,6 +76,21 @@ class Endpoint:
         with sim_server(list(sim_models), faults) as url:
             yield replace(self, url=url)
 
+    def served_models(self) -> list[str]:
+        """The model ids the running endpoint lists at ``/v1/models``."""
+        with self.client(cache=False, max_retries=1, timeout_s=30) as client:
+            return client.list_models()
+
+    def model_or_default(self, model: str | None) -> str:
+        """``model`` when given; else the one model the running endpoint serves (llama-server and a single-model
+        vLLM serve one), or an error listing what it serves."""
+        if model:
+            return model
+        served = self.served_models()
+        if len(served) != 1:
+            raise ValueError(f"name the model to call at {self.label}: it serves {served or 'no models'}")
+        return served[0]
+
     def client(self, **options):
         """An :class:`agenteff.llm.LLMClient` for this (running) endpoint. A live endpoint's key is read from
         ``OPENAI_API_KEY`` by the client; its replies are cached in :attr:`cache_dir` unless ``cache=False``."""

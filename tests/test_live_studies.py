@@ -1,0 +1,36 @@
+"""The live halves of the studies against a real model: each live study notebook run end to end in fast mode
+against the local llama-server (SmolLM2-135M), into a temporary folder (issue 16).
+
+The server comes from the session fixture ``llama_server_url`` (conftest.py): these tests skip where it is not
+set up, and fail under ``AGENTEFF_REQUIRE_LIVE=1`` (.ci/run). Sizes are the smallest that still exercise every
+cell that calls the model, with short completions, so the whole file stays within a few minutes on 2 cores.
+"""
+
+import pandas as pd
+
+from agenteff.llm.local_server import MODEL_NAME
+from agenteff.paths import notebooks_dir
+
+
+def run_live(stem: str, base_url: str, tmp_path, monkeypatch, **parameters) -> tuple[pd.DataFrame, str]:
+    """Execute notebook ``stem`` with ``fast=True`` against ``base_url`` (and the local model), figures and
+    response cache in ``tmp_path``; return its claims table and the executed notebook's text."""
+    import papermill
+
+    monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "cache"))
+    path = notebooks_dir() / f"{stem}.ipynb"
+    papermill.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        parameters={"fast": True, "base_url": base_url, **parameters},
+        cwd=str(path.parent),
+        progress_bar=False,
+        log_output=False,
+        kernel_name="python3",
+    )
+    claims = pd.read_csv(tmp_path / "figures" / stem / "claims.csv", keep_default_na=False)
+    return claims, (tmp_path / path.name).read_text()
+
+
+__all__ = ["run_live", "MODEL_NAME"]
