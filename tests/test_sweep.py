@@ -212,7 +212,7 @@ def test_dask_local_cluster_gives_the_same_store(url, tmp_path):
 
 def test_a_live_study_run_dir_is_kept_per_settings_and_a_simulated_one_is_temporary(tmp_path, monkeypatch):
     from agenteff.engines.sweep import study_run_dir
-    from agenteff.llm.endpoint import resolve_endpoint
+    from agenteff.llm.endpoints import resolve_endpoint
 
     monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
     live = resolve_endpoint("http://127.0.0.1:9/v1", environ={})
@@ -228,7 +228,7 @@ def test_a_live_study_run_dir_is_kept_per_settings_and_a_simulated_one_is_tempor
 
 def test_worker_client_is_made_once_per_endpoint_and_options(monkeypatch):
     from agenteff.engines import sweep
-    from agenteff.llm.endpoint import Endpoint
+    from agenteff.llm.endpoints import Endpoint
 
     made = []
 

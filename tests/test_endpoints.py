@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from agenteff.llm.endpoint import Endpoint, resolve_endpoint
+from agenteff.llm.endpoints import Endpoint, resolve_endpoint
 
 
 def test_default_is_the_simulated_endpoint_without_the_variable():
