@@ -18,10 +18,13 @@ from agenteff.llm import PriceTable, call_cost
 class InProcessClient:
     """Plays the simulated agent without a server: same behaviour, seeded per request like the server."""
 
-    def __init__(self, error_prob=0.0, **params):
+    def __init__(self, error_prob=0.0, served_as=None, **params):
         self.model = SimpleNamespace(error_prob=error_prob, params=params)
+        self.served_as = served_as  # the model id replies report (None: the one asked for)
+        self.max_tokens = []  # the cap of every call, in order
 
-    def chat(self, model, messages, tools=None, temperature=0.0, seed=0):
+    def chat(self, model, messages, tools=None, temperature=0.0, max_tokens=None, seed=0):
+        self.max_tokens.append(max_tokens)
         messages = json.loads(json.dumps(messages))
         key = json.dumps([model, messages, seed], sort_keys=True)
         rng = np.random.default_rng(list(key.encode()))
@@ -38,6 +41,7 @@ class InProcessClient:
             latency_s=0.001,
             cost_usd=0.0,
             simulated=True,
+            model=self.served_as or model,
         )
 
 

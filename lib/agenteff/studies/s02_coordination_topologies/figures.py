@@ -211,7 +211,7 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
     )
     ax.legend(fontsize=8)
     return fig, (
-        f"Mean turns per run by architecture and agent count ({setting.label}, {setting.sweep_model}), "
+        f"Mean turns per run by architecture and agent count ({setting.label}, {', '.join(setting.models)}), "
         "the fitted law T = a (n + b)^c and the paper's law."
     )
 
