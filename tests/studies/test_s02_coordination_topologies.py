@@ -482,3 +482,37 @@ def test_the_study_grid_runs_on_a_dask_scheduler(tmp_path, monkeypatch):
     assert len(dask_runs) == len(topologies.ARCHITECTURES) * len(topologies.SUITES)
     pd.testing.assert_frame_equal(local_runs, dask_runs)
     pd.testing.assert_frame_equal(local_steps, dask_steps)
+
+
+@pytest.mark.parametrize("simulated", [True, False])
+def test_the_error_amplification_figure_keeps_its_measured_bars_live_or_simulated(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    setting = s02.measured_setting(_runs_of("m", "m-served", simulated))
+    published = pd.DataFrame(
+        {
+            "architecture": list(MULTI_AGENT_ARCHITECTURES),
+            "paper": [17.2, 4.4, 7.8, 5.1],
+            "v2_configs": [1.3, 1.1, 1.05, 1.07],
+            "v3_instances": [1.2, 1.15, 1.1, 1.13],
+        }
+    )
+    measured = pd.DataFrame(
+        {
+            "architecture": list(MULTI_AGENT_ARCHITECTURES),
+            "metric": "error_amplification",
+            "value": [2.0, 0.5, 0.8, 0.6],
+        }
+    )
+    fig, caption = s02.plot_error_amplification(published, measured, setting)
+    (ax,) = fig.axes
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    source = "simulated" if simulated else "model m-served"
+    assert labels[-1] == f"measured ({source})" and f"from measured runs ({source})" in caption
+    heights = sorted(round(bar.get_height(), 3) for bar in ax.patches if bar.get_height() > 0)
+    assert [h for h in heights if h in (0.5, 0.6, 0.8, 2.0)] == [0.5, 0.6, 0.8, 2.0]  # the measured bars
+    assert ("simulated" in ax.get_title()) == simulated
+    plt.close(fig)
