@@ -274,3 +274,26 @@ def test_run_experiment_refuses_a_simulated_model_priced_as_an_unpriced_model():
             n_tasks=1,
             models=[SimModel("sim-x", priced_as="no-such-model")],
         )
+
+
+def test_max_tokens_reaches_every_call_and_the_served_model_is_recorded():
+    task = make_suite("sequential", 1)[0]
+    client = InProcessClient(error_prob=0.0, served_as="weights-q4")
+    run, steps = run_topology(client, "asked-for", task, "hybrid", max_tokens=77)
+    assert len(client.max_tokens) == len(steps) > 5 and set(client.max_tokens) == {77}
+    assert (run["model"], run["served_model"]) == ("asked-for", "weights-q4")
+    run, _ = run_topology(InProcessClient(), "m", task, "single")
+    assert run["served_model"] == "m"
+
+
+def test_run_experiment_refuses_mixed_up_endpoints_and_limits():
+    from agenteff.llm import SimModel, resolve_endpoint
+
+    live = resolve_endpoint("http://127.0.0.1:9/v1")
+    with pytest.raises(ValueError, match=r"simulated models \['sim-x'\] need the simulated endpoint"):
+        run_experiment(live, models=[SimModel("sim-x")], n_tasks=1)
+    with pytest.raises(ValueError, match="not by prices"):
+        run_experiment(resolve_endpoint("simulated"), n_tasks=1, prices={"m": {"input": 1, "output": 1}})
+    with pytest.raises(ValueError, match=r"unknown limit\(s\) \['max_turns'\]"):
+        run_experiment(resolve_endpoint("simulated"), n_tasks=1, max_turns=3)
+    assert Limits.of({"max_rounds": 2}) == Limits(max_rounds=2) and Limits.of(None) == Limits()

@@ -50,7 +50,7 @@ def default_models(names=None) -> list:
     if unknown:
         raise ValueError(
             f"unknown simulated model(s) {unknown}; the defaults are {list(DEFAULT_MODELS)} "
-            "(pass SimModel objects for others, or base_url= for a real endpoint)"
+            "(pass SimModel objects for others, or a live endpoint to call real models)"
         )
     return [
         SimModel(
