@@ -386,8 +386,19 @@ def test_an_unpriced_live_model_keeps_its_accuracy_and_has_no_cost():
     assert priced["reproduced_value"] == "single at 0.4000" and priced["note"].startswith("answered by priced-2025")
     fig, caption = s04.topology_figure(cost.reset_index())
     titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text()]
-    assert not any("simulated" in t for t in titles) and "model local-q4, priced-2025" in titles[0]
+    assert not any("simulated" in t for t in titles) and "with model local-q4, priced-2025" in titles[-1]
     assert "1 unpriced" in titles[1] and "with model local-q4, priced-2025" in caption
+    plt.close(fig)
+
+
+def test_a_grid_of_unpriced_models_only_has_every_column_and_no_cost():
+    cost = s04.topology_cost(_topology_runs("local", "local", False, [math.nan], [False]), n_boot=0, seed=0)
+    table = s04.topology_table(cost)
+    assert table["cost_of_pass_usd"].isna().all() and table["accuracy_pct"].tolist() == [0.0]
+    (row,) = s04.topology_claims(cost)
+    assert row["reproduced_value"] is None and "no price for local" in row["note"]
+    fig, _ = s04.topology_figure(cost)
+    assert "1 unpriced" in fig.axes[1].get_title()
     plt.close(fig)
 
 

@@ -620,7 +620,10 @@ def topology_cost(runs: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     if not priced.all():
         grouped = runs[~priced].groupby(_BY, as_index=False)["success"]
         unpriced = grouped.agg(n_rows="size", successes="sum", accuracy="mean")
-        parts.append(unpriced.assign(attempts=unpriced["n_rows"].astype(float), on_frontier=False))
+        unknown = dict.fromkeys(
+            ["total_cost_usd", "cost_per_attempt_usd", "cost_of_pass_usd", "ci_low_usd", "ci_high_usd"], np.nan
+        )
+        parts.append(unpriced.assign(attempts=unpriced["n_rows"].astype(float), on_frontier=False, **unknown))
     cost = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     cache_use = metrics.prompt_cache_utilization(runs, by=_BY)
     served = (
@@ -667,42 +670,52 @@ def topology_figure(cost: pd.DataFrame):
     "simulated" or name the model that answered, from the data."""
     source = _topology_source(cost)
     simulated = source == "simulated"
+    marked = "simulated; " if simulated else ""  # a live run's model is named in the figure's title
     fig, (ax, ax_cop) = plt.subplots(1, 2, figsize=(14, 5), layout="constrained")
     models = sorted(cost["model"].unique())
     architectures = [a for a in topologies.ARCHITECTURES if a in set(cost["architecture"])]
     costed = cost[cost["cost_per_attempt_usd"].notna()]
-    draw_frontier(
-        ax,
-        costed,
-        "cost_per_attempt_usd",
-        "accuracy_pct",
-        hue="model",
-        hue_order=models,
-        style="architecture",
-        style_order=architectures,
-    )
+    if costed.empty:
+        ax.text(0.5, 0.5, "no priced runs", ha="center", va="center", transform=ax.transAxes)
+    else:
+        draw_frontier(
+            ax,
+            costed,
+            "cost_per_attempt_usd",
+            "accuracy_pct",
+            hue="model",
+            hue_order=models,
+            style="architecture",
+            style_order=architectures,
+        )
     ax.set(
         xlabel="mean cost of one run (USD at list prices, log scale)",
         ylabel="tasks solved (%)",
-        title=f"Accuracy vs cost ({source}; outlined: on the frontier)",
+        title=f"Accuracy vs cost ({marked}outlined: on the frontier)",
     )
-    ax.legend(fontsize=8, loc="lower right")
+    if not costed.empty:
+        ax.legend(fontsize=8, loc="lower right")
     solved_any = np.isfinite(cost["cost_of_pass_usd"])  # never succeeded (inf) or unpriced (NaN): no value
     unpriced = int(cost["cost_of_pass_usd"].isna().sum())
     ordered = cost[solved_any].sort_values(["model", "cost_of_pass_usd"]).reset_index(drop=True)
     colours = dict(zip(models, sns.color_palette("colorblind", len(models))))
     marks = dict(zip(architectures, MARKERS))
-    _cost_of_pass_intervals(
-        ax_cop,
-        ordered,
-        ordered["model"] + " / " + ordered["architecture"],
-        colours=ordered["model"].map(colours),
-        markers=ordered["architecture"].map(marks),
-    )
+    if ordered.empty:  # a weak or unpriced model: nothing solved, or nothing priced
+        ax_cop.text(
+            0.5, 0.5, "no topology has a finite cost-of-pass", ha="center", va="center", transform=ax_cop.transAxes
+        )
+    else:
+        _cost_of_pass_intervals(
+            ax_cop,
+            ordered,
+            ordered["model"] + " / " + ordered["architecture"],
+            colours=ordered["model"].map(colours),
+            markers=ordered["architecture"].map(marks),
+        )
     missing = f"{int((~solved_any).sum()) - unpriced} with no success" + (f", {unpriced} unpriced" if unpriced else "")
     ax_cop.set(
         xlabel="cost-of-pass (USD per solved task, log scale; 95% CI)",
-        title=f"Cost-of-pass ({source}; not shown: {missing})",
+        title=f"Cost-of-pass ({marked}not shown: {missing})",
     )
     if simulated:
         fig.suptitle("Study-02 topologies on the simulated endpoint: accuracy, cost and cost-of-pass (simulated)")
