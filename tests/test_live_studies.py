@@ -80,8 +80,10 @@ def test_02_coordination_topologies_runs_live(llama_server_url, tmp_path, monkey
     _assert_live_topology_runs(claims, text, stem, tmp_path)
     measured = claims[claims["note"].str.contains(f"measured with {MODEL_NAME}")]
     assert len(measured) > 20  # the Table-5 rows, the measured error amplification and the laws
-    # a real model's measurements are evidence: judged reproduced or differs, never "not reproducible"
-    assert set(measured["status"]) <= {"reproduced", "differs"}
+    # a real model's measurements are evidence: judged reproduced or differs wherever a value could be computed
+    # (a ratio over no success has none, and is "not reproducible")
+    valued = pd.to_numeric(measured["reproduced_value"], errors="coerce").notna()
+    assert valued.sum() > 20 and set(measured.loc[valued, "status"]) <= {"reproduced", "differs"}
     assert not claims["note"].str.contains("simulated agents").any()
 
 
