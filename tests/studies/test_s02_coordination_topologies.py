@@ -264,6 +264,7 @@ def test_measured_setting_takes_simulated_and_the_answering_model_from_the_data(
     # not all simulated: not labelled simulated; a run without a recorded served id counts as its model's
     mixed = pd.DataFrame({"model": ["a", "b"], "served_model": [None, "b,c"], "simulated": [False, True]})
     assert s02.measured_setting(mixed).label == "model a, b, c"
+    assert s02.measured_setting(mixed.drop(columns="served_model")).label == "model a, b"  # runs of other engines
 
 
 def test_one_architecture_order_everywhere():

@@ -158,7 +158,7 @@ def run_agent_sweep(
 
 def _answered_by(runs: pd.DataFrame) -> list[str]:
     """The model ids that answered: the replies' own ids where recorded, else the ids asked for."""
-    served = runs["served_model"] if "served_model" in runs else pd.Series(dtype=object)
+    served = runs["served_model"] if "served_model" in runs else runs["model"]
     names = served.where(served.notna(), runs["model"]).astype(str)
     return sorted({name for value in names for name in value.split(",") if name})
 
