@@ -244,7 +244,7 @@ def _verify_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], bool]:
     chunks = [ordered[i :: workers * 4] for i in range(workers * 4)]
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        verdicts = {}
+        verdicts: dict[tuple[str, str], bool] = {}
         for chunk, results in zip(chunks, pool.map(_verified_batch, chunks)):
             verdicts.update(zip(chunk, results))
     return verdicts
