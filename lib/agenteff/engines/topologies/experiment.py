@@ -216,7 +216,7 @@ def run_experiment(
         for r in grid.to_dict(orient="records")
     ]
     concurrency = max_concurrency or (16 if endpoint.simulated else 4)
-    client_options = {"max_concurrency": concurrency, "timeout_s": _timeout_s(max_tokens)}
+    client_options: dict = {"max_concurrency": concurrency, "timeout_s": _timeout_s(max_tokens)}
     if endpoint.simulated:
         client_options["cache_dir"] = cache_dir() / "llm" / f"topologies-{_source_hash()}"
         client_options["prices"] = _stand_in_prices(sims)
