@@ -195,6 +195,17 @@ def test_claims_of_a_real_model_judged_by_the_interval(inputs):
     )
 
 
+def test_claims_name_a_protocol_shorter_than_the_papers(inputs):
+    setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
+    shortened = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits(max_rounds=1, debate_rounds=2))}
+    assert shortened["Table 5 turns: independent"]["note"] == (
+        "95% CI [5.5, 7]; measured with gpt-x on synthetic suites, with a protocol shorter than the paper's "
+        "(max_rounds=1, debate_rounds=2)"
+    )
+    papers = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits())}
+    assert papers["Table 5 turns: independent"]["note"] == "95% CI [5.5, 7]; measured with gpt-x on synthetic suites"
+
+
 def test_simulated_measurements_are_never_evidence(inputs):
     setting = s02.measured_setting(_runs_of("sim-medium", "sim-medium", True))
     rows = {r["claim"]: r for r in s02.claims(*inputs, setting)}
@@ -251,6 +262,22 @@ def test_an_unreachable_live_endpoint_fails_fast_with_a_clear_message():
     with pytest.raises(Exception, match=f"127.0.0.1:{port}"):
         s02.experiment_setting(f"http://127.0.0.1:{port}/v1", None)
     assert time.monotonic() - started < 20
+
+
+def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path, monkeypatch):
+    import socket
+
+    from agenteff.engines.sweep import SweepIncomplete
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    experiment = s02.experiment_setting(f"http://127.0.0.1:{port}/v1", "m")  # named: nothing asked yet
+    started = time.monotonic()
+    with pytest.raises(SweepIncomplete, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
+        s02.run_main(experiment, n_tasks=1, seed=0)
+    assert time.monotonic() - started < 30
 
 
 def test_measured_setting_takes_simulated_and_the_answering_model_from_the_data():

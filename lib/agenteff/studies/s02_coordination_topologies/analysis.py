@@ -378,6 +378,7 @@ def claims(
     density_fit: pd.DataFrame,
     paper: PaperValues,
     setting: Setting,
+    limits: topologies.Limits | None = None,
 ) -> list[dict]:
     """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
     measured trajectories), the turn law and the message-density law, paper beside measured.
@@ -386,9 +387,17 @@ def claims(
     ``turn_fits`` :func:`fit_turn_laws` (``a`` and ``c`` from the fit with ``b`` fixed, ``b`` from the free
     fit), ``paper`` the paper values (:func:`agenteff.datasets.paper_values`), looked up by key. With
     ``setting.simulated`` the measurements are an illustration (see :func:`_interval_claim`), except the
-    single-agent values that hold by definition.
+    single-agent values that hold by definition. ``limits``: the protocol the runs used, named in the notes of
+    the measurements when it is not the paper's.
     """
     measured_note, simulated = setting.measured_note, setting.simulated
+    if limits is not None and limits != topologies.Limits():
+        changed = [
+            f"{f.name}={getattr(limits, f.name)}"
+            for f in fields(limits)
+            if getattr(limits, f.name) != getattr(topologies.Limits(), f.name)
+        ]
+        measured_note += f", with a protocol shorter than the paper's ({', '.join(changed)})"
     rows = []
     units = metrics.COORDINATION_METRICS
     for r in table5.itertuples(index=False):
