@@ -296,4 +296,6 @@ def test_run_experiment_refuses_mixed_up_endpoints_and_limits():
         run_experiment(resolve_endpoint("simulated"), n_tasks=1, prices={"m": {"input": 1, "output": 1}})
     with pytest.raises(ValueError, match=r"unknown limit\(s\) \['max_turns'\]"):
         run_experiment(resolve_endpoint("simulated"), n_tasks=1, max_turns=3)
+    with pytest.raises(TypeError, match=r"pass resolve_endpoint\(base_url\)"):
+        run_experiment(n_tasks=1, base_url="http://127.0.0.1:9/v1")
     assert Limits.of({"max_rounds": 2}) == Limits(max_rounds=2) and Limits.of(None) == Limits()

@@ -200,6 +200,8 @@ def run_experiment(
     from ...llm import SimModel, resolve_endpoint
     from ..sweep import Job, release_worker_clients, run_sweep, study_run_dir
 
+    if {"base_url", "api_key"} & set(limits):  # the arguments of the release before the one endpoint road
+        raise TypeError("run_experiment takes an Endpoint, not base_url/api_key: pass resolve_endpoint(base_url)")
     endpoint = resolve_endpoint() if endpoint is None else endpoint
     run_limits = Limits.of(limits)
     sims = [m for m in models if isinstance(m, SimModel)]
