@@ -34,3 +34,19 @@ def run_live(stem: str, base_url: str, tmp_path, monkeypatch, **parameters) -> t
 
 
 __all__ = ["run_live", "MODEL_NAME"]
+
+
+# --- notebooks 03 (overthinking lengths), 07 (agentic markets), 08 (routing auctions) --------------------------
+
+
+def test_03_samples_the_real_model_live(llama_server_url, tmp_path, monkeypatch):
+    claims, executed = run_live(
+        "03_overthinking_lengths", llama_server_url, tmp_path, monkeypatch, n_problems=4, k=2, max_tokens=48
+    )
+    sampled = claims.set_index("claim").loc["Multi-sample run: accuracy of all samples"]
+    assert sampled["status"] == "new", "a live run measures its model: no paper to compare, not a simulation"
+    assert MODEL_NAME in sampled["note"] and "simulated" not in sampled["note"]
+    assert f"8 samples of 4 problems (lead-math-test) from {MODEL_NAME}," in executed
+    assert "not reproducible" not in claims.loc[claims["claim"].str.startswith("Multi-sample"), "status"].tolist()
+    figures = (tmp_path / "figures" / "03_overthinking_lengths" / "figures.json").read_text()
+    assert "simulated" not in figures.lower() and MODEL_NAME in figures
