@@ -50,3 +50,18 @@ def test_03_samples_the_real_model_live(llama_server_url, tmp_path, monkeypatch)
     assert "not reproducible" not in claims.loc[claims["claim"].str.startswith("Multi-sample"), "status"].tolist()
     figures = (tmp_path / "figures" / "03_overthinking_lengths" / "figures.json").read_text()
     assert "simulated" not in figures.lower() and MODEL_NAME in figures
+
+
+def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monkeypatch):
+    import json
+
+    # the one served model bids alone (a one-bidder auction: plans, jury and execution all run) on 3 tasks
+    claims, executed = run_live("08_routing_auctions", llama_server_url, tmp_path, monkeypatch, n_tasks=3, n_boot=50)
+    auction = claims[claims["claim"].str.startswith("auction ")]
+    assert len(auction) == 3 and (auction["status"] == "not reproducible").all()  # SALE released nothing
+    assert auction["claim"].str.endswith(f"(auction of {MODEL_NAME})").sum() == 2
+    assert not auction["note"].str.contains("SIMULATED").any() and auction["note"].str.contains(MODEL_NAME).all()
+    assert "simulated: False" in executed
+    figures = (tmp_path / "figures" / "08_routing_auctions" / "figures.json").read_text()
+    caption = json.loads(figures)["auction_reliance_cost"]
+    assert MODEL_NAME in caption and "simulated" not in caption.lower()
