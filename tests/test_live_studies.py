@@ -52,6 +52,23 @@ def test_03_samples_the_real_model_live(llama_server_url, tmp_path, monkeypatch)
     assert "simulated" not in figures.lower() and MODEL_NAME in figures
 
 
+def test_07_asks_the_real_model_to_choose_among_proposals(llama_server_url, tmp_path, monkeypatch):
+    import json
+
+    claims, executed = run_live(
+        "07_agentic_markets", llama_server_url, tmp_path, monkeypatch, n_llm_customers=4, n_businesses=8
+    )
+    table = claims.set_index("claim")
+    speed = table.filter(like="Magentic speed-over-quality advantage", axis=0)
+    assert speed.index.item().endswith(f"LLM assistant {MODEL_NAME}, own bias")
+    assert speed["status"].item() == "not reproducible"  # the markets are simulated, live assistant or not
+    ideal = table.filter(like="near-optimal welfare only under ideal search", axis=0)
+    assert ideal.index.item().endswith("(measured LLM assistant, all proposals)") and MODEL_NAME in ideal["note"].item()
+    assert MODEL_NAME in executed  # the assistants' tables name the model that answered
+    captions = json.loads((tmp_path / "figures" / "07_agentic_markets" / "figures.json").read_text())
+    assert MODEL_NAME in captions["first_proposal_advantage"]
+
+
 def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monkeypatch):
     import json
 
