@@ -113,6 +113,10 @@ def test_an_unreachable_endpoint_fails_fast_with_a_clear_message():
         sampling.run_sampling(problems, resolve_endpoint("http://127.0.0.1:9/v1"), model="m", k=1)
     assert time.monotonic() - started < 20, "a refused connection should not be retried for long"
     assert "refused" in str(raised.value).lower() or "connect" in str(raised.value).lower()
+    # without a model name, asking the endpoint which model it serves fails as clearly
+    with pytest.raises(ConnectionError, match="cannot reach the endpoint at 127.0.0.1:9 to list its models"):
+        sampling.run_sampling(problems, resolve_endpoint("http://127.0.0.1:9/v1"), k=1)
+    assert time.monotonic() - started < 30
 
 
 def _fail_on(problem_id: str, real_job):

@@ -344,6 +344,11 @@ def test_a_live_assistant_run_resumes_and_is_labelled_from_its_replies(tmp_path,
     assert study.llm_label(live.assign(served_model="x.gguf")) == "LLM assistant live-bias0.5 (served as x.gguf)"
 
 
+def test_an_unreachable_live_endpoint_is_a_clear_error():
+    with pytest.raises(ConnectionError, match="cannot reach the endpoint at 127.0.0.1:9"):
+        study.llm_marketplace(resolve_endpoint("http://127.0.0.1:9/v1"), None, [0.5], 3, 3, [2], 1.0, 0)
+
+
 def test_an_assistant_reply_limit_reaches_every_call():
     sent = []
 
