@@ -1,3 +1,4 @@
+import contextlib
 import math
 import os
 import time
@@ -152,3 +153,51 @@ def test_an_interrupted_live_run_resumes_with_every_sample_exactly_once(tmp_path
     keys = list(zip(resumed["problem_id"], resumed["sample_index"]))
     assert keys == [(p, i) for p in chosen for i in range(3)]  # each sample exactly once, in grid order
     pd.testing.assert_frame_equal(resumed, straight)  # the same samples as an uninterrupted run
+
+
+_KILLED_RUN = """
+import sys
+from agenteff import datasets
+from agenteff.engines import sampling
+from agenteff.llm.endpoints import resolve_endpoint
+url, model = sys.argv[1], sys.argv[2]
+sampling.run_sampling(datasets.load("lead-math-test"), resolve_endpoint(url), model=model, **OPTIONS)
+"""
+
+
+@pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="needs the data mirror (AGENTEFF_MIRROR)")
+def test_a_killed_live_run_resumes_with_every_sample_exactly_once(tmp_path, monkeypatch):
+    import dataclasses
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "cache"))
+    options = dict(k=2, n_problems=8, seed=5, max_tokens=16384)
+    problems = datasets.load("lead-math-test")
+    slow = dataclasses.replace(sampling.reasoner_model(), latency_mean_s=0.4)  # same replies, each 0.4 s late
+    with sim_server([slow]) as url:
+        endpoint = resolve_endpoint(url)  # treated as live: its run store is kept
+        script = _KILLED_RUN.replace("OPTIONS", repr(options))
+        run = subprocess.Popen([sys.executable, "-c", script, url, slow.name], env=os.environ.copy())
+        stored, deadline = 0, time.monotonic() + 120
+        while stored < 2 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            stores = list((endpoint.cache_dir / "runs").glob("sampling-*/runs.sqlite"))
+            if stores:
+                with contextlib.closing(sqlite3.connect(stores[0])) as db:
+                    stored = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        run.send_signal(signal.SIGKILL)  # mid-way: some problems stored, others in flight or not started
+        run.wait()
+        with contextlib.closing(sqlite3.connect(stores[0])) as db:
+            stored = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        assert 2 <= stored < 8, "the kill should land mid-way"
+        client = worker_client(endpoint, cache=True, max_concurrency=4, timeout_s=sampling.generation_timeout_s(16384))
+        resumed = sampling.run_sampling(problems, endpoint, model=slow.name, **options)
+        calls = client.stats["requests_sent"] + client.stats["cache_hits"]
+        straight = sampling.run_sampling(problems, resolve_endpoint("simulated"), **options)
+    assert calls == 2 * (8 - stored)  # the stored problems were not asked again
+    keys = list(zip(resumed["problem_id"], resumed["sample_index"]))
+    assert len(keys) == len(set(keys)) == 16  # every sample exactly once
+    pd.testing.assert_frame_equal(resumed, straight)
