@@ -99,6 +99,7 @@ def test_max_tokens_reaches_every_call():
         cut = sampling.run_sampling(problems, endpoint, model=lookup_model.name, k=2, max_tokens=7)
     # the simulated reasoner cannot look these problems up: its short reply (11 tokens) is cut at 7
     assert (cut["finish_reason"] == "length").all() and (cut["completion_tokens"] <= 7).all()
+    assert (cut["max_tokens"] == 7).all()  # recorded beside each sample: LEAD's clamp scales to it
 
 
 def test_the_generation_timeout_grows_with_max_tokens():

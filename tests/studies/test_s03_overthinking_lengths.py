@@ -421,8 +421,22 @@ def test_the_analyses_of_a_recorded_table_by_hand():
     assert fig.axes[1].get_title() == "LEAD efficiency reward (smollm2-135m-instruct)"
 
 
+def test_the_spread_figure_shows_unsolved_problems_when_none_is_solved():
+    multi = recorded_table()
+    _, caption = s03.correct_length_spread(multi, s03.sample_length_stats(multi))
+    assert (
+        caption == "Completion tokens of each sample for 1 problems, coloured by correctness (smollm2-135m-instruct)."
+    )
+    unsolved = multi.assign(correct=False)
+    _, caption = s03.correct_length_spread(unsolved, s03.sample_length_stats(unsolved))
+    assert caption.startswith("Completion tokens of each sample for 2 problems, none solved, coloured")
+
+
 def test_samples_without_a_budget_keep_leads_clamp():
     assert s03.lead_bounds(recorded_table().drop(columns="max_tokens")) == (1000.0, 8000.0)
+    # a budget at or above LEAD's upper clamp (the simulated reasoner's 16384) leaves the clamp as LEAD set it
+    assert s03.lead_bounds(recorded_table().assign(max_tokens=16384)) == (1000.0, 8000.0)
+    assert s03.lead_bounds(recorded_table().assign(max_tokens=256)) == (32.0, 256.0)
 
 
 def test_a_run_without_two_correct_samples_of_any_problem_cannot_measure_the_spread():

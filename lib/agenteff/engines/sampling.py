@@ -160,7 +160,8 @@ def reasoner_model(name: str = SIMULATED_MODEL, **params):
     )
 
 
-#: The columns of a sample's row, in order: SAMPLES' plus whether it was simulated, why it stopped, whose counts.
+#: The columns of a sample's row, in order: SAMPLES' plus whether it was simulated, why it stopped, whose counts
+#: and the request's completion limit.
 _ROW_COLUMNS = (
     "dataset",
     "problem_id",
@@ -177,10 +178,11 @@ _ROW_COLUMNS = (
     "simulated",
     "finish_reason",
     "token_source",
+    "max_tokens",
 )
 
 
-def _reply_row(result, problem, model: str, method: str, sample_index: int, dataset: str) -> dict:
+def _reply_row(result, problem, model: str, method: str, sample_index: int, dataset: str, max_tokens) -> dict:
     """One sample's row before grading: the reply ``result`` (a ChatResult) to ``problem`` (``problem_id``,
     ``gold``)."""
     return {
@@ -197,6 +199,7 @@ def _reply_row(result, problem, model: str, method: str, sample_index: int, data
         "simulated": result.simulated,
         "finish_reason": result.finish_reason,
         "token_source": "endpoint",
+        "max_tokens": max_tokens,
     }
 
 
@@ -243,7 +246,7 @@ def sample_problems(
     results = client.chat_many(requests, desc="sampling")
     indexed = ((row, index) for row in problems.itertuples() for index in range(k))
     rows = [
-        _reply_row(result, row, model, _method(k, temperature), index, dataset)
+        _reply_row(result, row, model, _method(k, temperature), index, dataset, max_tokens)
         for result, (row, index) in zip(results, indexed)
     ]
     return _graded(pd.DataFrame(rows), model)
@@ -270,6 +273,7 @@ def _sample_problem(endpoint, job, *, model, k, temperature, max_tokens, dataset
             job.config,
             index,
             dataset,
+            max_tokens,
         )
         for index in range(k)
     ]

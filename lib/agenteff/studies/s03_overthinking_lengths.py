@@ -474,9 +474,11 @@ def correct_length_spread_table(stats_table: pd.DataFrame) -> pd.DataFrame:
 
 def correct_length_spread(multi: pd.DataFrame, stats_table: pd.DataFrame, shown: int = 25):
     """Figure: every sample's length for ``shown`` solved problems spread evenly by median length, coloured by
-    correctness."""
-    solved = stats_table[stats_table["n_correct"] >= 1].sort_values("median_length")["problem_id"]
-    chosen = solved.iloc[np.linspace(0, len(solved) - 1, min(shown, len(solved))).astype(int)]
+    correctness (when no problem is solved, as in a small model's short live run: the unsolved ones)."""
+    solved = stats_table[stats_table["n_correct"] >= 1]
+    which = "problems" if len(solved) else "problems, none solved"
+    pool = (solved if len(solved) else stats_table).sort_values("median_length")["problem_id"]
+    chosen = pool.iloc[np.linspace(0, len(pool) - 1, min(shown, len(pool))).astype(int)]
     per_problem = int(multi.groupby("problem_id").size().max())
     fig, ax = plt.subplots(figsize=(10, 4.5))
     sns.stripplot(
@@ -495,7 +497,7 @@ def correct_length_spread(multi: pd.DataFrame, stats_table: pd.DataFrame, shown:
         title=f"Lengths of {per_problem} samples per problem{_tag(multi)}",
     )
     ax.tick_params(axis="x", labelsize=7, rotation=90)
-    return fig, f"Completion tokens of each sample for {len(chosen)} problems, coloured by correctness{_tag(multi)}."
+    return fig, f"Completion tokens of each sample for {len(chosen)} {which}, coloured by correctness{_tag(multi)}."
 
 
 def savings_summary(multi: pd.DataFrame) -> pd.Series:
@@ -523,12 +525,14 @@ def lead_bounds(multi: pd.DataFrame) -> tuple[float, float]:
     """LEAD's clamp of the target length (lower, upper; upper is also the unsolved target), in tokens.
 
     LEAD's own (1000, 8000) fit reasoning models with thousands of tokens to spend. Samples that carry their
-    request's ``max_tokens`` (the recorded ones) get the clamp scaled to that budget, keeping LEAD's ratio:
-    upper = ``max_tokens``, lower = upper * 1000 / 8000; otherwise LEAD's values."""
+    request's ``max_tokens`` (recorded and live ones) below LEAD's upper clamp get the clamp scaled to that
+    budget, keeping LEAD's ratio: upper = ``max_tokens``, lower = upper * 1000 / 8000; otherwise LEAD's values
+    (a sample cannot be longer than its budget, so a target above it would be out of reach)."""
     lower, upper = samples.LEAD_TARGET_BOUNDS
     if "max_tokens" in multi.columns and multi["max_tokens"].notna().all():
         budget = float(multi["max_tokens"].max())
-        return budget * lower / upper, budget
+        if budget < upper:
+            return budget * lower / upper, budget
     return lower, upper
 
 
