@@ -99,3 +99,51 @@ def test_04_cost_of_pass_runs_live(llama_server_url, tmp_path, monkeypatch):
     assert topology["claim"].tolist() == [f"Topologies, {MODEL_NAME}: lowest cost-of-pass"]
     assert topology["status"].tolist() == ["new"] and f"no price for {MODEL_NAME}" in topology["note"].iloc[0]
     assert f"answered by {MODEL_NAME}" in topology["note"].iloc[0]
+
+
+# --- notebooks 03 (overthinking lengths), 07 (agentic markets), 08 (routing auctions) --------------------------
+
+
+def test_03_samples_the_real_model_live(llama_server_url, tmp_path, monkeypatch):
+    claims, executed = run_live(
+        "03_overthinking_lengths", llama_server_url, tmp_path, monkeypatch, n_problems=4, k=2, max_tokens=48
+    )
+    sampled = claims.set_index("claim").loc["Multi-sample run: accuracy of all samples"]
+    assert sampled["status"] == "new", "a live run measures its model: no paper to compare, not a simulation"
+    assert MODEL_NAME in sampled["note"] and "simulated" not in sampled["note"]
+    assert f"8 samples of 4 problems (lead-math-test) from {MODEL_NAME}," in executed
+    assert "not reproducible" not in claims.loc[claims["claim"].str.startswith("Multi-sample"), "status"].tolist()
+    figures = (tmp_path / "figures" / "03_overthinking_lengths" / "figures.json").read_text()
+    assert "simulated" not in figures.lower() and MODEL_NAME in figures
+
+
+def test_07_asks_the_real_model_to_choose_among_proposals(llama_server_url, tmp_path, monkeypatch):
+    import json
+
+    claims, executed = run_live(
+        "07_agentic_markets", llama_server_url, tmp_path, monkeypatch, n_llm_customers=4, n_businesses=8
+    )
+    table = claims.set_index("claim")
+    speed = table.filter(like="Magentic speed-over-quality advantage", axis=0)
+    assert speed.index.item().endswith(f"LLM assistant {MODEL_NAME}, own bias")
+    assert speed["status"].item() == "not reproducible"  # the markets are simulated, live assistant or not
+    ideal = table.filter(like="near-optimal welfare only under ideal search", axis=0)
+    assert ideal.index.item().endswith("(measured LLM assistant, all proposals)") and MODEL_NAME in ideal["note"].item()
+    assert MODEL_NAME in executed  # the assistants' tables name the model that answered
+    captions = json.loads((tmp_path / "figures" / "07_agentic_markets" / "figures.json").read_text())
+    assert MODEL_NAME in captions["first_proposal_advantage"]
+
+
+def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monkeypatch):
+    import json
+
+    # the one served model bids alone (a one-bidder auction: plans, jury and execution all run) on 3 tasks
+    claims, executed = run_live("08_routing_auctions", llama_server_url, tmp_path, monkeypatch, n_tasks=3, n_boot=50)
+    auction = claims[claims["claim"].str.startswith("auction ")]
+    assert len(auction) == 3 and (auction["status"] == "not reproducible").all()  # SALE released nothing
+    assert auction["claim"].str.endswith(f"(auction of {MODEL_NAME})").sum() == 2
+    assert not auction["note"].str.contains("SIMULATED").any() and auction["note"].str.contains(MODEL_NAME).all()
+    assert "simulated: False" in executed
+    figures = (tmp_path / "figures" / "08_routing_auctions" / "figures.json").read_text()
+    caption = json.loads(figures)["auction_reliance_cost"]
+    assert MODEL_NAME in caption and "simulated" not in caption.lower()

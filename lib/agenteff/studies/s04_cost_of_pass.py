@@ -565,7 +565,7 @@ def topology_setting(
         return TopologySetting(endpoint, tuple(simulated_models(simulated)), protocol_limits)
     if isinstance(models, str):
         models = [models]
-    chosen = tuple(str(m) for m in models) if models else (topologies.served_model(endpoint),)
+    chosen = tuple(str(m) for m in models) if models else (endpoint.model_or_default(None),)
     return TopologySetting(endpoint, chosen, protocol_limits)
 
 

@@ -8,7 +8,7 @@
 """
 
 from .architectures import ARCHITECTURES, DEFAULT_AGENTS, MULTI_AGENT_ARCHITECTURES, Limits, run_topology
-from .experiment import BEHAVIOUR, DEFAULT_MODELS, default_models, experiment_grid, run_experiment, served_model
+from .experiment import BEHAVIOUR, DEFAULT_MODELS, default_models, experiment_grid, run_experiment
 from .suites import SUITES, Task, make_suite
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "default_models",
     "experiment_grid",
     "run_experiment",
-    "served_model",
     "SUITES",
     "Task",
     "make_suite",

@@ -29,7 +29,7 @@ from .suites import SUITES, make_suite
 if TYPE_CHECKING:
     from ..sweep import Job
 
-__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid", "served_model"]
+__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid"]
 
 BEHAVIOUR = "agenteff.engines.topologies.simagent:simulated_agent"
 #: Simulated models of three capabilities: per-write error probability, and the real model whose price (from the
@@ -100,20 +100,6 @@ def experiment_grid(architectures, suites, n_tasks: int, models, seeds, n_agents
         for seed in seeds
     ]
     return pd.DataFrame(rows)
-
-
-def served_model(endpoint, model: str | None = None) -> str:
-    """``model``, or else the one model a live ``endpoint`` serves (:meth:`agenteff.llm.Endpoint.model_or_default`);
-    an endpoint that cannot be reached is an error naming it, raised before any run starts."""
-    import openai
-
-    try:
-        return endpoint.model_or_default(model)
-    except openai.APIConnectionError as exc:
-        raise ConnectionError(
-            f"cannot reach the endpoint at {endpoint.label} to ask which model it serves ({exc}): is the server "
-            "running, and are base_url / OPENAI_BASE_URL right?"
-        ) from None
 
 
 def _timeout_s(max_tokens: int | None) -> float:

@@ -118,7 +118,7 @@ def experiment_setting(
         models = tuple(topologies.DEFAULT_MODELS) if model is None else (model,)
         sweep = sweep_model or (model if model is not None else _SWEEP_SIM_MODEL)
     else:
-        models = (topologies.served_model(endpoint, model),)
+        models = (endpoint.model_or_default(model),)
         sweep = sweep_model or models[0]
     return Experiment(endpoint, models, sweep, int(max_tokens), protocol_limits)
 
