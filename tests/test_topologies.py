@@ -299,3 +299,12 @@ def test_run_experiment_refuses_mixed_up_endpoints_and_limits():
     with pytest.raises(TypeError, match=r"pass resolve_endpoint\(base_url\)"):
         run_experiment(n_tasks=1, base_url="http://127.0.0.1:9/v1")
     assert Limits.of({"max_rounds": 2}) == Limits(max_rounds=2) and Limits.of(None) == Limits()
+
+
+def test_a_finished_grid_leaves_no_client_of_its_stopped_endpoint_behind(tmp_path, monkeypatch):
+    from agenteff.engines import sweep
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    before = dict(sweep._worker_clients)
+    runs, _ = run_experiment(architectures=["single"], suites=["parallel"], n_tasks=2, models=["sim-weak"])
+    assert len(runs) == 2 and sweep._worker_clients == before
