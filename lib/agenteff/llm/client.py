@@ -10,7 +10,16 @@ What it adds to the SDK:
   waiting at least as long as the endpoint's ``Retry-After`` but never longer than ``backoff_max_s`` (an
   unreadable ``Retry-After`` falls back to the backoff); :class:`RetriesExhausted` when they run out, naming
   the URL and the attempts; a refused connection fails at once (nothing listens there);
-* budget caps in tokens or USD: :class:`BudgetExceeded` stops the run and says how much was spent.
+* budget caps in tokens or USD: :class:`BudgetExceeded` stops the run and says how much was spent;
+* timeouts that fit the generation: replies are streamed (``stream=True``, with ``stream_options.include_usage``)
+  and reassembled into the same body a non-streamed call returns (content, tool calls, finish_reason, usage, model,
+  logprobs), so caching, accounting and parsing do not depend on it; a streamed call times out only on *silence*
+  (``silence_timeout_s`` without a byte), never because a long generation takes long. A timed-out call's
+  connection is closed, which cancels the generation on llama.cpp's server (its handler polls the connection while
+  it waits for results and cancels the tasks when it is gone) and on vLLM (it aborts a request whose client
+  disconnected), and the retry waits its backoff first, so the server is not left computing abandoned replies;
+* the same accounting whatever the server: with ``n > 1`` choices ``completion_tokens`` counts all of them (see
+  :func:`_parse_reply` for llama.cpp, which reports one choice).
 
 In :meth:`LLMClient.chat_many` a failing call (a spent budget or any other error) stops the batch from sending
 more, but calls already in flight finish, are cached and counted; the error carries ``results`` (finished
@@ -108,6 +117,12 @@ class ChatResult:
     # ((token, log-probability), ...) of the reply's content when the request asked for ``logprobs=True`` and
     # the endpoint returned them; None otherwise
     logprobs: tuple | None = None
+    # the model id the call asked for (the cache key's); ``model`` is the id the reply reports, which differs
+    # for dated snapshots and for servers that answer any name with their one model (llama.cpp)
+    requested_model: str = ""
+    # every choice of an ``n > 1`` call, each {message, finish_reason}; ``message`` is the first; the token
+    # counts and cost cover all of them
+    choices: tuple = ()
 
     @property
     def content(self) -> str | None:
@@ -142,40 +157,63 @@ def _arguments(text) -> dict:
     return value if isinstance(value, dict) else {"_value": value}
 
 
-def _parse_reply(body, messages: list, tools) -> dict:
-    """The fields of a chat-completion body; :class:`_MalformedReply` when it is not one."""
-    try:
-        choice = body["choices"][0]
-        raw = choice["message"]
-        calls = [
-            {
-                "id": c.get("id", f"call_{i}"),
-                "name": c["function"]["name"],
-                "arguments": _arguments(c["function"].get("arguments")),
-            }
-            for i, c in enumerate(raw.get("tool_calls") or [])
-        ]
-        usage = body.get("usage") or {}
-        token_logprobs = (choice.get("logprobs") or {}).get("content")
-        logprobs = tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs) if token_logprobs else None
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-        raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
-    message = {
+def _parse_message(choice: dict) -> dict:
+    raw = choice["message"]
+    calls = [
+        {
+            "id": c.get("id", f"call_{i}"),
+            "name": c["function"]["name"],
+            "arguments": _arguments(c["function"].get("arguments")),
+        }
+        for i, c in enumerate(raw.get("tool_calls") or [])
+    ]
+    return {
         "role": "assistant",
         "content": raw.get("content"),
         "tool_calls": calls,
         "reasoning_content": raw.get("reasoning_content", raw.get("reasoning")),
     }
+
+
+def _message_tokens_estimate(message: dict) -> int:
+    return (
+        approximate_tokens(message["content"])
+        + approximate_tokens(message["reasoning_content"])
+        + sum(
+            approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"]))
+            for c in message["tool_calls"]
+        )
+    )
+
+
+def _parse_reply(body, messages: list, tools) -> dict:
+    """The fields of a chat-completion body; :class:`_MalformedReply` when it is not one.
+
+    Token counts are the endpoint's usage fields, estimated from the text where it reports none. With ``n > 1``
+    choices ``completion_tokens`` counts all of them, as OpenAI and vLLM report it. llama.cpp's server (its
+    replies carry a ``timings`` object) reports the first choice only in a non-streamed reply; the client then
+    adds the other choices' tokens, estimated from their text (:func:`approximate_tokens`). Streamed, llama.cpp
+    sends one usage chunk per choice, which :func:`_assemble_stream` adds up exactly, so the default (streamed)
+    calls need no estimate.
+    """
+    try:
+        raw_choices = sorted(body["choices"], key=lambda c: c.get("index", 0))
+        choice = raw_choices[0]
+        parsed = [_parse_message(c) for c in raw_choices]
+        usage = body.get("usage") or {}
+        token_logprobs = (choice.get("logprobs") or {}).get("content")
+        logprobs = tuple((str(t["token"]), float(t["logprob"])) for t in token_logprobs) if token_logprobs else None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise _MalformedReply(f"reply is not a chat completion ({type(exc).__name__}: {exc})") from exc
+    message = parsed[0]
     prompt = usage.get("prompt_tokens")
     completion = usage.get("completion_tokens")
     if prompt is None:  # the endpoint reports no usage: estimate from the text
         prompt = message_tokens(messages, tools)
     if completion is None:
-        completion = (
-            approximate_tokens(message["content"])
-            + approximate_tokens(message["reasoning_content"])
-            + sum(approximate_tokens(c["name"]) + approximate_tokens(json.dumps(c["arguments"])) for c in calls)
-        )
+        completion = sum(_message_tokens_estimate(m) for m in parsed)
+    elif len(parsed) > 1 and "timings" in body:  # llama.cpp, not streamed: usage counts the first choice only
+        completion += sum(_message_tokens_estimate(m) for m in parsed[1:])
     return {
         "message": message,
         "prompt_tokens": int(prompt),
@@ -186,7 +224,132 @@ def _parse_reply(body, messages: list, tools) -> dict:
         "model": body.get("model") or "",
         "finish_reason": choice.get("finish_reason") or "stop",
         "logprobs": logprobs,
+        "choices": tuple(
+            {"message": m, "finish_reason": c.get("finish_reason") or "stop"} for m, c in zip(parsed, raw_choices)
+        )
+        if len(parsed) > 1
+        else (),
     }
+
+
+def _sum_usage(chunks: list[dict]) -> dict:
+    """One usage object from a stream's usage chunks: OpenAI and vLLM send one for the whole call; llama.cpp one
+    per choice (each with the shared prompt), so completion tokens add up and prompt tokens do not."""
+    if len(chunks) == 1:
+        return chunks[0]
+
+    def detail(usage, group, name):
+        return (usage.get(group) or {}).get(name) or 0
+
+    return {
+        "prompt_tokens": max(u.get("prompt_tokens") or 0 for u in chunks),
+        "completion_tokens": sum(u.get("completion_tokens") or 0 for u in chunks),
+        "prompt_tokens_details": {
+            "cached_tokens": max(detail(u, "prompt_tokens_details", "cached_tokens") for u in chunks)
+        },
+        "completion_tokens_details": {
+            "reasoning_tokens": sum(detail(u, "completion_tokens_details", "reasoning_tokens") for u in chunks)
+        },
+    }
+
+
+# llama.cpp streams ``timings`` per choice: kept, they would mark the summed usage as one choice's (_parse_reply)
+_NOT_KEPT_FROM_CHUNKS = frozenset({"choices", "usage", "object", "timings"})
+
+
+def _assemble_stream(content: bytes) -> dict:
+    """The chat-completion body a stream of server-sent ``chat.completion.chunk`` events adds up to.
+
+    Deltas are joined per choice (content, reasoning, tool calls by index, logprobs), the last chunk's top-level
+    fields are kept (id, model, system_fingerprint, server extras but llama.cpp's per-choice timings), usage chunks are summed (:func:`_sum_usage`);
+    comments (llama.cpp's keep-alive pings) are skipped. A stream cut short, without ``[DONE]`` and without a
+    finish_reason for every choice and usage, is :class:`_MalformedReply`; one without usage (a server that does
+    not honour ``include_usage``) gets its tokens estimated by :func:`_parse_reply`.
+    """
+    body: dict = {}
+    choices: dict[int, dict] = {}
+    usage: list[dict] = []
+    done = False
+    for line in content.splitlines():
+        if not line.startswith(b"data:"):
+            continue  # blank separators, ": ping" comments, "event:" names
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            done = True
+            break
+        try:
+            chunk = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _MalformedReply(f"a streamed chunk is not JSON ({exc})") from exc
+        if not isinstance(chunk, dict):
+            raise _MalformedReply("a streamed chunk is not a JSON object")
+        if chunk.get("error"):
+            raise _MalformedReply(f"the server reported an error mid-stream: {str(chunk['error'])[:300]}")
+        body.update((k, v) for k, v in chunk.items() if k not in _NOT_KEPT_FROM_CHUNKS)
+        if chunk.get("usage"):
+            usage.append(chunk["usage"])
+        for delta_choice in chunk.get("choices") or ():
+            _add_delta(choices.setdefault(delta_choice.get("index", 0), {"deltas": {}, "calls": {}}), delta_choice)
+    if not choices:
+        raise _MalformedReply("the stream held no choices")
+    if not done and not (usage and all(c.get("finish_reason") for c in choices.values())):
+        raise _MalformedReply("the stream ended before it was complete (no [DONE])")
+    body["object"] = "chat.completion"
+    body["choices"] = [_assembled_choice(index, choices[index]) for index in sorted(choices)]
+    if usage:
+        body["usage"] = _sum_usage(usage)
+    return body
+
+
+def _add_delta(choice: dict, delta_choice: dict) -> None:
+    delta = delta_choice.get("delta") or {}
+    for name in ("content", "reasoning_content", "reasoning"):
+        if delta.get(name) is not None:
+            choice["deltas"].setdefault(name, []).append(delta[name])
+    for i, call in enumerate(delta.get("tool_calls") or ()):
+        slot = choice["calls"].setdefault(call.get("index", i), {"id": None, "name": [], "arguments": []})
+        slot["id"] = call.get("id") or slot["id"]
+        function = call.get("function") or {}
+        slot["name"].append(function.get("name") or "")
+        slot["arguments"].append(function.get("arguments") or "")
+    token_logprobs = (delta_choice.get("logprobs") or {}).get("content")
+    if token_logprobs:
+        choice.setdefault("logprobs", []).extend(token_logprobs)
+    if delta_choice.get("finish_reason"):
+        choice["finish_reason"] = delta_choice["finish_reason"]
+
+
+def _assembled_choice(index: int, choice: dict) -> dict:
+    message: dict = {"role": "assistant", "content": None}
+    for name, parts in choice["deltas"].items():
+        message[name] = "".join(parts)
+    if choice["calls"]:
+        message["tool_calls"] = [
+            {
+                "id": call["id"] or f"call_{i}",
+                "type": "function",
+                "function": {"name": "".join(call["name"]), "arguments": "".join(call["arguments"])},
+            }
+            for i, call in (sorted(choice["calls"].items()))
+        ]
+    return {
+        "index": index,
+        "message": message,
+        "finish_reason": choice.get("finish_reason"),
+        "logprobs": {"content": choice["logprobs"]} if "logprobs" in choice else None,
+    }
+
+
+def _decode_reply(content: bytes) -> dict:
+    """A reply's body: a JSON chat completion, or a stream of server-sent events (some servers ignore
+    ``stream`` and answer with JSON, so the body decides, not the request)."""
+    head = content.lstrip()[:5]
+    if head.startswith((b"data:", b":", b"event")):
+        return _assemble_stream(content)
+    try:
+        return json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _MalformedReply(f"reply body is not JSON ({exc})") from exc
 
 
 def _retry_after_s(exc: Exception | None) -> float | None:
@@ -254,6 +417,14 @@ class LLMClient:
     Retries wait ``backoff_base_s * 2**attempt`` (with jitter) or the endpoint's ``Retry-After`` if longer, and
     never more than ``backoff_max_s`` per wait.
 
+    ``stream=True`` (the default) streams every reply and reassembles it; the call then fails with a timeout only
+    after ``silence_timeout_s`` (default: ``timeout_s``) without a byte from the server, the wait for the first
+    token (prompt processing) included, however long the whole generation takes. ``stream=False`` sends plain
+    requests, for which ``timeout_s`` bounds the whole reply. Both give the same results and share the cache.
+    After a timeout the retry waits at least ``cancel_wait_s``: the time a server may take to notice the closed
+    connection and stop the abandoned generation (llama.cpp checks once its handler has waited 1 s with no
+    result of any request), so the retry does not compete with it.
+
     At temperature > 0 each ``sample_index`` is a separate cached sample, sent with ``seed=sample_index``
     (unless a seed is given) so endpoints that honour seeds reproduce it.
     """
@@ -272,6 +443,9 @@ class LLMClient:
         backoff_base_s: float = 0.5,
         backoff_max_s: float = 30.0,
         cache: bool = True,
+        stream: bool = True,
+        silence_timeout_s: float | None = None,
+        cancel_wait_s: float = 1.5,
     ):
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
         api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
@@ -285,6 +459,13 @@ class LLMClient:
         self.max_concurrency = int(max_concurrency)
         self.max_retries = int(max_retries)
         self.timeout_s = float(timeout_s)
+        self.stream = bool(stream)
+        self.cancel_wait_s = float(cancel_wait_s)
+        self.silence_timeout_s = float(silence_timeout_s if silence_timeout_s is not None else timeout_s)
+        if not (self.timeout_s > 0 and self.silence_timeout_s > 0):
+            raise ValueError(
+                f"timeouts must be > 0 seconds, got timeout_s={timeout_s}, silence_timeout_s={silence_timeout_s}"
+            )
         self.budget_usd = budget_usd
         self.budget_tokens = budget_tokens
         self.backoff_base_s = backoff_base_s
@@ -314,6 +495,8 @@ class LLMClient:
         self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._thread, self._openai, self._cache)
 
     async def _connect(self, base_url, api_key):
+        # the read timeout is a limit on silence (httpx's meaning, and LoopbackTransport's)
+        self._stream_options = {"timeout": self.silence_timeout_s}
         self._semaphore = asyncio.Semaphore(self.max_concurrency)
         http_client = openai.DefaultAsyncHttpxClient(transport=LoopbackTransport())
         return openai.AsyncOpenAI(
@@ -481,7 +664,9 @@ class LLMClient:
         # priced by the id the caller asked for; the reply's id (often a dated snapshot) when that has no price
         price = self.prices.lookup(model) or self.prices.lookup(fields["model"] or model)
         cost = call_cost(price, fields["prompt_tokens"], fields["completion_tokens"], fields["cached_tokens"])
-        return ChatResult(cost_usd=cost, latency_s=float(latency), from_cache=from_cache, **fields)
+        return ChatResult(
+            cost_usd=cost, latency_s=float(latency), from_cache=from_cache, requested_model=model, **fields
+        )
 
     def _account(self, result: ChatResult) -> None:
         for name in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens"):
@@ -517,6 +702,10 @@ class LLMClient:
 
     async def _send(self, request: dict, messages, tools) -> tuple[dict, float]:
         """Send with retries; every attempt is counted, waits its backoff and checks the budget first."""
+        if self.stream:
+            sent, options = {**request, "stream": True, "stream_options": {"include_usage": True}}, self._stream_options
+        else:
+            sent, options = request, {}
         last_error: Exception | None = None
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -528,11 +717,8 @@ class LLMClient:
             try:
                 # The SDK's generic POST: its auth, base URL, timeout and error types, without the per-field
                 # request transformation of chat.completions.create (a CPU cost that caps throughput).
-                content = await self._openai.post("/chat/completions", cast_to=bytes, body=request)
-                try:
-                    body = json.loads(content)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise _MalformedReply(f"reply body is not JSON ({exc})") from exc
+                content = await self._openai.post("/chat/completions", cast_to=bytes, body=sent, options=options)
+                body = _decode_reply(content)
                 _parse_reply(body, messages, tools)  # validate before caching
             except _RETRYABLE as exc:
                 last_error = exc
@@ -556,6 +742,8 @@ class LLMClient:
         at most ``backoff_max_s`` (a Retry-After of an hour must not stall a batch for an hour)."""
         step = min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
         wait = step * random.uniform(0.5, 1.0)
+        if isinstance(error, openai.APITimeoutError):  # let the server stop the abandoned generation first
+            wait = max(wait, min(self.cancel_wait_s, self.backoff_max_s))
         asked = _retry_after_s(error)
         return min(max(wait, asked), self.backoff_max_s) if asked is not None else wait
 

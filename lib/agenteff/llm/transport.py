@@ -7,6 +7,12 @@ call instead; every other URL (TLS, remote hosts, proxies) goes through httpx's 
 still builds the request, authenticates it and maps errors: timeouts raise ``httpx.ReadTimeout`` (the SDK's
 ``APITimeoutError``), broken connections ``httpx.ReadError`` or ``ConnectError`` (``APIConnectionError``).
 
+The read timeout is a limit on *silence*, as in httpx: the longest wait for the next piece of the reply (its
+status line, then each chunk of a chunked body such as a stream of server-sent events), not on the whole reply.
+A streamed generation of any length therefore never times out while tokens keep arriving; a non-streamed reply
+sends nothing until it is complete, so for it the limit is the whole reply. On a timeout the connection is
+closed, which is what tells llama.cpp's server (and vLLM) to cancel the generation.
+
 One request is sent at most once per call: when the server drops a kept-alive connection without replying,
 this transport raises ``ReadError`` rather than re-sending on its own, so the caller's retry policy (counting,
 backoff, budget) sees every send. Idle connections the server has already closed are discarded before use.
@@ -83,8 +89,8 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         reader, writer = connection
         try:
             writer.write(payload)
-            async with asyncio.timeout(timeouts.get("read")):  # no extra task per call, unlike wait_for
-                status, headers, body, keep = await _read_response(reader)
+            async with asyncio.timeout(timeouts.get("read")) as deadline:  # no extra task per call, unlike wait_for
+                status, headers, body, keep = await _read_response(reader, _silence(deadline, timeouts.get("read")))
         except TimeoutError as exc:
             writer.close()
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
@@ -111,7 +117,15 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         await self._fallback.aclose()
 
 
-async def _read_response(reader: asyncio.StreamReader):
+def _silence(deadline: asyncio.Timeout, limit: float | None):
+    """A callback that restarts ``deadline`` (the limit on silence) each time a piece of the reply arrives."""
+    if limit is None:
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    return lambda: deadline.reschedule(loop.time() + limit)
+
+
+async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
     status_line = await reader.readline()
     if not status_line:
         raise _BrokenConnection()
@@ -127,8 +141,9 @@ async def _read_response(reader: asyncio.StreamReader):
         name, _, value = line.partition(b":")
         headers.append((name.strip(), value.strip()))
     fields = {name.lower(): value for name, value in headers}
+    heard()
     if fields.get(b"transfer-encoding", b"").lower() == b"chunked":
-        body = await _read_chunked(reader)
+        body = await _read_chunked(reader, heard)
         keep = True
     elif b"content-length" in fields:
         body = await reader.readexactly(int(fields[b"content-length"]))
@@ -141,7 +156,7 @@ async def _read_response(reader: asyncio.StreamReader):
     return status, headers, body, keep
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+async def _read_chunked(reader: asyncio.StreamReader, heard) -> bytes:
     chunks: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0].strip(), 16)
@@ -151,3 +166,4 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             return b"".join(chunks)
         chunks.append(await reader.readexactly(size))
         await reader.readexactly(2)
+        heard()
