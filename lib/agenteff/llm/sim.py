@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -344,9 +345,12 @@ class SimServer:
             raise ValueError(f"fault probabilities must be >= 0 and sum to at most 1, got {faults}")
         self.settings = {key: faults.get(key, default) for key, default in _FAULT_SETTINGS.items()}
         self.fault_rng = np.random.default_rng(int(self.settings["seed"]))
+        self.faulty = bool(self.fault_probs.sum() > 0)
         self.counters = {"chat_requests": 0, "completed": 0, **{kind: 0 for kind in FAULT_KINDS}}
 
     def draw_fault(self) -> str | None:
+        if not self.faulty:  # no faults configured: no draw (the fault stream only decides faults)
+            return None
         u = self.fault_rng.random()
         edges = np.cumsum(self.fault_probs)
         index = int(np.searchsorted(edges, u, side="right"))
@@ -458,37 +462,36 @@ class SimServer:
 
 
 def _stream_events(reply: dict) -> list[bytes]:
-    """The reply as server-sent ``chat.completion.chunk`` events, as OpenAI streams it with ``include_usage``:
-    per choice a role-and-content chunk (with its logprobs), a tool-call chunk, a finish chunk; then one usage
-    chunk for the whole call (carrying ``simulated_latency_s``) and ``[DONE]``. Content comes in one delta per
-    token (:func:`_token_pieces`) only when the model streams slowly (``params["token_interval_s"]``); else whole."""
-    head = {k: reply[k] for k in ("id", "created", "model", "system_fingerprint")}
-    head["object"] = "chat.completion.chunk"
+    """The reply as server-sent ``chat.completion.chunk`` events, with ``include_usage``: per choice one chunk
+    with the whole message as its delta (content, reasoning, tool calls), its logprobs and its finish_reason;
+    then one usage chunk for the whole call (carrying ``simulated_latency_s``) and ``[DONE]``. (OpenAI sends the
+    content in many deltas and the finish_reason in a chunk of its own; one delta is as valid, and keeps the
+    simulated endpoint's cost per call low. :func:`_slow_stream_events` sends a delta per token.)"""
+    head = json.dumps({k: reply[k] for k in ("id", "created", "model", "system_fingerprint")})[:-1]
     events = []
-
-    def event(choices, **extra):
-        events.append(b"data: " + json.dumps({**head, "choices": choices, **extra}).encode() + b"\n\n")
-
     for choice in reply["choices"]:
-        message, index = choice["message"], choice["index"]
+        message = choice["message"]
         delta = {"role": "assistant", "content": message["content"]}
         if "reasoning_content" in message:
             delta["reasoning_content"] = message["reasoning_content"]
-        first = {"index": index, "delta": delta, "finish_reason": None}
-        if choice["logprobs"] is not None:
-            first["logprobs"] = choice["logprobs"]
-        event([first])
         if message.get("tool_calls"):
-            calls = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
-            event([{"index": index, "delta": {"tool_calls": calls}, "finish_reason": None}])
-        event([{"index": index, "delta": {}, "finish_reason": choice["finish_reason"]}])
-    event([], usage=reply["usage"], simulated_latency_s=reply["simulated_latency_s"])
-    events.append(b"data: [DONE]\n\n")
-    return events
+            delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
+        streamed = {"index": choice["index"], "delta": delta, "finish_reason": choice["finish_reason"]}
+        if choice["logprobs"] is not None:
+            streamed["logprobs"] = choice["logprobs"]
+        events.append(f'data: {head}, "object": "chat.completion.chunk", "choices": [{json.dumps(streamed)}]}}\n\n')
+    usage = json.dumps(reply["usage"])
+    latency = json.dumps(reply["simulated_latency_s"])
+    events.append(
+        f'data: {head}, "object": "chat.completion.chunk", "choices": [], "usage": {usage}, '
+        f'"simulated_latency_s": {latency}}}\n\n'
+    )
+    events.append("data: [DONE]\n\n")
+    return [event.encode() for event in events]
 
 
 def _slow_stream_events(reply: dict) -> list[bytes]:
-    """:func:`_stream_events` with the first choice's content split into one delta per token (the pieces
+    """:func:`_stream_events` with the first choice's content split into one chunk per token (the pieces
     :func:`approximate_tokens` counts, each with the text up to the next, so they join to the content exactly)."""
     events = _stream_events(reply)
     first = json.loads(events[0][len(b"data: ") :])
@@ -502,6 +505,8 @@ def _slow_stream_events(reply: dict) -> list[bytes]:
     for i, piece in enumerate(pieces):
         chunk = json.loads(json.dumps(first))
         chunk["choices"][0]["delta"] = {**delta, "content": piece} if i == 0 else {"content": piece}
+        if i < len(pieces) - 1:
+            chunk["choices"][0]["finish_reason"] = None  # the last piece finishes the choice
         if i and "logprobs" in chunk["choices"][0]:
             del chunk["choices"][0]["logprobs"]  # all the logprobs travel with the first piece
         split.append(b"data: " + json.dumps(chunk).encode() + b"\n\n")
@@ -552,17 +557,20 @@ def _error_body(message: str, kind: str) -> bytes:
 
 
 async def _read_request(reader: asyncio.StreamReader):
-    line = await reader.readline()
-    if not line:
-        return None
-    method, target, _version = line.decode("latin-1").split(" ", 2)
+    """(method, path, headers, body) of the next request; None when the client closed the connection."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")  # one read for the request line and headers
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial.strip():
+            return None
+        raise
+    request_line, *lines = head.decode("latin-1").split("\r\n")
+    method, target, _version = request_line.split(" ", 2)
     headers = {}
-    while True:
-        raw = await reader.readline()
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        key, _, value = raw.decode("latin-1").partition(":")
-        headers[key.strip().lower()] = value.strip()
+    for raw in lines:
+        if raw:
+            key, _, value = raw.partition(":")
+            headers[key.strip().lower()] = value.strip()
     length = int(headers.get("content-length", 0))
     body = await reader.readexactly(length) if length else b""
     return method, target.split("?", 1)[0], headers, body
@@ -575,8 +583,9 @@ def _authorised(state: SimServer, headers: dict) -> bool:
     return hashlib.sha256(token.encode()).hexdigest() == state.api_key_sha256
 
 
-async def _handle(state: SimServer, reader, writer, method, path, headers, body) -> bool:
-    """Answer one request; False when the connection must be dropped."""
+async def _handle(state: SimServer, reader, writer, method, path, headers, body, arrived: float) -> bool:
+    """Answer one request; False when the connection must be dropped. The latency is played from ``arrived``
+    (the loop time the request was read), so the server's own work and queueing are part of it, not added."""
     if path.startswith("/v1/") and not _authorised(state, headers):
         writer.write(_response_bytes(401, _error_body("invalid API key", "invalid_api_key")))
         return True
@@ -591,8 +600,9 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         else:
             writer.write(_response_bytes(404, _error_body(f"model {name!r} not found", "model_not_found")))
         return True
-    if method == "GET" and path == "/sim/stats":
-        writer.write(_response_bytes(200, json.dumps(state.counters).encode()))
+    if method == "GET" and path == "/sim/stats":  # its counters, and the CPU seconds the server has used
+        stats = {**state.counters, "cpu_s": time.process_time()}
+        writer.write(_response_bytes(200, json.dumps(stats).encode()))
         return True
     if path.rstrip("/") != "/v1/chat/completions":
         writer.write(_response_bytes(404, _error_body(f"no route {method} {path}", "not_found")))
@@ -634,6 +644,7 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
     if interval:
         generating_s = interval * (len(_slow_stream_events(reply)) - 1)
         reply["simulated_latency_s"] = round(latency + generating_s, 6)
+    latency -= asyncio.get_running_loop().time() - arrived
     if request.get("stream"):
         events = _slow_stream_events(reply) if interval else _stream_events(reply)
         return await _send_stream(state, writer, events, latency, interval, fault == "malformed")
@@ -680,12 +691,13 @@ async def _connection(state: SimServer, reader, writer):
             if request is None:
                 break
             method, path, headers, body = request
-            keep = await _handle(state, reader, writer, method, path, headers, body)
+            arrived = asyncio.get_running_loop().time()
+            keep = await _handle(state, reader, writer, method, path, headers, body, arrived)
             if not keep or headers.get("connection", "").lower() == "close":
                 break
             await writer.drain()
         await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+    except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
         pass  # the client went away (e.g. gave up on a slow reply) or sent garbage: drop the connection
     except asyncio.CancelledError:
         pass  # the server is shutting down; ending quietly keeps asyncio from logging a traceback per connection

@@ -50,11 +50,20 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         if url.scheme != "http" or url.host not in LOOPBACK_HOSTS:
             return await self._fallback.handle_async_request(request)
         timeouts = request.extensions.get("timeout", {})
-        address = (url.host, url.port or 80)
         payload = self._serialise(request, request.content)  # the SDK sends a complete JSON body
-        connection = self._idle_connection(address) or await self._connect(address, timeouts.get("connect"))
+        status, headers, body = await self.exchange(
+            (url.host, url.port or 80), payload, timeouts.get("connect"), timeouts.get("read"), request
+        )
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    async def exchange(self, address, payload: bytes, connect_s, silence_s, request=None):
+        """Send one serialised HTTP/1.1 request to a loopback ``(host, port)`` and read the reply: (status,
+        headers, body). Raises httpx's ConnectError/ConnectTimeout, ReadTimeout (``silence_s`` without a byte)
+        or ReadError, as the transport does for the SDK; :class:`agenteff.llm.LLMClient` calls it directly for
+        loopback endpoints, without the SDK's per-request machinery."""
+        connection = self._idle_connection(address) or await self._connect(address, connect_s)
         try:
-            return await self._exchange(connection, payload, request, timeouts, address)
+            return await self._exchange(connection, payload, request, silence_s, address)
         except _BrokenConnection as exc:
             raise httpx.ReadError("the server closed the connection without replying", request=request) from exc
 
@@ -85,12 +94,12 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         lines.append(b"Content-Length: " + str(len(body)).encode())
         return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
-    async def _exchange(self, connection, payload, request, timeouts, address) -> httpx.Response:
+    async def _exchange(self, connection, payload, request, silence_s, address):
         reader, writer = connection
         try:
             writer.write(payload)
-            async with asyncio.timeout(timeouts.get("read")) as deadline:  # no extra task per call, unlike wait_for
-                status, headers, body, keep = await _read_response(reader, _silence(deadline, timeouts.get("read")))
+            async with asyncio.timeout(silence_s) as deadline:  # no extra task per call, unlike wait_for
+                status, headers, body, keep = await _read_response(reader, _silence(deadline, silence_s))
         except TimeoutError as exc:
             writer.close()
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
@@ -106,7 +115,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             self._idle[address].append(connection)
         else:
             writer.close()
-        return httpx.Response(status, headers=headers, content=body, request=request)
+        return status, headers, body
 
     async def aclose(self) -> None:
         for connections in self._idle.values():
@@ -141,8 +150,8 @@ async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
         name, _, value = line.partition(b":")
         headers.append((name.strip(), value.strip()))
     fields = {name.lower(): value for name, value in headers}
-    heard()
     if fields.get(b"transfer-encoding", b"").lower() == b"chunked":
+        heard()
         body = await _read_chunked(reader, heard)
         keep = True
     elif b"content-length" in fields:
