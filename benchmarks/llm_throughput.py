@@ -95,13 +95,14 @@ def server_alone(url: str, concurrency: int, latency_s: float, seconds: float) -
     }
 
 
-def cache_hits(url: str, cache_dir: str, n: int) -> float:
+def cache_hits(url: str, cache_dir: str, n: int) -> dict:
+    """The same ``n`` calls again, all answered by the cache: lookups/s, and client CPU per lookup."""
     with LLMClient(base_url=url, cache_dir=cache_dir, max_concurrency=32, prices={}) as client:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         client.chat_many(_requests("c32", n))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         assert client.stats["requests_sent"] == 0
-    return n / elapsed
+    return {"lookups_per_s": n / elapsed, "cpu_us": 1e6 * cpu / n}
 
 
 def main() -> None:
@@ -128,7 +129,11 @@ def main() -> None:
                 f"{row['ideal_per_s']:>8.0f} {row['ratio']:>6.2f} {client_cpu:>18} {row['server_cpu_ms']:>18.2f}"
             )
         n = rows[-2][1]["requests"]
-        print(f"cache-hit lookups/s (the {n} calls of concurrency 32 again): {cache_hits(url, cache_dir, n):.0f}")
+        hits = cache_hits(url, cache_dir, n)
+        print(
+            f"cache-hit replay (the {n} calls of concurrency 32 again): {hits['lookups_per_s']:.0f} lookups/s, "
+            f"client CPU {hits['cpu_us']:.1f} us/lookup"
+        )
         print(f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -74,17 +74,17 @@ def llm_rows() -> list[dict]:
                 }
             )
         n = measured[2]["requests"]
-        lookups = bench.cache_hits(url, cache_dir, n)
+        hits = bench.cache_hits(url, cache_dir, n)
         out.append(
             {
                 "case": "LLM client, cache-hit replay: lookups/s",
-                "ours": lookups,
+                "ours": hits["lookups_per_s"],
                 "anchor": None,
                 "limit": None,
                 "ratio": None,
                 "target": ">= 50,000 /s",
-                "met": lookups >= 50_000,
-                "note": f"the {n} calls of concurrency 32 again",
+                "met": hits["lookups_per_s"] >= 50_000,
+                "note": f"the {n} calls of concurrency 32 again; client CPU {hits['cpu_us']:.1f} us/lookup",
             }
         )
     return out

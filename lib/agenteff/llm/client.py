@@ -408,25 +408,31 @@ def _redact(url: str) -> str:
 
 
 class _Call(NamedTuple):
-    """One call's request body, its cache key and what parsing its reply needs."""
+    """One call: what the caller asked for and its cache key (the request body is built only to send it)."""
 
     model: str
     messages: list
     tools: list | None
-    request: dict
+    temperature: float
+    sample_index: int
+    max_tokens: int | None
+    extra: dict
     key: str
+
+    def request(self) -> dict:
+        request = {"model": self.model, "messages": self.messages, "temperature": self.temperature, **self.extra}
+        if self.tools:
+            request["tools"] = self.tools
+        if self.max_tokens is not None:
+            request["max_tokens"] = self.max_tokens
+        if self.temperature > 0 and "seed" not in self.extra:
+            request["seed"] = int(self.sample_index)
+        return request
 
 
 def _call(model, messages, tools=None, temperature=0.0, sample_index=0, max_tokens=None, **extra) -> _Call:
-    request = {"model": model, "messages": messages, "temperature": temperature, **extra}
-    if tools:
-        request["tools"] = tools
-    if max_tokens is not None:
-        request["max_tokens"] = max_tokens
-    if temperature > 0 and "seed" not in extra:
-        request["seed"] = int(sample_index)
     key = request_key(model, messages, tools, temperature, sample_index, max_tokens, extra)
-    return _Call(model, messages, tools, request, key)
+    return _Call(model, messages, tools, temperature, sample_index, max_tokens, extra, key)
 
 
 class LLMClient:
@@ -698,7 +704,7 @@ class LLMClient:
             async with self._semaphore:
                 if stop is not None and stop.is_set():
                     raise _NotSent()
-                body, latency = await self._send(call.request, call.messages, call.tools)
+                body, latency = await self._send(call.request(), call.messages, call.tools)
             if self._cache is not None:
                 self._store(call, body, latency)
             result = self._result(call.model, body, latency, call.messages, call.tools, from_cache=False)

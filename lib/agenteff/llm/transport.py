@@ -19,7 +19,11 @@ backoff, budget) sees every send. Idle connections the server has already closed
 
 Why not a library: measured with benchmarks/llm_throughput.py (50 ms simulated latency, 32 calls in flight, 2
 cores, quiet machine, 2026-11-22), the ratio to ideal throughput was 0.78 with the SDK's default httpx client,
-0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport.
+0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport. The SDK's own
+request and response objects then cost most of the client's remaining 0.9 ms of CPU per call, so
+:class:`agenteff.llm.LLMClient` sends its chat calls to loopback servers through :meth:`LoopbackTransport.exchange`
+directly (0.2-0.3 ms per call, 2026-12-01); every other request (model listings, remote endpoints) still goes
+through the SDK.
 """
 
 from __future__ import annotations
