@@ -16,7 +16,15 @@ import urllib.request
 import openai
 import pytest
 
-from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, local_server, sim_server
+from agenteff.llm import (
+    BudgetExceeded,
+    LLMClient,
+    RetriesExhausted,
+    SimModel,
+    approximate_tokens,
+    local_server,
+    sim_server,
+)
 
 PRICES = {"input": 1.0, "cached_input": 0.5, "output": 2.0}  # USD per million tokens, to check cost accounting
 QUESTION = [{"role": "user", "content": "What is 17 * 23? Answer with a number."}]
@@ -179,6 +187,17 @@ def test_n_choices_are_all_counted(endpoint, client):
     # the simulated endpoint cuts whole words: "Simulated reply" is 5 tokens (3 + 2) of the 6 allowed, per choice
     expected = 2 * (5 if kind == "simulated" else 6)
     assert result.completion_tokens == client.stats["completion_tokens"] == expected
+
+
+def test_plain_n_choices_from_llama_cpp_get_the_uncounted_ones_estimated(endpoint, tmp_path):
+    _llama_server_only(endpoint)
+    _, url, model = endpoint
+    long_question = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=120, stream=False) as plain:
+        result = plain.chat(model, long_question, temperature=0.8, max_tokens=6, n=2)
+    # the server's usage says 6 (the first choice); the second choice's tokens are estimated from its text
+    second = result.choices[1]["message"]["content"]
+    assert result.completion_tokens == 6 + approximate_tokens(second) > 6
 
 
 def _llama_server_only(endpoint):
