@@ -64,3 +64,22 @@ def test_replies_are_stored_before_the_next_call_and_at_close(url, tmp_path):
         client.chat_many(_requests(5))
     # the last batch's replies were written (at the end of the loop's turn, or at close at the latest)
     assert len(ResponseCache(tmp_path)) == 6
+
+
+def test_a_batch_starts_its_calls_as_earlier_ones_finish(url, tmp_path, monkeypatch):
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}, max_concurrency=4) as client:
+        complete, alive, most = client._complete, [0], [0]
+
+        async def counted(call, stop=None):
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
+            try:
+                return await complete(call, stop)
+            finally:
+                alive[0] -= 1
+
+        monkeypatch.setattr(client, "_complete", counted)
+        results = client.chat_many(_requests(60) + _requests(3))  # the repeats are sent once, with their first
+        assert client.stats["requests_sent"] == 60 and client.stats["cache_hits"] == 3
+    assert most[0] == 8  # twice max_concurrency started at a time, not all 60
+    assert [r.content for r in results[60:]] == [r.content for r in results[:3]] and results[60].from_cache

@@ -33,6 +33,7 @@ cache, not in messages, not in the client's repr.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import email.utils
 import json
@@ -644,6 +645,16 @@ class LLMClient:
                 outcomes[i] = self._result(call.model, *stored[call.key], call.messages, call.tools, from_cache=True)
         stop = asyncio.Event()  # set by the first failure: calls not yet sent are skipped, calls in flight finish
         failure: list = []  # (index, exception) of the first failing call
+        # a call repeated within the batch is sent once (its first occurrence) and shared
+        first: dict[str, int] = {}
+        for i, outcome in enumerate(outcomes):
+            if outcome is None:
+                first.setdefault(calls[i].key, i)
+        # tasks start as earlier ones finish, at most twice max_concurrency at a time (enough to keep every slot
+        # busy); a task per call from the start delayed the first request by 160 ms in a batch of 5,120
+        window = asyncio.Semaphore(2 * self.max_concurrency)
+        bar = progress(total=len(calls), desc=desc, unit="call")
+        bar.update(len(calls) - len(first))
 
         async def one(index: int, call: _Call):
             try:
@@ -655,23 +666,33 @@ class LLMClient:
                     failure.append((index, exc))
                 stop.set()
                 raise
+            finally:
+                window.release()
+                bar.update()
 
-        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
-        tasks = [asyncio.ensure_future(one(i, calls[i])) for i in missing]
-        bar = progress(total=len(calls), desc=desc, unit="call")
-        bar.update(len(calls) - len(missing))
-        for task in tasks:
-            task.add_done_callback(lambda _: bar.update())
+        tasks: dict[int, asyncio.Future] = {}
         try:
-            for i, outcome in zip(missing, await asyncio.gather(*tasks, return_exceptions=True)):
+            for i in first.values():
+                await window.acquire()
+                if stop.is_set():
+                    window.release()
+                    break
+                tasks[i] = asyncio.ensure_future(one(i, calls[i]))
+            for i, outcome in zip(tasks, await asyncio.gather(*tasks.values(), return_exceptions=True)):
                 outcomes[i] = outcome
         except BaseException:  # interrupted or cancelled: stop everything now
-            for task in tasks:
+            for task in tasks.values():
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
             raise
         finally:
             bar.close()
+        for i, outcome in enumerate(outcomes):
+            if outcome is None and first.get(calls[i].key, i) != i:  # a repeat: its first occurrence's reply
+                shared = outcomes[first[calls[i].key]]
+                if isinstance(shared, ChatResult):
+                    self._stats["cache_hits"] += 1
+                    outcomes[i] = dataclasses.replace(shared, from_cache=True)
         if not failure:
             return outcomes  # all are results: none failed
         index, exc = failure[0]
