@@ -139,18 +139,19 @@ def _silence(deadline: asyncio.Timeout, limit: float | None):
 
 
 async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
-    status_line = await reader.readline()
-    if not status_line:
-        raise _BrokenConnection()
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")  # the status line and headers in one read
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise _BrokenConnection() from exc
+        raise
+    except asyncio.LimitOverrunError as exc:
+        raise ConnectionError(f"the reply's headers are too long ({exc})") from exc
+    status_line, *lines = head[:-4].split(b"\r\n")
     parts = status_line.split(b" ", 2)
     status = int(parts[1])
     headers = []
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b"\n"):
-            break
-        if not line:
-            raise asyncio.IncompleteReadError(b"headers", None)
+    for line in lines:
         name, _, value = line.partition(b":")
         headers.append((name.strip(), value.strip()))
     fields = {name.lower(): value for name, value in headers}
