@@ -725,10 +725,10 @@ class LLMClient:
             async with self._semaphore:
                 if stop is not None and stop.is_set():
                     raise _NotSent()
-                body, latency = await self._send(call.request(), call.messages, call.tools)
+                body, latency, fields = await self._send(call.request(), call.messages, call.tools)
             if self._cache is not None:
                 self._store(call, body, latency)
-            result = self._result(call.model, body, latency, call.messages, call.tools, from_cache=False)
+            result = self._result(call.model, body, latency, call.messages, call.tools, False, fields)
             self._account(result)
             shared.set_result((body, latency))
             return result
@@ -751,8 +751,11 @@ class LLMClient:
             self._unstored.clear()  # the same list: the finaliser holds it
             self._cache.put_many(rows)
 
-    def _result(self, model: str, body: dict, latency: float, messages, tools, from_cache: bool) -> ChatResult:
-        fields = _parse_reply(body, messages, tools)
+    def _result(
+        self, model: str, body: dict, latency: float, messages, tools, from_cache: bool, fields: dict | None = None
+    ) -> ChatResult:
+        """The ChatResult of a reply body (``fields``: its :func:`_parse_reply`, when already parsed)."""
+        fields = fields or _parse_reply(body, messages, tools)
         # priced by the id the caller asked for; the reply's id (often a dated snapshot) when that has no price
         price = self.prices.lookup(model) or self.prices.lookup(fields["model"] or model)
         cost = call_cost(price, fields["prompt_tokens"], fields["completion_tokens"], fields["cached_tokens"])
@@ -792,8 +795,9 @@ class LLMClient:
     def _endpoint_url(self) -> str:
         return _redact(str(self._openai.base_url).rstrip("/") + "/chat/completions")
 
-    async def _send(self, request: dict, messages, tools) -> tuple[dict, float]:
-        """Send with retries; every attempt is counted, waits its backoff and checks the budget first."""
+    async def _send(self, request: dict, messages, tools) -> tuple[dict, float, dict]:
+        """Send with retries; every attempt is counted, waits its backoff and checks the budget first. Returns the
+        reply's body, its latency and its parsed fields."""
         if self.stream:
             sent, options = {**request, "stream": True, "stream_options": {"include_usage": True}}, self._stream_options
         else:
@@ -814,7 +818,7 @@ class LLMClient:
                 else:
                     content = await self._openai.post("/chat/completions", cast_to=bytes, body=sent, options=options)
                 body = _decode_reply(content)
-                _parse_reply(body, messages, tools)  # validate before caching
+                fields = _parse_reply(body, messages, tools)  # validates it before it is cached
             except _RETRYABLE as exc:
                 last_error = exc
                 _log.debug("model %r, attempt %d failed: %s", request["model"], attempt + 1, _describe(exc))
@@ -826,7 +830,7 @@ class LLMClient:
                     ) from exc
                 continue
             measured = time.perf_counter() - started
-            return body, float(body.get("simulated_latency_s", measured))
+            return body, float(body.get("simulated_latency_s", measured)), fields
         raise RetriesExhausted(
             f"model {request['model']!r} at {self._endpoint_url()}: no valid reply after "
             f"{self.max_retries + 1} attempts; last error: {_describe(last_error)}"
