@@ -172,3 +172,25 @@ def test_verdict_differences_name_a_reason():
     assert out["reason"].tolist() == ["first_number_only", "not_found", "same_value_other_form", "prose"]
     assert out["direction"].tolist() == ["only correct", "only strict_correct", "only strict_correct", "only correct"]
     assert set(out["reason"]) <= set(grading.DIFFERENCE_REASONS)
+
+
+@pytest.mark.parametrize("other_thread", [False, True], ids=["forked", "spawned"])
+def test_a_large_table_is_verified_in_a_pool_with_the_verdicts_of_one_process(monkeypatch, other_thread):
+    import threading
+
+    from agenteff.metrics import grading
+
+    golds = ["\\frac{1}{2}", "\\sqrt{2}", "(1, 2)", "x^2 + 1", "\\pi", "[0, 1)"]
+    answers = ["0.5", "2^{1/2}", "(2, 1)", "1 + x^2", "3.14", "[0,1)", "\\frac{2}{4}", "\\sqrt{4}"]
+    samples = pd.DataFrame([{"gold": g, "output": f"\\boxed{{{a}}}"} for g in golds for a in answers])
+    serial = [grading.is_equivalent(grading.extract_answer(o), g) for o, g in zip(samples["output"], samples["gold"])]
+    monkeypatch.setattr(grading, "_POOL_MIN_PAIRS", 4)
+    release = threading.Event()
+    if other_thread:  # as in a notebook kernel: the workers are spawned, not forked
+        threading.Thread(target=release.wait, daemon=True).start()
+    try:
+        graded = grading.grade_samples(samples)
+    finally:
+        release.set()
+    assert graded["strict_correct"].tolist() == serial
+    assert sum(serial) >= 4  # the table holds equal pairs as well as unequal ones

@@ -125,3 +125,26 @@ def test_keys_are_scrubbed_from_stored_and_failed_notebooks(places, monkeypatch,
     assert "cell 3 (`import os`): RuntimeError: [redacted]" in result.error
     assert CANARY not in (places / "cache" / "failed" / "02_bad.ipynb").read_text()
     assert "without encryption" not in capfd.readouterr().err  # the kernel talks over IPC, not plain TCP
+
+
+def test_openai_base_url_makes_a_notebook_with_base_url_a_side_run(places, monkeypatch):
+    path = make_notebook(places / "02_live.ipynb", "print(base_url)", "02_live")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = "size = 3\nbase_url = None"
+    nbformat.write(notebook, path)
+    before = path.read_bytes()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    result = runner.run_notebook(path, {})
+    assert result.ok and path.read_bytes() == before  # the stored default run is kept
+    run_folder = places / "cache" / "runs"
+    (side,) = run_folder.iterdir()
+    assert json.loads((side / "parameters.json").read_text()) == {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    assert runner.run_notebook(path, {"base_url": "http://127.0.0.1:10/v1"}).ok  # the parameter decides
+    assert len(list(run_folder.iterdir())) == 2
+
+
+def test_openai_base_url_does_not_move_a_notebook_without_base_url(places, monkeypatch):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    result = runner.run_notebook(path, {})
+    assert result.ok and result.output == str(path)

@@ -18,10 +18,13 @@ from agenteff.llm import PriceTable, call_cost
 class InProcessClient:
     """Plays the simulated agent without a server: same behaviour, seeded per request like the server."""
 
-    def __init__(self, error_prob=0.0, **params):
+    def __init__(self, error_prob=0.0, served_as=None, **params):
         self.model = SimpleNamespace(error_prob=error_prob, params=params)
+        self.served_as = served_as  # the model id replies report (None: the one asked for)
+        self.max_tokens = []  # the cap of every call, in order
 
-    def chat(self, model, messages, tools=None, temperature=0.0, seed=0):
+    def chat(self, model, messages, tools=None, temperature=0.0, max_tokens=None, seed=0):
+        self.max_tokens.append(max_tokens)
         messages = json.loads(json.dumps(messages))
         key = json.dumps([model, messages, seed], sort_keys=True)
         rng = np.random.default_rng(list(key.encode()))
@@ -38,6 +41,7 @@ class InProcessClient:
             latency_s=0.001,
             cost_usd=0.0,
             simulated=True,
+            model=self.served_as or model,
         )
 
 
@@ -270,3 +274,37 @@ def test_run_experiment_refuses_a_simulated_model_priced_as_an_unpriced_model():
             n_tasks=1,
             models=[SimModel("sim-x", priced_as="no-such-model")],
         )
+
+
+def test_max_tokens_reaches_every_call_and_the_served_model_is_recorded():
+    task = make_suite("sequential", 1)[0]
+    client = InProcessClient(error_prob=0.0, served_as="weights-q4")
+    run, steps = run_topology(client, "asked-for", task, "hybrid", max_tokens=77)
+    assert len(client.max_tokens) == len(steps) > 5 and set(client.max_tokens) == {77}
+    assert (run["model"], run["served_model"]) == ("asked-for", "weights-q4")
+    run, _ = run_topology(InProcessClient(), "m", task, "single")
+    assert run["served_model"] == "m"
+
+
+def test_run_experiment_refuses_mixed_up_endpoints_and_limits():
+    from agenteff.llm import SimModel, resolve_endpoint
+
+    live = resolve_endpoint("http://127.0.0.1:9/v1")
+    with pytest.raises(ValueError, match=r"simulated models \['sim-x'\] need the simulated endpoint"):
+        run_experiment(live, models=[SimModel("sim-x")], n_tasks=1)
+    with pytest.raises(ValueError, match="not by prices"):
+        run_experiment(resolve_endpoint("simulated"), n_tasks=1, prices={"m": {"input": 1, "output": 1}})
+    with pytest.raises(ValueError, match=r"unknown limit\(s\) \['max_turns'\]"):
+        run_experiment(resolve_endpoint("simulated"), n_tasks=1, max_turns=3)
+    with pytest.raises(TypeError, match=r"pass resolve_endpoint\(base_url\)"):
+        run_experiment(n_tasks=1, base_url="http://127.0.0.1:9/v1")
+    assert Limits.of({"max_rounds": 2}) == Limits(max_rounds=2) and Limits.of(None) == Limits()
+
+
+def test_a_finished_grid_leaves_no_client_of_its_stopped_endpoint_behind(tmp_path, monkeypatch):
+    from agenteff.engines import sweep
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    before = dict(sweep._worker_clients)
+    runs, _ = run_experiment(architectures=["single"], suites=["parallel"], n_tasks=2, models=["sim-weak"])
+    assert len(runs) == 2 and sweep._worker_clients == before

@@ -15,7 +15,8 @@ in the comment of the parameter's line (see CONTRIBUTING.md)::
 
 A run with parameters that differ from the defaults (a smoke run, ``-p fast true``) does not replace the stored
 results: its notebook, figures and claims go to ``<cache>/runs/<notebook>-<hash of the parameters>/`` with a
-``parameters.json``, unless ``replace=True`` (``--replace``). Stored and failed notebooks are scrubbed of
+``parameters.json``, unless ``replace=True`` (``--replace``). So does a run of a notebook with a ``base_url``
+parameter while ``OPENAI_BASE_URL`` is set: that variable sends its model calls to a real endpoint. Stored and failed notebooks are scrubbed of
 key-looking strings, and papermill's metadata records the parameters that made them.
 """
 
@@ -232,6 +233,16 @@ def _is_default_run(path: Path, parameters: dict) -> bool:
     )
 
 
+def _environment_endpoint(path: Path, parameters: dict) -> dict:
+    """``{"OPENAI_BASE_URL": url}`` when that variable will decide this notebook's endpoint (it has a ``base_url``
+    parameter, left at None), else empty: such a run calls a real endpoint, so it is not the default run and its
+    side folder is told apart by the URL."""
+    url = os.environ.get("OPENAI_BASE_URL")
+    if url is None or "base_url" not in _declared_parameters(path) or parameters.get("base_url") is not None:
+        return {}
+    return {"OPENAI_BASE_URL": url}
+
+
 def _side_folder(path: Path, parameters: dict) -> Path:
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return cache_dir() / "runs" / f"{path.stem}-{digest}"
@@ -324,7 +335,9 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
     path = Path(path)
     stem = path.stem
     parameters = check_parameters(path, parameters)
-    side = None if replace or _is_default_run(path, parameters) else _side_folder(path, parameters)
+    settings = {**parameters, **_environment_endpoint(path, parameters)}
+    default = _is_default_run(path, parameters) and settings == parameters
+    side = None if replace or default else _side_folder(path, settings)
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=f"agenteff-{stem}-"))
     staged_notebook = work / path.name
@@ -365,7 +378,7 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
         if side is not None:
             shutil.rmtree(side, ignore_errors=True)
             side.mkdir(parents=True)
-            (side / "parameters.json").write_text(json.dumps(parameters, indent=1, sort_keys=True) + "\n")
+            (side / "parameters.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
             target_notebook, target_figures = side / path.name, side / "figures"
         for produced in sorted(staged_figures.glob("*/")):  # figures/<notebook>/ folders, replaced whole
             target = target_figures / produced.name
@@ -431,7 +444,7 @@ def reproduce(
             result = future.result()
             results.append(result)
             _print(result)
-    if not parameters:  # fast or resized runs would record misleading times
+    if not parameters and "OPENAI_BASE_URL" not in os.environ:  # fast, resized or live runs: misleading times
         _longest_first(paths, results)
     if figures_dir().exists() and any(r.ok and not _in_run_folder(r) for r in results):
         build_gallery()  # only when stored results changed

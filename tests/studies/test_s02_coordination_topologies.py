@@ -1,6 +1,14 @@
 """Study 02: the laws, the Table-5 comparison and the claims, on small hand-made inputs."""
 
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,7 +16,9 @@ import pytest
 
 from agenteff import datasets, metrics
 from agenteff.datasets import agent_scaling
+from agenteff.engines import topologies
 from agenteff.engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
+from agenteff.llm.sim import server_stats as sim_server_stats
 from agenteff.report import PaperValue, PaperValues
 from agenteff.studies import s02_coordination_topologies as s02
 from agenteff.studies.s02_coordination_topologies import analysis
@@ -141,8 +151,12 @@ def test_table5_comparison_and_claims():
     assert rows["y"]["note"].startswith("differs by +30 %")
 
 
+def _runs_of(model, served, simulated):
+    return pd.DataFrame({"model": [model, model], "served_model": [served, served], "simulated": [simulated] * 2})
+
+
 def test_claims_of_a_real_model_judged_by_the_interval(inputs):
-    setting = s02.experiment_setting("http://localhost:1/v1", "gpt-x")
+    setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
     rows = {r["claim"]: r for r in s02.claims(*inputs, setting)}
     assert len(rows) == 16 + 2 + 2 + 3 + 2 + 1  # Table 5 (2 x 8), released (2), measured EA (2), laws (3 + 2), c*
     turns = rows["Table 5 turns: independent"]
@@ -181,8 +195,19 @@ def test_claims_of_a_real_model_judged_by_the_interval(inputs):
     )
 
 
+def test_claims_name_a_protocol_shorter_than_the_papers(inputs):
+    setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
+    shortened = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits(max_rounds=1, debate_rounds=2))}
+    assert shortened["Table 5 turns: independent"]["note"] == (
+        "95% CI [5.5, 7]; measured with gpt-x on synthetic suites, with a protocol shorter than the paper's "
+        "(max_rounds=1, debate_rounds=2)"
+    )
+    papers = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits())}
+    assert papers["Table 5 turns: independent"]["note"] == "95% CI [5.5, 7]; measured with gpt-x on synthetic suites"
+
+
 def test_simulated_measurements_are_never_evidence(inputs):
-    setting = s02.experiment_setting(None, None)
+    setting = s02.measured_setting(_runs_of("sim-medium", "sim-medium", True))
     rows = {r["claim"]: r for r in s02.claims(*inputs, setting)}
     assert rows["Table 5 turns: independent"]["status"] == "not reproducible"
     assert rows["Table 5 turns: independent"]["reproduced_value"] == 6.5
@@ -194,15 +219,79 @@ def test_simulated_measurements_are_never_evidence(inputs):
     assert rows["error amplification as failure-rate ratio, released v3 instances: independent"]["status"] == "differs"
 
 
-def test_experiment_setting():
+def test_experiment_setting_resolves_the_endpoint_once():
     simulated = s02.experiment_setting(None, None)
-    assert simulated.simulated and simulated.label == "simulated" and simulated.sweep_model == "sim-medium"
+    assert simulated.endpoint.simulated and simulated.sweep_model == "sim-medium" and simulated.max_tokens == 256
     assert simulated.models == ("sim-strong", "sim-medium", "sim-weak")
-    assert s02.experiment_setting(None, "sim-weak").sweep_model == "sim-weak"
-    real = s02.experiment_setting("http://host/v1", "gpt-x", sweep_model="gpt-y")
-    assert (real.simulated, real.models, real.sweep_model, real.label) == (False, ("gpt-x",), "gpt-y", "model gpt-x")
-    with pytest.raises(ValueError, match="needs the model"):
-        s02.experiment_setting("http://host/v1", None)
+    assert s02.experiment_setting("simulated", "sim-weak").sweep_model == "sim-weak"
+    real = s02.experiment_setting("http://host/v1", "gpt-x", sweep_model="gpt-y", max_tokens=64)
+    assert (real.endpoint.simulated, real.endpoint.url, real.models, real.sweep_model, real.max_tokens) == (
+        False,
+        "http://host/v1",
+        ("gpt-x",),
+        "gpt-y",
+        64,
+    )
+
+
+def test_experiment_setting_follows_openai_base_url(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://elsewhere:9/v1")
+    assert s02.experiment_setting(None, "m").endpoint.url == "http://elsewhere:9/v1"
+    assert s02.experiment_setting("simulated", None).endpoint.simulated
+
+
+@pytest.mark.parametrize("base_url", ["", "  ", "localhost:8080", "ftp://host/v1"])
+def test_a_bad_base_url_is_an_error_before_any_call(base_url):
+    with pytest.raises(ValueError, match="base_url"):
+        s02.experiment_setting(base_url, None)
+
+
+def test_nonsense_max_tokens_is_an_error():
+    with pytest.raises(ValueError, match="max_tokens must be a positive"):
+        s02.experiment_setting(None, None, max_tokens=0)
+
+
+def test_an_unreachable_live_endpoint_fails_fast_with_a_clear_message():
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(Exception, match=f"127.0.0.1:{port}"):
+        s02.experiment_setting(f"http://127.0.0.1:{port}/v1", None)
+    assert time.monotonic() - started < 20
+
+
+def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path, monkeypatch):
+    import socket
+
+    from agenteff.engines.sweep import SweepIncomplete
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    experiment = s02.experiment_setting(f"http://127.0.0.1:{port}/v1", "m")  # named: nothing asked yet
+    started = time.monotonic()
+    with pytest.raises(SweepIncomplete, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
+        s02.run_main(experiment, n_tasks=1, seed=0)
+    assert time.monotonic() - started < 30
+
+
+def test_measured_setting_takes_simulated_and_the_answering_model_from_the_data():
+    simulated = s02.measured_setting(_runs_of("sim-weak", "sim-weak", True))
+    assert (simulated.simulated, simulated.label, simulated.models) == (True, "simulated", ("sim-weak",))
+    assert simulated.measured_note.startswith("simulated agents")
+    # a server that ignores the model name asked for: the label names the model that answered
+    live = s02.measured_setting(_runs_of("any", "smollm2-135m-instruct", False))
+    assert (live.simulated, live.label, live.models) == (False, "model smollm2-135m-instruct", ("any",))
+    assert live.measured_note == "measured with smollm2-135m-instruct on synthetic suites"
+    # not all simulated: not labelled simulated; a run without a recorded served id counts as its model's
+    mixed = pd.DataFrame({"model": ["a", "b"], "served_model": [None, "b,c"], "simulated": [False, True]})
+    assert s02.measured_setting(mixed).label == "model a, b, c"
+    assert s02.measured_setting(mixed.drop(columns="served_model")).label == "model a, b"  # runs of other engines
 
 
 def test_one_architecture_order_everywhere():
@@ -332,3 +421,126 @@ def test_turn_law_with_fixed_offset():
     assert fit.loc["a", "value"] == pytest.approx(3.0, rel=1e-4)
     assert fit.loc["c", "value"] == pytest.approx(1.2, rel=1e-4)
     assert fit.loc["b", "value"] == 0.5 and np.isnan(fit.loc["b", "ci_low"])
+
+
+# --- the experiment's grid: resumable after a kill, and on a Dask scheduler ----------------------------------
+
+#: Runs the main experiment against a "live" endpoint (argv: URL, model) and saves its runs and steps (argv: out).
+_EXPERIMENT_SCRIPT = """
+import sys
+from agenteff.studies import s02_coordination_topologies as s02
+experiment = s02.experiment_setting(sys.argv[1], sys.argv[2], max_tokens=256)
+runs, steps = s02.run_main(experiment, n_tasks=2, seed=0)
+runs.to_pickle(sys.argv[3] + ".runs.pkl")
+steps.to_pickle(sys.argv[3] + ".steps.pkl")
+"""
+
+
+def _stored_jobs(cache: Path) -> int:
+    stores = list(cache.glob("llm/endpoint-*/runs/topologies-*/runs.sqlite"))
+    if not stores:
+        return 0
+    with contextlib.closing(sqlite3.connect(stores[0], timeout=30)) as db:
+        try:
+            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        except sqlite3.OperationalError:  # the table is being created
+            return 0
+
+
+@pytest.fixture(scope="module")
+def slow_sim_url():
+    """A simulated server taken as a live endpoint (a URL, so its run store persists): slow enough replies that
+    a run can be killed midway."""
+    from agenteff.engines.topologies import BEHAVIOUR
+    from agenteff.llm import SimModel, sim_server
+
+    model = SimModel("sim-live", behaviour=BEHAVIOUR, error_prob=0.15, latency_mean_s=0.05, latency_sd_s=0.0)
+    with sim_server([model]) as url:
+        yield url
+
+
+def test_a_killed_live_run_resumes_with_every_run_exactly_once(slow_sim_url, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "AGENTEFF_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _EXPERIMENT_SCRIPT, slow_sim_url, "sim-live", str(tmp_path / "killed")], env=env
+    )
+    total = len(topologies.ARCHITECTURES) * len(topologies.SUITES) * 2  # architectures x suites x tasks
+    deadline = time.monotonic() + 120
+    try:
+        while _stored_jobs(cache) < 3 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stored_before = _stored_jobs(cache)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL and 3 <= stored_before < total, "the run was not killed midway"
+    assert not (tmp_path / "killed.runs.pkl").exists()
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(cache))
+    experiment = s02.experiment_setting(slow_sim_url, "sim-live", max_tokens=256)
+    assert not experiment.endpoint.simulated  # a URL: a live endpoint, whose run store is kept
+    requests_before = sim_server_stats(slow_sim_url)["chat_requests"]
+    runs, steps = s02.run_main(experiment, n_tasks=2, seed=0)
+    resumed_requests = sim_server_stats(slow_sim_url)["chat_requests"] - requests_before
+    keys = ["suite", "task", "architecture", "n_agents", "model", "seed"]
+    assert len(runs) == total and not runs.duplicated(keys).any()  # every run exactly once
+    assert not steps.duplicated(["run_id", "step"]).any() and set(steps["run_id"]) == set(runs["run_id"])
+    assert _stored_jobs(cache) == total
+
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "fresh"))  # an uninterrupted run from scratch
+    requests_before = sim_server_stats(slow_sim_url)["chat_requests"]
+    whole_runs, whole_steps = s02.run_main(experiment, n_tasks=2, seed=0)
+    whole_requests = sim_server_stats(slow_sim_url)["chat_requests"] - requests_before
+    pd.testing.assert_frame_equal(runs, whole_runs)
+    pd.testing.assert_frame_equal(steps, whole_steps)
+    assert resumed_requests < whole_requests  # the resumed run did not redo the stored runs
+
+
+def test_the_study_grid_runs_on_a_dask_scheduler(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    experiment = s02.experiment_setting("simulated", "sim-weak")
+    local_runs, local_steps = s02.run_main(experiment, n_tasks=1, seed=3)
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dask_runs, dask_steps = s02.run_main(experiment, n_tasks=1, seed=3, scheduler=client)
+    assert len(dask_runs) == len(topologies.ARCHITECTURES) * len(topologies.SUITES)
+    pd.testing.assert_frame_equal(local_runs, dask_runs)
+    pd.testing.assert_frame_equal(local_steps, dask_steps)
+
+
+@pytest.mark.parametrize("simulated", [True, False])
+def test_the_error_amplification_figure_keeps_its_measured_bars_live_or_simulated(simulated):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    setting = s02.measured_setting(_runs_of("m", "m-served", simulated))
+    published = pd.DataFrame(
+        {
+            "architecture": list(MULTI_AGENT_ARCHITECTURES),
+            "paper": [17.2, 4.4, 7.8, 5.1],
+            "v2_configs": [1.3, 1.1, 1.05, 1.07],
+            "v3_instances": [1.2, 1.15, 1.1, 1.13],
+        }
+    )
+    measured = pd.DataFrame(
+        {
+            "architecture": list(MULTI_AGENT_ARCHITECTURES),
+            "metric": "error_amplification",
+            "value": [2.0, 0.5, 0.8, 0.6],
+        }
+    )
+    fig, caption = s02.plot_error_amplification(published, measured, setting)
+    (ax,) = fig.axes
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    source = "simulated" if simulated else "model m-served"
+    assert labels[-1] == f"measured ({source})" and f"from measured runs ({source})" in caption
+    heights = sorted(round(bar.get_height(), 3) for bar in ax.patches if bar.get_height() > 0)
+    assert [h for h in heights if h in (0.5, 0.6, 0.8, 2.0)] == [0.5, 0.6, 0.8, 2.0]  # the measured bars
+    assert ("simulated" in ax.get_title()) == simulated
+    plt.close(fig)

@@ -7,6 +7,8 @@ import pytest
 
 from agenteff import report
 from agenteff.datasets.zeroeval import REASONING_MODELS
+from agenteff.engines import sampling
+from agenteff.llm.endpoints import resolve_endpoint
 from agenteff.studies import s03_overthinking_lengths as s03
 
 matplotlib.use("Agg")
@@ -115,8 +117,14 @@ def test_simulated_samples_are_not_reproducible_and_a_real_endpoint_is_new():
     assert simulated[spread]["status"] == "not reproducible" and "simulated" in simulated[spread]["note"]
     assert real[spread]["status"] == "new"
     assert real[spread]["note"] == (
-        "m, sample k=2 T=0.7, 2 problems of d: a 135M model on easy problems, not a reasoning model on MATH; "
+        "m, sample k=2 T=0.7, 2 problems of d: one live run, not the papers' models; "
         "2 problems with two or more correct samples"
+    )
+    inputs = results(simulated=False)
+    inputs["multi"] = inputs["multi"].assign(dataset=sampling.ARITHMETIC_DATASET)
+    recorded = by_claim(s03.claims(**inputs, paper=PAPER))
+    assert recorded[spread]["note"].startswith(
+        "m, sample k=2 T=0.7, 2 problems of arithmetic-words: a 135M model on easy problems, not a reasoning model"
     )
     accuracy = real["Multi-sample run: accuracy of all samples"]
     assert accuracy["reproduced_value"] == 0.25 and accuracy["status"] == "new"  # 1 of 4 right
@@ -330,16 +338,59 @@ def recorded_table():
     )
 
 
-def test_the_sample_source_follows_base_url_unless_named():
-    assert s03.samples_source_for(None, None) == "recorded"
-    assert s03.samples_source_for(None, "http://127.0.0.1:8080/v1") == "live"
-    assert s03.samples_source_for("simulated", None) == "simulated"
+SIMULATED = resolve_endpoint("simulated")
+LIVE = resolve_endpoint("http://127.0.0.1:8080/v1")
+FROM_ENVIRONMENT = resolve_endpoint(None, environ={"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"})
+
+
+def test_the_sample_source_follows_the_endpoint_unless_named():
+    assert s03.samples_source_for(None, SIMULATED) == "recorded"
+    assert s03.samples_source_for(None, LIVE) == "live"
+    assert s03.samples_source_for(None, FROM_ENVIRONMENT) == "live"
+    assert s03.samples_source_for("simulated", SIMULATED) == "simulated"
+    assert s03.samples_source_for("recorded", FROM_ENVIRONMENT) == "recorded"  # the user gave no base_url
     with pytest.raises(ValueError, match="one of recorded, simulated, live"):
-        s03.samples_source_for("replayed", None)
-    with pytest.raises(ValueError, match="needs a base_url"):
-        s03.samples_source_for("live", None)
-    with pytest.raises(ValueError, match="only it uses one"):
-        s03.samples_source_for("recorded", "http://127.0.0.1:8080/v1")
+        s03.samples_source_for("replayed", SIMULATED)
+    with pytest.raises(ValueError, match="needs a live endpoint"):
+        s03.samples_source_for("live", SIMULATED)
+    with pytest.raises(ValueError, match="calls no endpoint"):
+        s03.samples_source_for("recorded", LIVE)
+    with pytest.raises(ValueError, match="from the environment\\): give base_url='simulated'"):
+        s03.samples_source_for("simulated", FROM_ENVIRONMENT)
+
+
+def test_settle_resolves_the_endpoint_and_the_token_limit_once(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    default = s03.settle(False)
+    assert default.endpoint.simulated and default.samples_source == "recorded" and default.max_tokens is None
+    assert (default.k, default.n_problems) == (8, 120)
+    live = s03.settle(True, "http://127.0.0.1:8080/v1")
+    assert (live.samples_source, live.max_tokens, live.k) == ("live", 64, 4)
+    assert s03.settle(False, "http://127.0.0.1:8080/v1").max_tokens == 256
+    assert s03.settle(True, "http://127.0.0.1:8080/v1", max_tokens=300).max_tokens == 300  # the user's wins
+    assert s03.settle(False, "simulated", "simulated").max_tokens == s03.SIMULATED_MAX_TOKENS
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    assert s03.settle(False).samples_source == "live"  # the environment alone switches to live
+
+
+@pytest.mark.parametrize("base_url", ["", "   ", "localhost:8080", "ftp://host/v1"])
+def test_an_empty_or_malformed_base_url_is_an_error_before_any_call(base_url):
+    with pytest.raises(ValueError, match="the parameter base_url"):
+        s03.settle(True, base_url)
+
+
+@pytest.mark.parametrize("max_tokens", [0, -5, 2.5, True, "64"])
+def test_nonsense_max_tokens_is_an_error(max_tokens):
+    with pytest.raises(ValueError, match="max_tokens must be a positive integer"):
+        s03.settle(True, "http://127.0.0.1:8080/v1", max_tokens=max_tokens)
+
+
+def test_captions_name_the_model_that_answered():
+    multi = recorded_table()
+    assert s03.answering_model(multi) == "smollm2-135m-instruct"
+    served = multi.assign(served_model="SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert s03.answering_model(served) == "smollm2-135m-instruct (served as SmolLM2-135M-Instruct.Q4_1.gguf)"
+    assert s03.answering_model(multi.assign(served_model="smollm2-135m-instruct")) == "smollm2-135m-instruct"
 
 
 def test_recorded_samples_keep_the_first_k_of_the_first_problems(monkeypatch):
@@ -370,8 +421,22 @@ def test_the_analyses_of_a_recorded_table_by_hand():
     assert fig.axes[1].get_title() == "LEAD efficiency reward (smollm2-135m-instruct)"
 
 
+def test_the_spread_figure_shows_unsolved_problems_when_none_is_solved():
+    multi = recorded_table()
+    _, caption = s03.correct_length_spread(multi, s03.sample_length_stats(multi))
+    assert (
+        caption == "Completion tokens of each sample for 1 problems, coloured by correctness (smollm2-135m-instruct)."
+    )
+    unsolved = multi.assign(correct=False)
+    _, caption = s03.correct_length_spread(unsolved, s03.sample_length_stats(unsolved))
+    assert caption.startswith("Completion tokens of each sample for 2 problems, none solved, coloured")
+
+
 def test_samples_without_a_budget_keep_leads_clamp():
     assert s03.lead_bounds(recorded_table().drop(columns="max_tokens")) == (1000.0, 8000.0)
+    # a budget at or above LEAD's upper clamp (the simulated reasoner's 16384) leaves the clamp as LEAD set it
+    assert s03.lead_bounds(recorded_table().assign(max_tokens=16384)) == (1000.0, 8000.0)
+    assert s03.lead_bounds(recorded_table().assign(max_tokens=256)) == (32.0, 256.0)
 
 
 def test_a_run_without_two_correct_samples_of_any_problem_cannot_measure_the_spread():

@@ -333,3 +333,82 @@ def test_missing_paper_values_and_nonsense_models_are_refused():
         s04.tau_reliability(tau_runs(), paper_values())
     with pytest.raises(ValueError, match="error_prob must be in"):
         s04.simulated_models({"sim-x": (1.5, "gpt-4o")})
+
+
+# --- the topology runs: one endpoint road, live models priced by their own names ----------------------------
+
+
+def test_topology_setting_resolves_the_endpoint_once():
+    simulated = s04.topology_setting(None, None, {"sim-a": (0.1, "gpt-4o")})
+    assert simulated.endpoint.simulated and [m.name for m in simulated.models] == ["sim-a"]
+    live = s04.topology_setting("http://host:1/v1", ["m1", "m2"], {"sim-a": (0.1, "gpt-4o")}, {"max_rounds": 2})
+    assert (live.endpoint.simulated, live.models, live.limits.max_rounds) == (False, ("m1", "m2"), 2)
+    assert s04.topology_setting("http://host:1/v1", "m1").models == ("m1",)
+    with pytest.raises(ValueError, match="base_url is empty"):
+        s04.topology_setting("", None, {"sim-a": (0.1, "gpt-4o")})
+    with pytest.raises(ValueError, match=r"unknown limit\(s\) \['rounds'\]"):
+        s04.topology_setting(None, None, {"sim-a": (0.1, "gpt-4o")}, {"rounds": 2})
+    with pytest.raises(ValueError, match="needs simulated models"):
+        s04.topology_setting("simulated", None, {})
+
+
+def _topology_runs(model, served, simulated, costs, successes):
+    n = len(costs)
+    return pd.DataFrame(
+        {
+            "model": model,
+            "served_model": served,
+            "architecture": ["single"] * n,
+            "cost_usd": costs,
+            "success": successes,
+            "prompt_tokens": [10] * n,
+            "cached_tokens": [0] * n,
+            "simulated": simulated,
+        }
+    )
+
+
+def test_an_unpriced_live_model_keeps_its_accuracy_and_has_no_cost():
+    runs = pd.concat(
+        [
+            _topology_runs("priced", "priced-2025", False, [0.1, 0.3], [True, False]),
+            _topology_runs("local", "local-q4", False, [math.nan, math.nan], [True, True]),
+        ],
+        ignore_index=True,
+    )
+    cost = s04.topology_cost(runs, n_boot=0, seed=0).set_index("model")
+    assert cost.loc["priced", "cost_of_pass_usd"] == pytest.approx(0.4)  # (0.1 + 0.3) / 1 success
+    assert cost.loc["local", "accuracy_pct"] == 100 and math.isnan(cost.loc["local", "cost_of_pass_usd"])
+    assert not cost.loc["local", "on_frontier"] and cost.loc["local", "served_model"] == "local-q4"
+    local, priced = s04.topology_claims(cost.reset_index())
+    assert local["claim"] == "Topologies, local: lowest cost-of-pass" and local["reproduced_value"] is None
+    assert local["note"].startswith("answered by local-q4; no price for local") and local["status"] == "new"
+    assert priced["reproduced_value"] == "single at 0.4000" and priced["note"].startswith("answered by priced-2025")
+    fig, caption = s04.topology_figure(cost.reset_index())
+    titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text()]
+    assert not any("simulated" in t for t in titles) and "with model local-q4, priced-2025" in titles[-1]
+    assert "1 unpriced" in titles[1] and "with model local-q4, priced-2025" in caption
+    plt.close(fig)
+
+
+def test_a_grid_of_unpriced_models_only_has_every_column_and_no_cost():
+    cost = s04.topology_cost(_topology_runs("local", "local", False, [math.nan], [False]), n_boot=0, seed=0)
+    table = s04.topology_table(cost)
+    assert table["cost_of_pass_usd"].isna().all() and table["accuracy_pct"].tolist() == [0.0]
+    (row,) = s04.topology_claims(cost)
+    assert row["reproduced_value"] is None and "no price for local" in row["note"]
+    fig, _ = s04.topology_figure(cost)
+    assert "1 unpriced" in fig.axes[1].get_title()
+    plt.close(fig)
+
+
+def test_the_topology_figure_says_simulated_when_the_runs_are():
+    runs = _topology_runs("sim-x", "sim-x", True, [0.1, 0.2], [True, False])
+    cost = s04.topology_cost(runs, n_boot=0, seed=0)
+    fig, caption = s04.topology_figure(cost)
+    assert "(simulated" in fig.axes[0].get_title() and fig._suptitle.get_text().endswith("(simulated)")
+    assert caption.startswith("Simulated runs of the 1 study-02 topologies")
+    (row,) = s04.topology_claims(cost)
+    assert row["claim"] == "Simulated topologies, sim-x: lowest cost-of-pass"
+    assert row["note"].startswith("simulated endpoint; 2 runs per topology")
+    plt.close(fig)

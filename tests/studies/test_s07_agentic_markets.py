@@ -7,6 +7,10 @@ import pandas as pd
 import pytest
 
 from agenteff.engines import markets
+from agenteff.engines.sampling import generation_timeout_s
+from agenteff.engines.sweep import worker_client
+from agenteff.llm.endpoints import resolve_endpoint
+from agenteff.llm.sim import sim_server
 from agenteff.studies import s07_agentic_markets as study
 
 M = "mexican_2_3"
@@ -304,14 +308,63 @@ def test_assistant_behaviour_reads_the_proposals():
 
 def test_llm_assistants_on_the_simulated_endpoint():
     welfare, speed = study.llm_marketplace(
-        None, "t", [0.0, 1.0], n_customers=8, n_businesses=4, ks=[4], gap_usd=1.0, seed=0, noise_usd=0.0
+        resolve_endpoint("simulated"), "t", [0.0, 1.0], 8, 4, [4], gap_usd=1.0, seed=0, noise_usd=0.0
     )
-    assert set(welfare["model"]) == {"t-bias0", "t-bias1"}
+    assert welfare["model"].tolist() == ["t-bias0", "t-bias1"] and welfare["k"].tolist() == [4, 4]
     biased = speed.set_index("model")
     assert biased.loc["t-bias1", "fastest_share"] == 1.0  # always the first proposal
     assert biased.loc["t-bias0", "best_share"] == 1.0  # no noise, no bias: always the best
     assert welfare.set_index("model").loc["t-bias0", "welfare_share"] == pytest.approx(1.0)
-    assert (speed["tokens_per_call"] > 0).all()
+    assert (speed["tokens_per_call"] > 0).all() and (speed["calls"] == 16).all()  # 8 customers, 2 markets
+    assert welfare["simulated"].all() and speed["simulated"].all() and study.llm_simulated(speed)
+    assert (speed["served_model"] == speed["model"]).all()
+    assert study.llm_label(speed) == "simulated LLM assistants"
+
+
+def test_a_live_assistant_run_resumes_and_is_labelled_from_its_replies(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
+    sims = study.assistant_models("live", [0.5])
+    with sim_server(sims) as url:  # a simulated server treated as live: the live road, its store kept
+        endpoint = resolve_endpoint(url)
+        args = (endpoint, None, [0.5], 6, 3, [2, 3], 1.0, 1)
+        welfare, speed = study.llm_marketplace(*args, max_tokens=16)
+        stores = list((endpoint.cache_dir / "runs").glob("assistants-*/runs.sqlite"))
+        client = worker_client(endpoint, cache=True, max_concurrency=4, timeout_s=generation_timeout_s(16))
+        before = client.stats
+        again = study.llm_marketplace(*args, max_tokens=16)  # every job is stored: nothing is asked again
+        after = client.stats
+    assert len(stores) == 1 and before["requests_sent"] + before["cache_hits"] == 18  # 6 customers x 3 markets
+    assert (after["requests_sent"], after["cache_hits"]) == (before["requests_sent"], before["cache_hits"])
+    pd.testing.assert_frame_equal(speed, again[1])
+    assert welfare["model"].tolist() == ["live-bias0.5"] * 2  # the one model it serves
+    # the replies say they are simulated, whatever the URL: the label follows the data
+    assert not endpoint.simulated and study.llm_label(speed) == "simulated LLM assistants"
+    live = speed.assign(simulated=False)
+    assert study.llm_label(live) == "LLM assistant live-bias0.5"
+    assert study.llm_label(live.assign(served_model="x.gguf")) == "LLM assistant live-bias0.5 (served as x.gguf)"
+
+
+def test_an_unreachable_live_endpoint_is_a_clear_error():
+    with pytest.raises(ConnectionError, match="cannot reach the endpoint at 127.0.0.1:9"):
+        study.llm_marketplace(resolve_endpoint("http://127.0.0.1:9/v1"), None, [0.5], 3, 3, [2], 1.0, 0)
+
+
+def test_an_assistant_reply_limit_reaches_every_call():
+    sent = []
+
+    class Recorder:
+        def chat_many(self, requests, desc):
+            sent.extend(requests)
+            reply = SimpleNamespace(
+                content="ACCEPT 1", prompt_tokens=5, completion_tokens=2, model="m", simulated=False
+            )
+            return [reply for _ in requests]
+
+    choices = markets.simulate_marketplace(
+        markets.synthetic_market(3, 2), "llm", client=Recorder(), model="m", max_tokens=9
+    )
+    assert [r["max_tokens"] for r in sent] == [9, 9, 9]
+    assert choices[["tokens", "served_model", "simulated"]].drop_duplicates().values.tolist() == [[7, "m", False]]
 
 
 def test_crash_spiral_and_stabilizers():
@@ -356,8 +409,10 @@ def test_claims_have_statuses_from_the_results():
     first_sweep = pd.DataFrame(
         {"policy": ["best_of_k", "noisy"], "k": [2, 10], "n_businesses": 10, "speed_advantage": [12.0, 0.5]}
     )
-    llm_speed = pd.DataFrame({"model": ["a", "b"], "speed_advantage": [0.2, 20.0]})
-    llm_welfare = pd.DataFrame({"model": "a", "k": [2, 10], "welfare_share": [0.6, 0.99]})
+    llm_speed = pd.DataFrame(
+        {"model": ["a", "b"], "speed_advantage": [0.2, 20.0], "served_model": ["a", "b"], "simulated": True}
+    )
+    llm_welfare = pd.DataFrame({"model": "a", "k": [2, 10], "welfare_share": [0.6, 0.99], "simulated": True})
     runs = _crash_runs().assign(health=[0.6, 0.0, 1.0])
     dose = pd.DataFrame(
         {
@@ -410,6 +465,23 @@ def test_claims_have_statuses_from_the_results():
     )
     assert "S no survivor" in table.filter(like="surviving firm", axis=0)["note"].item()
     assert set(status.values()) <= {"reproduced", "differs", "not reproducible", "new"}
+    speed_claim = table.filter(like="speed-over-quality", axis=0)
+    assert speed_claim.index.item().endswith("simulated assistants with a first-proposal bias")
+    assert "simulated assistants (value: the one nearest the range): a 0.2x, b 20.0x" in speed_claim["note"].item()
+    # a live assistant: named from its replies, its own bias; the markets stay simulated, hence the statuses
+    live = {**mechanisms, "llm_speed": llm_speed.iloc[[1]].assign(simulated=False, served_model="b.gguf")}
+    live_table = pd.DataFrame(study.claims(paper, magentic, live, bazaar)).set_index("claim")
+    live_speed = live_table.filter(like="speed-over-quality", axis=0)
+    assert (
+        live_speed.index.item() == "Magentic speed-over-quality advantage: LLM assistant b (served as b.gguf), own bias"
+    )
+    assert live_speed["status"].item() == "not reproducible"
+    assert live_table.filter(like="ideal search (measured LLM assistant", axis=0)["status"].item() == "not reproducible"
+    unbeaten = {**live, "llm_speed": live["llm_speed"].assign(speed_advantage=np.inf)}  # the best sold nothing
+    unbeaten_speed = pd.DataFrame(study.claims(paper, magentic, unbeaten, bazaar)).set_index("claim")
+    unbeaten_speed = unbeaten_speed.filter(like="speed-over-quality", axis=0)
+    assert unbeaten_speed["reproduced_value"].item() == "" or pd.isna(unbeaten_speed["reproduced_value"].item())
+    assert unbeaten_speed["note"].item().endswith("none finite (the best business sold nothing)")
     mixed["p_slope"] = 0.001
     rows = study.claims(paper, magentic, mechanisms, bazaar)
     assert pd.DataFrame(rows).set_index("claim").filter(like="by model rather", axis=0)["status"].item() == "differs"

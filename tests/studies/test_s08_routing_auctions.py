@@ -1,5 +1,7 @@
 """Study 08: routers, complexity ratios and claims on hand-made outcome tables whose costs are computed by hand."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,8 +239,9 @@ def test_claims_statuses_on_hand_made_results():
             }
         ]
     )
-    rows = s08.claims(evaluated, ratios, contrast, auction, PAPER)
+    rows = s08.claims(evaluated, ratios, contrast, auction, PAPER, run=auction_run(simulated=True))
     assert len(rows) == 10
+    assert "auction reduces reliance on the largest agent (simulated auction)" in [r["claim"] for r in rows]
 
     def find(start):
         return [r for r in rows if r["claim"].startswith(start)]
@@ -258,3 +261,52 @@ def test_claims_statuses_on_hand_made_results():
     assert complex_["reproduced_value"] == 20.0 and complex_["status"] == "reproduced"
     assert [r["status"] for r in rows].count("new") == 2
     assert [r["status"] for r in find("auction pass@1")] == ["not reproducible"]
+
+    live = s08.claims(evaluated, ratios, contrast, auction, PAPER, run=auction_run(simulated=False))
+    (live_reliance,) = [r for r in live if r["claim"].startswith("auction reduces reliance")]
+    assert live_reliance["claim"] == "auction reduces reliance on the largest agent (auction of small, large)"
+    assert live_reliance["status"] == "not reproducible"  # SALE released nothing to reproduce against
+    assert live_reliance["note"].startswith("live agents small, large: the largest won 40.0% of 10 tasks")
+    assert not any("SIMULATED" in r["note"] for r in live)
+
+
+def auction_run(simulated: bool, served=("small", "large")):
+    bids = pd.DataFrame({"task_id": ["t0", "t0"], "model": ["small", "large"], "served_model": list(served)})
+    outcomes = pd.DataFrame({"task_id": ["t0"], "winner": ["large"], "simulated": [simulated]})
+    return SimpleNamespace(bids=bids, outcomes=outcomes)
+
+
+def test_the_auction_is_labelled_from_its_replies():
+    assert s08.is_simulated(auction_run(True)) and not s08.is_simulated(auction_run(False))
+    assert s08.auction_models_label(auction_run(False)) == "small, large"
+    assert (
+        s08.auction_models_label(auction_run(False, served=("x.gguf", "x.gguf"))) == "small, large (served as x.gguf)"
+    )
+
+
+def test_settle_resolves_the_endpoint_and_the_answer_limit(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    simulated = s08.settle(True)
+    assert simulated.endpoint.simulated and simulated.max_tokens == 2048 and simulated.n_tasks == 30
+    live = s08.settle(True, "http://127.0.0.1:8080/v1")
+    assert not live.endpoint.simulated and live.max_tokens == 64
+    assert s08.settle(False, "http://127.0.0.1:8080/v1").max_tokens == 256
+    assert s08.settle(True, "http://127.0.0.1:8080/v1", 100).max_tokens == 100
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    assert not s08.settle(True).endpoint.simulated
+
+
+@pytest.mark.parametrize("base_url", ["", "not a url"])
+def test_an_empty_or_malformed_base_url_is_an_error_before_any_call(base_url):
+    with pytest.raises(ValueError, match="the parameter base_url"):
+        s08.settle(True, base_url)
+
+
+def test_nonsense_max_tokens_is_an_error():
+    with pytest.raises(ValueError, match="max_tokens must be a positive integer"):
+        s08.settle(True, max_tokens=0)
+
+
+def test_a_live_auction_needs_one_size_per_model():
+    with pytest.raises(ValueError, match="one size per auction model: 1 models, 2 sizes"):
+        s08.run_auctions(s08.resolve_endpoint("http://127.0.0.1:9/v1"), pd.DataFrame(), [4, 32], ["m"])

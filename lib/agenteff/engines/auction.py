@@ -109,8 +109,9 @@ class AuctionSettings:
 
 @dataclass
 class AuctionRun:
-    """``bids``: one row per (task, bidder) with plan, tokens, cost, jury, entropy, memory, value, score, won;
-    ``outcomes``: one row per task with the winner, its answer, success and the task's total cost."""
+    """``bids``: one row per (task, bidder) with the served model id, plan, tokens, cost, jury, entropy, memory,
+    value, score, won; ``outcomes``: one row per task with the winner, the id its reply reported, its answer,
+    success and the task's total cost."""
 
     bids: pd.DataFrame
     outcomes: pd.DataFrame
@@ -279,6 +280,7 @@ def run_auction(
                 {
                     "task_id": task.task_id,
                     "model": bidder.model,
+                    "served_model": plan.model,
                     "plan": plan.content or "",
                     "plan_tokens": plan.completion_tokens,
                     "plan_cost": bidder.price_per_token * plan.completion_tokens,
@@ -318,6 +320,7 @@ def run_auction(
             {
                 "task_id": task.task_id,
                 "winner": bidder.model,
+                "served_model": answer.model,
                 "answer": answer.content,
                 "success": success,
                 "execution_cost": execution,
@@ -354,6 +357,7 @@ def run_single(
         {
             "task_id": tasks["task_id"].to_numpy(),
             "winner": bidder.model,
+            "served_model": [r.model for r in replies],
             "answer": [r.content for r in replies],
             "success": [bool(grade(r.content, g)) for r, g in zip(replies, tasks["gold"])],
             "cost": [_call_cost(r, bidder.price_per_token) for r in replies],

@@ -30,6 +30,8 @@ __all__ = [
     "assistant_behaviour",
     "simulate_marketplace",
     "speed_vs_quality",
+    "speed_market",
+    "speed_shares",
     "simulate_crash",
 ]
 
@@ -180,14 +182,17 @@ def simulate_marketplace(
     seed: int = 0,
     client=None,
     model: str | None = None,
+    max_tokens: int | None = None,
 ) -> pd.DataFrame:
     """Each customer's assistant receives the proposals in order of arrival and accepts one.
 
     ``policy``: ``first`` (the first proposal), ``best_of_k`` (highest utility among the first ``k``; ties go to
     the earlier arrival), ``noisy`` (highest utility plus Gaussian noise of sd ``noise_usd`` dollars among the
     first ``k``), ``llm`` (the first ``k`` proposals as text to ``model`` through ``client``, an
-    :class:`~agenteff.llm.LLMClient`; the reply names the proposal). ``k=None`` considers every proposal.
-    Returns one row per customer: the accepted business, its arrival rank, price, utility, and the optimum.
+    :class:`~agenteff.llm.LLMClient`, replies of at most ``max_tokens``; the reply names the proposal).
+    ``k=None`` considers every proposal. Returns one row per customer: the accepted business, its arrival rank,
+    price, utility, and the optimum; with ``llm`` also the call's ``tokens`` (prompt and completion), the model
+    id the reply reported (``served_model``) and whether it was ``simulated``.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
@@ -215,10 +220,21 @@ def simulate_marketplace(
         )
     else:
         groups = [group for _, group in considered.groupby("customer", sort=True)]
-        requests = [{"model": model, "messages": [{"role": "user", "content": _proposal_text(g)}]} for g in groups]
+        requests = [
+            {"model": model, "messages": [{"role": "user", "content": _proposal_text(g)}], "max_tokens": max_tokens}
+            for g in groups
+        ]
         replies = client.chat_many(requests, desc="assistant choices")
-        chosen = pd.concat([g.iloc[[_parse_choice(r.content, len(g))]] for g, r in zip(groups, replies)])
+        chosen = pd.concat(
+            [
+                g.iloc[[_parse_choice(r.content, len(g))]].assign(
+                    tokens=r.prompt_tokens + r.completion_tokens, served_model=r.model, simulated=r.simulated
+                )
+                for g, r in zip(groups, replies)
+            ]
+        )
     chosen = chosen.set_index("customer").sort_index()
+    calls = {name: chosen[name].to_numpy() for name in _CALL_COLUMNS if name in chosen.columns}
     return pd.DataFrame(
         {
             "customer": chosen.index,
@@ -227,28 +243,19 @@ def simulate_marketplace(
             "price": chosen["price"].to_numpy(),
             "utility": chosen["utility"].to_numpy(),
             "optimal_utility": optimum.loc[chosen.index].to_numpy(),
+            **calls,
         }
     )
 
 
-def speed_vs_quality(
-    n_customers: int,
-    n_businesses: int,
-    quality_gap_usd: float,
-    policy: str,
-    k: int | None = None,
-    noise_usd: float = 0.0,
-    seed: int = 0,
-    client=None,
-    model: str | None = None,
-) -> dict:
-    """Sales of the fastest business against the best one, everything else equal.
+#: What an LLM assistant's call adds to its customer's row.
+_CALL_COLUMNS = ("tokens", "served_model", "simulated")
 
-    Every business offers the same request at the same price with the amenities, except that business 0 always
-    answers first and business 1 is better by ``quality_gap_usd`` (cheaper by that much); the others answer in
-    random order after business 0. ``quality_gap_usd=0`` measures the first-proposal advantage at equal quality.
-    Returns the shares of sales of business 0 and 1 and their ratio (speed advantage over quality, x).
-    """
+
+def speed_market(n_customers: int, n_businesses: int, quality_gap_usd: float, seed: int = 0) -> pd.DataFrame:
+    """The market of :func:`speed_vs_quality`: every business offers the same request at the same price with the
+    amenities, except that business 0 always answers first and business 1 is better by ``quality_gap_usd``
+    (cheaper by that much); the others answer in random order after business 0."""
     if n_businesses < 2:
         raise ValueError("need at least two businesses: the fastest and the best")
     rng = np.random.default_rng(seed)
@@ -266,7 +273,12 @@ def speed_vs_quality(
         }
     )
     market["utility"] = market["value"] - market["price"]
-    sales = simulate_marketplace(market, policy, k, noise_usd, seed, client, model)["business"]
+    return market
+
+
+def speed_shares(sales: pd.Series, n_businesses: int) -> dict:
+    """The shares of sales of the fastest (0) and the best (1) business of a :func:`speed_market`, the fair
+    share, and their ratio (speed advantage over quality, x)."""
     fastest, best = float((sales == 0).mean()), float((sales == 1).mean())
     return {
         "fastest_share": fastest,
@@ -274,6 +286,27 @@ def speed_vs_quality(
         "fair_share": 1 / n_businesses,
         "speed_advantage": fastest / best if best > 0 else np.inf,
     }
+
+
+def speed_vs_quality(
+    n_customers: int,
+    n_businesses: int,
+    quality_gap_usd: float,
+    policy: str,
+    k: int | None = None,
+    noise_usd: float = 0.0,
+    seed: int = 0,
+    client=None,
+    model: str | None = None,
+) -> dict:
+    """Sales of the fastest business against the best one, everything else equal (:func:`speed_market`).
+
+    ``quality_gap_usd=0`` measures the first-proposal advantage at equal quality. Returns the shares of sales of
+    business 0 and 1 and their ratio (speed advantage over quality, x), see :func:`speed_shares`.
+    """
+    market = speed_market(n_customers, n_businesses, quality_gap_usd, seed)
+    sales = simulate_marketplace(market, policy, k, noise_usd, seed, client, model)["business"]
+    return speed_shares(sales, n_businesses)
 
 
 # --- THE_CRASH: undercutting firms, stabilizers, price-sensitive consumers ---------------------------------

@@ -2,8 +2,9 @@
 
 :func:`sample_problems` sends every problem ``k`` times (``sample_index`` 0..k-1, at a temperature) through
 :class:`agenteff.llm.LLMClient`, grades each reply with :func:`agenteff.metrics.grading.grade`, and keeps the endpoint's
-token counts. :func:`run_sampling` does the same against the user's endpoint, or, when ``base_url`` is None, against
-the built-in simulated endpoint playing :func:`simulated_reasoner`.
+token counts and the model id each reply reports. :func:`run_sampling` does the same, resumably (one sweep job per
+problem), against an :class:`agenteff.llm.Endpoint`: a live one, or the built-in simulated endpoint playing
+:func:`simulated_reasoner`.
 
 The simulated reasoner is an oracle-backed simulation, not a model: it cannot do mathematics. Inside the server
 process it looks the problem up in the ``lead-math-test`` problem set, and answers it correctly with a
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from .. import datasets
 from ..datasets.recorded import RECORDED_SAMPLES
 from ..metrics.grading import grade
 from ..schema import SAMPLES, validate, write_table
+from .sweep import Job, run_sweep, study_run_dir, worker_client
 
 __all__ = [
     "simulated_reasoner",
@@ -50,6 +52,7 @@ __all__ = [
     "RECORDING",
     "arithmetic_problems",
     "record_samples",
+    "generation_timeout_s",
 ]
 
 SIMULATED_MODEL = "sim-reasoner"
@@ -157,6 +160,63 @@ def reasoner_model(name: str = SIMULATED_MODEL, **params):
     )
 
 
+#: The columns of a sample's row, in order: SAMPLES' plus whether it was simulated, why it stopped, whose counts
+#: and the request's completion limit.
+_ROW_COLUMNS = (
+    "dataset",
+    "problem_id",
+    "model",
+    "served_model",
+    "method",
+    "sample_index",
+    "output",
+    "completion_tokens",
+    "reasoning_tokens",
+    "answer",
+    "gold",
+    "correct",
+    "simulated",
+    "finish_reason",
+    "token_source",
+    "max_tokens",
+)
+
+
+def _reply_row(result, problem, model: str, method: str, sample_index: int, dataset: str, max_tokens) -> dict:
+    """One sample's row before grading: the reply ``result`` (a ChatResult) to ``problem`` (``problem_id``,
+    ``gold``)."""
+    return {
+        "dataset": dataset,
+        "problem_id": problem.problem_id,
+        "model": model,
+        "served_model": result.model,
+        "method": method,
+        "sample_index": sample_index,
+        "output": result.content,
+        "completion_tokens": result.completion_tokens,
+        "reasoning_tokens": result.reasoning_tokens if result.reasoning_tokens else None,
+        "gold": problem.gold,
+        "simulated": result.simulated,
+        "finish_reason": result.finish_reason,
+        "token_source": "endpoint",
+        "max_tokens": max_tokens,
+    }
+
+
+def _graded(rows: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The replies' rows with the extracted ``answer`` and ``correct``, validated as SAMPLES. Grading runs here,
+    in the calling thread: math-verify's timeout uses signals, which work in the main thread only."""
+    rows = rows.reset_index(drop=True)
+    verdicts = [grade(output, gold) for output, gold in zip(rows["output"], rows["gold"])]
+    rows["answer"] = [verdict["answer"] for verdict in verdicts]
+    rows["correct"] = [verdict["correct"] for verdict in verdicts]
+    return validate(rows[list(_ROW_COLUMNS)], SAMPLES, source=f"samples from {model}")
+
+
+def _method(k: int, temperature: float) -> str:
+    return f"sample k={k} T={temperature:g}"
+
+
 def sample_problems(
     client,
     problems: pd.DataFrame,
@@ -166,9 +226,11 @@ def sample_problems(
     max_tokens: int | None = None,
     dataset: str = "lead-math-test",
 ) -> pd.DataFrame:
-    """``k`` graded samples per problem (``problems`` has ``problem_id``, ``prompt``, ``gold``) as SAMPLES rows.
+    """``k`` graded samples per problem (``problems`` has ``problem_id``, ``prompt``, ``gold``) as SAMPLES rows,
+    all sent at once through ``client`` (see :func:`run_sampling` for a resumable run).
 
-    Adds ``simulated`` (from the endpoint's fingerprint), ``finish_reason`` and ``token_source`` ("endpoint").
+    Adds ``simulated`` (from the endpoint's fingerprint), ``served_model`` (the id the reply reported),
+    ``finish_reason`` and ``token_source`` ("endpoint").
     """
     requests = [
         {
@@ -182,62 +244,104 @@ def sample_problems(
         for index in range(k)
     ]
     results = client.chat_many(requests, desc="sampling")
-    rows = []
-    for request, result, row in zip(requests, results, (r for r in problems.itertuples() for _ in range(k))):
-        graded = grade(result.content, row.gold)
-        rows.append(
-            {
-                "dataset": dataset,
-                "problem_id": row.problem_id,
-                "model": model,
-                "method": f"sample k={k} T={temperature:g}",
-                "sample_index": request["sample_index"],
-                "output": result.content,
-                "completion_tokens": result.completion_tokens,
-                "reasoning_tokens": result.reasoning_tokens if result.reasoning_tokens else None,
-                "answer": graded["answer"],
-                "gold": row.gold,
-                "correct": graded["correct"],
-                "simulated": result.simulated,
-                "finish_reason": result.finish_reason,
-                "token_source": "endpoint",
-            }
+    indexed = ((row, index) for row in problems.itertuples() for index in range(k))
+    rows = [
+        _reply_row(result, row, model, _method(k, temperature), index, dataset, max_tokens)
+        for result, (row, index) in zip(results, indexed)
+    ]
+    return _graded(pd.DataFrame(rows), model)
+
+
+def generation_timeout_s(max_tokens: int | None, tokens_per_s: float = 15.0, overhead_s: float = 30.0) -> float:
+    """A request timeout that lets a slow server finish ``max_tokens`` (``tokens_per_s`` per slot, as a CPU
+    llama-server with four busy slots manages) plus ``overhead_s`` for the prompt and the queue; the client's
+    30 s default fired on long generations and its retries re-sent them (issue 16)."""
+    return overhead_s + (max_tokens or 0) / tokens_per_s
+
+
+def _sample_problem(endpoint, job, *, model, k, temperature, max_tokens, dataset, client_options) -> list[dict]:
+    """The sweep job of :func:`run_sampling`: the ``k`` replies to one problem (``job.params``: prompt, gold),
+    one call after another (the sweep runs problems side by side), ungraded (see :func:`_graded`)."""
+    client = worker_client(endpoint, **client_options)
+    problem = pd.Series({"problem_id": job.task, **job.params})
+    messages = [{"role": "user", "content": problem.prompt}]
+    return [
+        _reply_row(
+            client.chat(model, messages, temperature=temperature, sample_index=index, max_tokens=max_tokens),
+            problem,
+            model,
+            job.config,
+            index,
+            dataset,
+            max_tokens,
         )
-    return validate(pd.DataFrame(rows), SAMPLES, source=f"samples from {model}")
+        for index in range(k)
+    ]
 
 
 def run_sampling(
     problems: pd.DataFrame,
-    base_url: str | None = None,
+    endpoint,
     model: str | None = None,
     k: int = 8,
     temperature: float = 0.7,
     n_problems: int | None = None,
     seed: int = 42,
     max_tokens: int | None = None,
-    api_key: str | None = None,
+    scheduler=None,
+    dataset: str = "lead-math-test",
 ) -> pd.DataFrame:
-    """Sample ``n_problems`` problems (a seeded random subset; all when None) ``k`` times each.
+    """Sample ``n_problems`` problems (a seeded random subset; all when None) ``k`` times each from ``endpoint``
+    (an :class:`agenteff.llm.Endpoint`), at most ``max_tokens`` per sample, as SAMPLES rows ordered by problem
+    then sample.
 
-    ``base_url=None`` starts the simulated endpoint with :func:`reasoner_model` (and ignores ``model``); its
-    replies are not cached, since they are cheap and deterministic. A real endpoint's replies are cached by
-    :class:`agenteff.llm.LLMClient`.
+    The simulated endpoint is started playing :func:`reasoner_model` (``model`` is ignored) and its replies are
+    not cached (cheap and deterministic); a live endpoint samples ``model`` (default: the one it serves), its
+    replies cached. The run is a :func:`agenteff.engines.sweep.run_sweep` with one job per problem, on a local
+    thread pool or the Dask ``scheduler``; a live run's store is kept per settings, so the same call after a
+    crash or a kill resumes with the problems not yet stored.
     """
-    from ..llm import LLMClient, endpoint
-
-    if base_url is not None and not model:
-        raise ValueError("name the model to sample from the endpoint at base_url")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, not {k!r}")
     chosen = problems if n_problems is None else problems.sample(n=n_problems, random_state=seed)
     chosen = chosen.sort_values("problem_id", key=lambda ids: ids.astype(int) if ids.str.isdigit().all() else ids)
-    simulated = base_url is None
     sim = reasoner_model()
-    sampled_model = sim.name if simulated or model is None else model  # a real endpoint always names one
-    with endpoint(base_url, [sim]) as url:
-        client = LLMClient(base_url=url, api_key=api_key or ("sim" if simulated else None), cache=not simulated)
-        try:
-            return sample_problems(client, chosen, sampled_model, k=k, temperature=temperature, max_tokens=max_tokens)
-        finally:
-            client.close()
+    with endpoint.serve([sim]) as running:
+        sampled_model = sim.name if running.simulated else running.model_or_default(model)
+        method = _method(k, temperature)
+        jobs = [
+            Job(str(row.problem_id), method, 0, {"prompt": row.prompt, "gold": row.gold}) for row in chosen.itertuples()
+        ]
+        concurrency = 8 if running.simulated else 4  # llama-server's default slots; more only queue
+        client_options = {
+            "cache": not running.simulated,
+            "max_concurrency": concurrency,
+            "timeout_s": generation_timeout_s(max_tokens),
+        }
+        job = partial(
+            _sample_problem,
+            running,
+            model=sampled_model,
+            k=k,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            dataset=dataset,
+            client_options=client_options,
+        )
+        settings = {
+            "problems": [j.job_id for j in jobs],
+            "prompts": hashlib.sha256("".join(chosen["prompt"]).encode()).hexdigest(),
+            "model": sampled_model,
+            "k": k,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "dataset": dataset,
+        }
+        with study_run_dir(running, "sampling", settings) as run_dir:
+            stored = run_sweep(
+                job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="problems"
+            )
+    return _graded(stored, sampled_model)
 
 
 # --- a real model's recorded samples ------------------------------------------------------------------------

@@ -49,7 +49,17 @@ from ..llm.client import BudgetExceeded
 from ..progress import progress
 from ..secrets import redact
 
-__all__ = ["Job", "grid", "RunStore", "run_sweep", "SweepIncomplete", "STORE_NAME", "study_run_dir", "worker_client"]
+__all__ = [
+    "Job",
+    "grid",
+    "RunStore",
+    "run_sweep",
+    "SweepIncomplete",
+    "STORE_NAME",
+    "study_run_dir",
+    "worker_client",
+    "release_worker_clients",
+]
 
 STORE_NAME = "runs.sqlite"
 _JOB_COLUMNS = ("job_id", "task", "config", "seed")
@@ -111,6 +121,16 @@ def worker_client(endpoint, **options):
         if key not in _worker_clients:
             _worker_clients[key] = endpoint.client(**options)
         return _worker_clients[key]
+
+
+def release_worker_clients(endpoint) -> None:
+    """Close and forget this process's clients for ``endpoint`` (after a grid whose endpoint stops, e.g. a
+    simulated one started for the call: each start has a new URL, so its clients would never be reused)."""
+    with _worker_clients_lock:
+        keys = [key for key in _worker_clients if key[0] == endpoint]
+        clients = [_worker_clients.pop(key) for key in keys]
+    for client in clients:
+        client.close()
 
 
 class SweepIncomplete(RuntimeError):

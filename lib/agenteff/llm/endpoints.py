@@ -77,9 +77,18 @@ class Endpoint:
             yield replace(self, url=url)
 
     def served_models(self) -> list[str]:
-        """The model ids the running endpoint lists at ``/v1/models``."""
+        """The model ids the running endpoint lists at ``/v1/models``; an endpoint that cannot be reached is a
+        ConnectionError naming it (the SDK's own says only "Connection error.")."""
+        import openai
+
         with self.client(cache=False, max_retries=1, timeout_s=30) as client:
-            return client.list_models()
+            try:
+                return client.list_models()
+            except openai.APIConnectionError as exc:
+                raise ConnectionError(
+                    f"cannot reach the endpoint at {self.label} to list its models ({type(exc).__name__}): is the "
+                    f"server running, and is base_url / {URL_VARIABLE} right?"
+                ) from None
 
     def model_or_default(self, model: str | None) -> str:
         """``model`` when given; else the one model the running endpoint serves (llama-server and a single-model

@@ -7,7 +7,8 @@
   percent signs and thousands separators; or both plain numbers, compared exactly as fractions); everything else
   goes to math-verify (Hugging Face's sympy-based verifier, github.com/huggingface/Math-Verify), which handles
   radicals, intervals, sets, tuples, complex numbers and symbolic expressions. Its calls are cached per string and
-  bounded by its own timeout, so grading a large table stays fast and gives the same verdicts on every run.
+  bounded by its own timeout, and a large table's distinct pairs are spread over one process per core, so
+  grading stays fast and gives the same verdicts on every run.
 * :func:`count_tokens` counts tokens with tiktoken's ``cl100k_base`` encoding when an endpoint reported none (see
   :func:`tokenizer` for how it is found offline).
 """
@@ -15,7 +16,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from functools import cache, lru_cache
 
@@ -191,6 +196,12 @@ def is_equivalent(answer: str | None, gold: str) -> bool:
     An answer holding a sentence (four or more words in a row) is not an answer: math-verify would pick some
     number out of it, so such answers are graded wrong unless the gold answer is itself prose.
     """
+    verdict = _cheap_verdict(answer, gold)
+    return _verified(*verdict) if isinstance(verdict, tuple) else verdict
+
+
+def _cheap_verdict(answer: str | None, gold: str) -> bool | tuple[str, str]:
+    """The verdict when the cheap checks decide it, else the normalised (gold, answer) pair for math-verify."""
     if answer is None or (isinstance(answer, float) and np.isnan(answer)) or not str(answer).strip():
         return False
     if _PROSE.search(str(answer)) and not _PROSE.search(str(gold)):
@@ -201,7 +212,42 @@ def is_equivalent(answer: str | None, gold: str) -> bool:
     answer_number, gold_number = _as_number(answer_norm), _as_number(gold_norm)
     if answer_number is not None and gold_number is not None:
         return answer_number == gold_number
-    return _verified(gold_norm, answer_norm)
+    return gold_norm, answer_norm
+
+
+#: Below this many pairs math-verify runs in this process; above, in a pool (its start-up costs about a second).
+_POOL_MIN_PAIRS = 200
+
+
+def _quiet_math_verify() -> None:
+    for name in ("math_verify", "latex2sympy2_extended"):  # their parse warnings would reach notebook output
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _verified_batch(pairs: list[tuple[str, str]]) -> list[bool]:
+    _quiet_math_verify()  # also in pool workers, whose output a notebook kernel would show
+    return [_verified(gold, answer) for gold, answer in pairs]
+
+
+def _verify_many(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+    """math-verify's verdict for each distinct (gold, answer) pair. Its LaTeX parser and sympy's simplify take
+    about 60 ms a pair, so a large table's pairs are spread over one process per core, in chunks listed in a
+    fixed order so the verdicts do not depend on timing.
+
+    Workers are forked when this process runs a single thread (a script: spawning would re-run a script that
+    lacks an ``if __name__ == "__main__"`` guard) and spawned otherwise (forking a process with threads, such as a
+    notebook kernel, can deadlock the child)."""
+    ordered = sorted(pairs)
+    workers = min(os.cpu_count() or 1, max(1, len(ordered) // (_POOL_MIN_PAIRS // 2)))
+    if workers < 2:
+        return dict(zip(ordered, _verified_batch(ordered)))
+    chunks = [ordered[i :: workers * 4] for i in range(workers * 4)]
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        verdicts: dict[tuple[str, str], bool] = {}
+        for chunk, results in zip(chunks, pool.map(_verified_batch, chunks)):
+            verdicts.update(zip(chunk, results))
+    return verdicts
 
 
 def grade(output: str | None, gold: str) -> dict:
@@ -216,15 +262,16 @@ def grade_samples(samples: pd.DataFrame, answer_column: str | None = None) -> pd
     The answer is extracted from ``output`` with :func:`extract_answer` unless ``answer_column`` names a column
     that already holds extracted answers.
     """
-    for name in ("math_verify", "latex2sympy2_extended"):  # their parse warnings would reach notebook output
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    _quiet_math_verify()
     out = samples.copy()
     if answer_column is None:
         answers = [extract_answer(None if pd.isna(o) else o) for o in out["output"]]
     else:
         answers = [None if pd.isna(a) else str(a) for a in out[answer_column]]
     out["strict_answer"] = pd.array(answers, dtype="string")
-    out["strict_correct"] = [is_equivalent(a, g) for a, g in zip(answers, out["gold"])]
+    cheap = [_cheap_verdict(a, g) for a, g in zip(answers, out["gold"])]
+    verified = _verify_many({v for v in cheap if isinstance(v, tuple)})
+    out["strict_correct"] = [verified[v] if isinstance(v, tuple) else v for v in cheap]
     return out
 
 

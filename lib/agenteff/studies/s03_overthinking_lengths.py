@@ -21,15 +21,18 @@ its claims table (:func:`claims`).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from scipy import stats
 
-from .. import datasets, metrics, plots, report
+from .. import datasets, metrics, params, plots, report
 from ..datasets import zeroeval
 from ..engines import sampling
+from ..llm.endpoints import SIMULATED, Endpoint, resolve_endpoint
 from ..metrics import grading, samples
 
 __all__ = [
@@ -60,9 +63,14 @@ __all__ = [
     "SAMPLE_SOURCES",
     "RECORDED_DATASET",
     "samples_source_for",
+    "max_tokens_for",
+    "settle",
+    "MAX_TOKENS",
+    "SIMULATED_MAX_TOKENS",
     "recorded_samples",
     "sample_problems",
     "is_simulated",
+    "answering_model",
     "cut_short_share",
     "sampling_summary",
     "sample_length_stats",
@@ -321,23 +329,60 @@ def reasoning_vs_rest(by_model: pd.DataFrame) -> pd.DataFrame:
 
 #: Where the multi-sample run's samples come from (the ``samples_source`` parameter).
 SAMPLE_SOURCES = ("recorded", "simulated", "live")
+#: A live sample's completion limit when the user sets none (full run, fast run): room for a worked answer to a
+#: MATH problem from a small model, which rarely stops by itself (the fast one keeps CI's live run short).
+MAX_TOKENS = (256, 64)
+#: The simulated reasoner's limit: a reasoning model's budget, above nearly all of its sampled lengths.
+SIMULATED_MAX_TOKENS = 16384
 #: The recorded samples of a real model, carried in data/recorded/ (card: data/recorded/README.md).
 RECORDED_DATASET = "smollm2-135m-samples"
 
 
-def samples_source_for(samples_source: str | None, base_url: str | None) -> str:
-    """The source to use: ``samples_source`` when given (checked against ``base_url``), else "live" when a
-    ``base_url`` is set and "recorded" when not."""
+def samples_source_for(samples_source: str | None, endpoint: Endpoint) -> str:
+    """The source to use with ``endpoint`` (from :func:`agenteff.llm.resolve_endpoint`): ``samples_source`` when
+    given (checked against the endpoint), else "live" for a live endpoint and "recorded" for the simulated one."""
     if samples_source is None:
-        return "recorded" if base_url is None else "live"
+        return "recorded" if endpoint.simulated else "live"
     if samples_source not in SAMPLE_SOURCES:
         raise ValueError(f"samples_source must be one of {', '.join(SAMPLE_SOURCES)}, not {samples_source!r}")
-    if (samples_source == "live") != (base_url is not None):
+    if samples_source == "live" and endpoint.simulated:
         raise ValueError(
-            "samples_source 'live' needs a base_url, and only it uses one"
-            f" (got samples_source={samples_source!r}, base_url={'set' if base_url else None})"
+            f"samples_source 'live' needs a live endpoint: give base_url (or set OPENAI_BASE_URL), not {endpoint.label}"
         )
+    if samples_source == "simulated" and not endpoint.simulated:
+        raise ValueError(
+            f"samples_source 'simulated' runs on the simulated endpoint, but the endpoint is {endpoint.label} "
+            f"(from the {endpoint.source}): give base_url='simulated'"
+        )
+    if samples_source == "recorded" and endpoint.source == "parameter" and not endpoint.simulated:
+        raise ValueError("samples_source 'recorded' calls no endpoint: drop base_url, or ask for 'live'")
     return samples_source
+
+
+def max_tokens_for(source: str, max_tokens: int | None, fast: bool = False) -> int | None:
+    """The completion limit of each sample: ``max_tokens`` when given, else :data:`MAX_TOKENS` for a live run
+    (the fast one when ``fast``) and :data:`SIMULATED_MAX_TOKENS` for the simulated reasoner, a reasoning model's
+    budget that its long answers fit (None for the recorded samples, drawn at their own)."""
+    if max_tokens is not None:
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+            raise ValueError(f"max_tokens must be a positive integer, not {max_tokens!r}")
+        return max_tokens
+    if source == "live":
+        return MAX_TOKENS[1] if fast else MAX_TOKENS[0]
+    return SIMULATED_MAX_TOKENS if source == "simulated" else None
+
+
+def settle(fast: bool, base_url: str | None = None, samples_source: str | None = None, **sizes) -> SimpleNamespace:
+    """The notebook's settings, resolved once: the sizes of :data:`DEFAULTS` (see :func:`agenteff.params.settle`),
+    the ``endpoint`` (from ``base_url``: None uses ``OPENAI_BASE_URL`` when set, else the simulated endpoint;
+    "simulated" forces it), the multi-sample run's ``samples_source`` and its ``max_tokens``. An empty or malformed
+    ``base_url`` is an error here, before any call."""
+    max_tokens = sizes.pop("max_tokens", None)
+    settings = params.settle(DEFAULTS, fast, **sizes)
+    settings.endpoint = resolve_endpoint(base_url)
+    settings.samples_source = samples_source_for(samples_source, settings.endpoint)
+    settings.max_tokens = max_tokens_for(settings.samples_source, max_tokens, fast)
+    return settings
 
 
 def recorded_samples(k: int | None = None, n_problems: int | None = None) -> pd.DataFrame:
@@ -352,7 +397,7 @@ def recorded_samples(k: int | None = None, n_problems: int | None = None) -> pd.
 
 
 def sample_problems(
-    base_url: str | None = None,
+    endpoint: Endpoint | None = None,
     model: str | None = None,
     k: int = 8,
     temperature: float = 0.7,
@@ -360,22 +405,27 @@ def sample_problems(
     seed: int = 42,
     samples_source: str | None = None,
     max_tokens: int | None = None,
+    scheduler=None,
 ) -> pd.DataFrame:
     """The multi-sample run: the recorded samples of SmolLM2-135M (default; at most ``k`` per problem and
     ``n_problems`` problems), or ``k`` fresh graded samples of ``n_problems`` LEAD MATH test problems from the
-    simulated reasoner or from ``model`` at ``base_url`` (live, at most ``max_tokens`` each)."""
-    source = samples_source_for(samples_source, base_url)
+    simulated reasoner or from ``model`` at a live ``endpoint`` (default: the model it serves), at most
+    ``max_tokens`` each, run resumably (:func:`agenteff.engines.sampling.run_sampling`; ``scheduler``: a Dask
+    scheduler address, else a local thread pool). ``endpoint`` None: the simulated endpoint."""
+    endpoint = resolve_endpoint(SIMULATED) if endpoint is None else endpoint
+    source = samples_source_for(samples_source, endpoint)
     if source == "recorded":
         return recorded_samples(k=k, n_problems=n_problems)
     return sampling.run_sampling(
         datasets.load("lead-math-test"),
-        base_url=base_url,
+        endpoint,
         model=model,
         k=k,
         temperature=temperature,
         n_problems=n_problems,
         seed=seed,
-        max_tokens=max_tokens if source == "live" else None,
+        max_tokens=max_tokens_for(source, max_tokens),
+        scheduler=scheduler,
     )
 
 
@@ -383,8 +433,16 @@ def is_simulated(multi: pd.DataFrame) -> bool:
     return bool(multi["simulated"].all())
 
 
+def answering_model(multi: pd.DataFrame) -> str:
+    """The model the samples are from: the one asked, and the id its replies reported when that differs."""
+    asked = str(multi["model"].iloc[0])
+    served = multi["served_model"].dropna() if "served_model" in multi.columns else pd.Series(dtype=str)
+    reported = sorted(set(served.astype(str)) - {asked})
+    return f"{asked} (served as {', '.join(reported)})" if reported else asked
+
+
 def _tag(multi: pd.DataFrame) -> str:
-    return " (simulated)" if is_simulated(multi) else f" ({multi['model'].iloc[0]})"
+    return " (simulated)" if is_simulated(multi) else f" ({answering_model(multi)})"
 
 
 def cut_short_share(multi: pd.DataFrame) -> float:
@@ -396,7 +454,7 @@ def sampling_summary(multi: pd.DataFrame) -> str:
     simulated = " (simulated)" if is_simulated(multi) else ""
     return (
         f"{len(multi)} samples of {multi['problem_id'].nunique()} problems ({multi['dataset'].iloc[0]}) from "
-        f"{multi['model'].iloc[0]}{simulated}, {multi['method'].iloc[0]}; accuracy {multi['correct'].mean():.3f}; "
+        f"{answering_model(multi)}{simulated}, {multi['method'].iloc[0]}; accuracy {multi['correct'].mean():.3f}; "
         f"problems solved at least once {multi.groupby('problem_id')['correct'].any().mean():.3f}; "
         f"cut at max_tokens {cut_short_share(multi):.3f}"
     )
@@ -416,9 +474,11 @@ def correct_length_spread_table(stats_table: pd.DataFrame) -> pd.DataFrame:
 
 def correct_length_spread(multi: pd.DataFrame, stats_table: pd.DataFrame, shown: int = 25):
     """Figure: every sample's length for ``shown`` solved problems spread evenly by median length, coloured by
-    correctness."""
-    solved = stats_table[stats_table["n_correct"] >= 1].sort_values("median_length")["problem_id"]
-    chosen = solved.iloc[np.linspace(0, len(solved) - 1, min(shown, len(solved))).astype(int)]
+    correctness (when no problem is solved, as in a small model's short live run: the unsolved ones)."""
+    solved = stats_table[stats_table["n_correct"] >= 1]
+    which = "problems" if len(solved) else "problems, none solved"
+    pool = (solved if len(solved) else stats_table).sort_values("median_length")["problem_id"]
+    chosen = pool.iloc[np.linspace(0, len(pool) - 1, min(shown, len(pool))).astype(int)]
     per_problem = int(multi.groupby("problem_id").size().max())
     fig, ax = plt.subplots(figsize=(10, 4.5))
     sns.stripplot(
@@ -437,7 +497,7 @@ def correct_length_spread(multi: pd.DataFrame, stats_table: pd.DataFrame, shown:
         title=f"Lengths of {per_problem} samples per problem{_tag(multi)}",
     )
     ax.tick_params(axis="x", labelsize=7, rotation=90)
-    return fig, f"Completion tokens of each sample for {len(chosen)} problems, coloured by correctness{_tag(multi)}."
+    return fig, f"Completion tokens of each sample for {len(chosen)} {which}, coloured by correctness{_tag(multi)}."
 
 
 def savings_summary(multi: pd.DataFrame) -> pd.Series:
@@ -465,12 +525,14 @@ def lead_bounds(multi: pd.DataFrame) -> tuple[float, float]:
     """LEAD's clamp of the target length (lower, upper; upper is also the unsolved target), in tokens.
 
     LEAD's own (1000, 8000) fit reasoning models with thousands of tokens to spend. Samples that carry their
-    request's ``max_tokens`` (the recorded ones) get the clamp scaled to that budget, keeping LEAD's ratio:
-    upper = ``max_tokens``, lower = upper * 1000 / 8000; otherwise LEAD's values."""
+    request's ``max_tokens`` (recorded and live ones) below LEAD's upper clamp get the clamp scaled to that
+    budget, keeping LEAD's ratio: upper = ``max_tokens``, lower = upper * 1000 / 8000; otherwise LEAD's values
+    (a sample cannot be longer than its budget, so a target above it would be out of reach)."""
     lower, upper = samples.LEAD_TARGET_BOUNDS
     if "max_tokens" in multi.columns and multi["max_tokens"].notna().all():
         budget = float(multi["max_tokens"].max())
-        return budget * lower / upper, budget
+        if budget < upper:
+            return budget * lower / upper, budget
     return lower, upper
 
 
@@ -643,8 +705,13 @@ def _sampling_claims(stats_table, savings, multi, policies, paper) -> list[dict]
     why = (
         _SIMULATED_NOTE
         if simulated
-        else f"{multi['model'].iloc[0]}, {multi['method'].iloc[0]}, {multi['problem_id'].nunique()} problems of "
-        f"{multi['dataset'].iloc[0]}: a 135M model on easy problems, not a reasoning model on MATH"
+        else f"{answering_model(multi)}, {multi['method'].iloc[0]}, {multi['problem_id'].nunique()} problems of "
+        f"{multi['dataset'].iloc[0]}: "
+        + (
+            "a 135M model on easy problems, not a reasoning model on MATH"
+            if multi["dataset"].iloc[0] == sampling.ARITHMETIC_DATASET
+            else "one live run, not the papers' models"
+        )
     )
     correct_spread = stats_table[stats_table["n_correct"] >= 2]
     shortest = policies.set_index("rule").loc["shortest"]

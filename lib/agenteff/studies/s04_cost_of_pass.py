@@ -8,10 +8,12 @@ module holds the study's analysis of its data sets, one function per figure the 
 
 Sections, in the notebook's order: HumanEval strategies (``agent-eval-runs``), the Aider polyglot leaderboard
 (``aider-polyglot``), pass^k (``tau-bench-airline-gpt4o``, ``agent-eval-simple-calls``), tau-bench trajectories,
-token spread between identical runs, cost-of-pass of simulated topology runs, the Efficient Agents arithmetic.
+token spread between identical runs, cost-of-pass of the study-02 topology runs (simulated by default), the Efficient Agents arithmetic.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,6 +23,7 @@ import seaborn as sns
 from .. import metrics, report
 from ..engines import topologies
 from ..llm import SimModel
+from ..llm.endpoints import Endpoint, resolve_endpoint
 from ..plots import MARKERS, draw_frontier
 
 __all__ = [
@@ -49,6 +52,9 @@ __all__ = [
     "token_spread",
     "token_spread_summary",
     "token_spread_figure",
+    "TopologySetting",
+    "topology_setting",
+    "run_topologies",
     "simulated_models",
     "topology_cost",
     "topology_table",
@@ -529,7 +535,56 @@ def token_spread_figure(spread: pd.DataFrame):
     return fig, caption
 
 
-# --- 6. simulated topologies ----------------------------------------------------------------------------------
+# --- 6. the study-02 topologies (simulated by default) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopologySetting:
+    """Where the topology runs go and with which models: the endpoint (resolved once) and the models to run,
+    :class:`~agenteff.llm.SimModel` objects on the simulated endpoint, model ids on a live one."""
+
+    endpoint: Endpoint
+    models: tuple
+    limits: topologies.Limits = topologies.Limits()  # the protocol's turn and round limits
+
+
+def topology_setting(
+    base_url: str | None, models=None, simulated: dict | None = None, limits: dict | None = None
+) -> TopologySetting:
+    """The topology runs' setting from the notebook's parameters. ``base_url``: None uses ``OPENAI_BASE_URL``
+    when set, else the simulated endpoint; "simulated" forces it (:func:`agenteff.llm.resolve_endpoint`). The
+    simulated endpoint plays ``simulated`` (``{name: (error probability, priced-as model)}``, see
+    :func:`simulated_models`); a live one is called with ``models`` (ids, priced by their own names), by default
+    its one served model (asked of the endpoint, so an unreachable one fails here). ``limits`` overrides fields
+    of study 02's protocol (:class:`agenteff.engines.topologies.Limits`)."""
+    endpoint = resolve_endpoint(base_url)
+    protocol_limits = topologies.Limits.of(limits)
+    if endpoint.simulated:
+        if not simulated:
+            raise ValueError("the simulated endpoint needs simulated models: topology_models={name: (error, price)}")
+        return TopologySetting(endpoint, tuple(simulated_models(simulated)), protocol_limits)
+    if isinstance(models, str):
+        models = [models]
+    chosen = tuple(str(m) for m in models) if models else (endpoint.model_or_default(None),)
+    return TopologySetting(endpoint, chosen, protocol_limits)
+
+
+def run_topologies(
+    setting: TopologySetting, n_tasks: int, seed: int, max_tokens: int, prices=None, scheduler=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every study-02 topology on ``n_tasks`` tasks of both suites with every model of ``setting``
+    (:func:`agenteff.engines.topologies.run_experiment`; resumable on a live endpoint). ``prices``: USD per
+    million tokens for live models the project's price table lacks, ``{model: {"input", "output"}}``."""
+    return topologies.run_experiment(
+        setting.endpoint,
+        n_tasks=n_tasks,
+        models=list(setting.models),
+        seeds=[seed],
+        max_tokens=max_tokens,
+        prices=prices,
+        scheduler=scheduler,
+        **asdict(setting.limits),
+    )
 
 
 def simulated_models(models: dict[str, tuple[float, str]]) -> list[SimModel]:
@@ -549,16 +604,40 @@ def simulated_models(models: dict[str, tuple[float, str]]) -> list[SimModel]:
     ]
 
 
+_BY = ["model", "architecture"]
+
+
 def topology_cost(runs: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     """Per model and architecture: cost-of-pass with its interval, the frontier of mean cost per run against
-    accuracy, and prompt-cache utilisation."""
-    cost = metrics.cost_of_pass(runs, by=["model", "architecture"], n_boot=n_boot, seed=seed)
-    cost = metrics.pareto_frontier(cost, cost="cost_per_attempt_usd")
-    cache_use = metrics.prompt_cache_utilization(runs, by=["model", "architecture"])
-    return _percent(
-        cost.merge(cache_use[["model", "architecture", "prompt_cache_utilization"]], on=["model", "architecture"]),
-        accuracy_pct="accuracy",
+    accuracy, prompt-cache utilisation, and where the runs came from (``simulated``, ``served_model``). A model
+    without a price (a local one not in ``data/prices.csv``) keeps its accuracy, with no cost and off the
+    frontier."""
+    priced = runs.groupby(_BY)["cost_usd"].transform(lambda c: bool(c.notna().all())).astype(bool)
+    parts = []
+    if priced.any():
+        cost = metrics.cost_of_pass(runs[priced], by=_BY, n_boot=n_boot, seed=seed)
+        parts.append(metrics.pareto_frontier(cost, cost="cost_per_attempt_usd"))
+    if not priced.all():
+        grouped = runs[~priced].groupby(_BY, as_index=False)["success"]
+        unpriced = grouped.agg(n_rows="size", successes="sum", accuracy="mean")
+        unknown = dict.fromkeys(
+            ["total_cost_usd", "cost_per_attempt_usd", "cost_of_pass_usd", "ci_low_usd", "ci_high_usd"], np.nan
+        )
+        parts.append(unpriced.assign(attempts=unpriced["n_rows"].astype(float), on_frontier=False, **unknown))
+    cost = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    cache_use = metrics.prompt_cache_utilization(runs, by=_BY)
+    served = (
+        runs["served_model"].where(runs["served_model"].notna(), runs["model"])
+        if "served_model" in runs
+        else runs["model"]
     )
+    origin = (
+        runs.assign(served_model=served)
+        .groupby(_BY, as_index=False)
+        .agg(simulated=("simulated", "all"), served_model=("served_model", lambda s: ",".join(sorted(set(s)))))
+    )
+    cost = cost.merge(cache_use[[*_BY, "prompt_cache_utilization"]], on=_BY).merge(origin, on=_BY)
+    return _percent(cost, accuracy_pct="accuracy")
 
 
 def topology_table(cost: pd.DataFrame) -> pd.DataFrame:
@@ -578,48 +657,80 @@ def topology_table(cost: pd.DataFrame) -> pd.DataFrame:
     ].round(4)
 
 
+def _topology_source(cost: pd.DataFrame) -> str:
+    """ "simulated", or the model(s) that answered (from the data)."""
+    if bool(cost["simulated"].all()):
+        return "simulated"
+    answered = sorted({name for value in cost["served_model"] for name in str(value).split(",") if name})
+    return f"model {', '.join(answered)}"
+
+
 def topology_figure(cost: pd.DataFrame):
-    """Accuracy against mean cost per run (frontier outlined), and cost-of-pass with intervals (simulated)."""
+    """Accuracy against mean cost per run (frontier outlined), and cost-of-pass with intervals; titles say
+    "simulated" or name the model that answered, from the data."""
+    source = _topology_source(cost)
+    simulated = source == "simulated"
+    marked = "simulated; " if simulated else ""  # a live run's model is named in the figure's title
     fig, (ax, ax_cop) = plt.subplots(1, 2, figsize=(14, 5), layout="constrained")
     models = sorted(cost["model"].unique())
     architectures = [a for a in topologies.ARCHITECTURES if a in set(cost["architecture"])]
-    draw_frontier(
-        ax,
-        cost,
-        "cost_per_attempt_usd",
-        "accuracy_pct",
-        hue="model",
-        hue_order=models,
-        style="architecture",
-        style_order=architectures,
-    )
+    costed = cost[cost["cost_per_attempt_usd"].notna()]
+    if costed.empty:
+        ax.text(0.5, 0.5, "no priced runs", ha="center", va="center", transform=ax.transAxes)
+    else:
+        draw_frontier(
+            ax,
+            costed,
+            "cost_per_attempt_usd",
+            "accuracy_pct",
+            hue="model",
+            hue_order=models,
+            style="architecture",
+            style_order=architectures,
+        )
     ax.set(
         xlabel="mean cost of one run (USD at list prices, log scale)",
         ylabel="tasks solved (%)",
-        title="Accuracy vs cost (simulated; outlined: on the frontier)",
+        title=f"Accuracy vs cost ({marked}outlined: on the frontier)",
     )
-    ax.legend(fontsize=8, loc="lower right")
-    solved_any = np.isfinite(cost["cost_of_pass_usd"])  # a topology that never succeeded has no finite value
+    if not costed.empty:
+        ax.legend(fontsize=8, loc="lower right")
+    solved_any = np.isfinite(cost["cost_of_pass_usd"])  # never succeeded (inf) or unpriced (NaN): no value
+    unpriced = int(cost["cost_of_pass_usd"].isna().sum())
     ordered = cost[solved_any].sort_values(["model", "cost_of_pass_usd"]).reset_index(drop=True)
     colours = dict(zip(models, sns.color_palette("colorblind", len(models))))
     marks = dict(zip(architectures, MARKERS))
-    _cost_of_pass_intervals(
-        ax_cop,
-        ordered,
-        ordered["model"] + " / " + ordered["architecture"],
-        colours=ordered["model"].map(colours),
-        markers=ordered["architecture"].map(marks),
-    )
+    if ordered.empty:  # a weak or unpriced model: nothing solved, or nothing priced
+        ax_cop.text(
+            0.5, 0.5, "no topology has a finite cost-of-pass", ha="center", va="center", transform=ax_cop.transAxes
+        )
+    else:
+        _cost_of_pass_intervals(
+            ax_cop,
+            ordered,
+            ordered["model"] + " / " + ordered["architecture"],
+            colours=ordered["model"].map(colours),
+            markers=ordered["architecture"].map(marks),
+        )
+    missing = f"{int((~solved_any).sum()) - unpriced} with no success" + (f", {unpriced} unpriced" if unpriced else "")
     ax_cop.set(
         xlabel="cost-of-pass (USD per solved task, log scale; 95% CI)",
-        title=f"Cost-of-pass (simulated; not shown: {int((~solved_any).sum())} with no success)",
+        title=f"Cost-of-pass ({marked}not shown: {missing})",
     )
-    fig.suptitle("Study-02 topologies on the simulated endpoint: accuracy, cost and cost-of-pass (simulated)")
-    caption = (
-        f"Simulated runs of the {len(architectures)} study-02 topologies ({len(models)} simulated models "
-        "priced at the list prices of the models they stand in for): accuracy against mean cost per run "
-        "(USD), and cost-of-pass (USD per solved task) with 95% bootstrap intervals."
-    )
+    if simulated:
+        fig.suptitle("Study-02 topologies on the simulated endpoint: accuracy, cost and cost-of-pass (simulated)")
+        caption = (
+            f"Simulated runs of the {len(architectures)} study-02 topologies ({len(models)} simulated models "
+            "priced at the list prices of the models they stand in for): accuracy against mean cost per run "
+            "(USD), and cost-of-pass (USD per solved task) with 95% bootstrap intervals."
+        )
+    else:
+        fig.suptitle(f"Study-02 topologies with {source}: accuracy, cost and cost-of-pass")
+        caption = (
+            f"Runs of the {len(architectures)} study-02 topologies with {source} (priced at their own list "
+            "prices; unpriced models have no cost): accuracy against mean cost per run (USD), and cost-of-pass "
+            "(USD per solved task) with 95% bootstrap intervals."
+        )
     return fig, caption
 
 
@@ -784,18 +895,34 @@ def spread_claims(spread: pd.DataFrame) -> list[dict]:
 
 
 def topology_claims(cost: pd.DataFrame) -> list[dict]:
-    """Per simulated model, the topology with the lowest cost-of-pass (new; simulated)."""
+    """Per model, the topology with the lowest cost-of-pass (new; named "Simulated topologies" when the runs
+    are simulated, per the data's ``simulated`` column when present)."""
+    simulated = bool(cost["simulated"].all()) if "simulated" in cost else True
     rows = []
     for model, group in cost.groupby("model"):
+        source = "simulated endpoint" if simulated else f"answered by {', '.join(sorted(set(group['served_model'])))}"
+        name = f"{'Simulated topologies' if simulated else 'Topologies'}, {model}: lowest cost-of-pass"
+        if group["cost_of_pass_usd"].isna().all():
+            rows.append(
+                report.claim(
+                    name,
+                    None,
+                    None,
+                    unit="USD per solved task",
+                    status="new",
+                    note=f"{source}; no price for {model}: add it to data/prices.csv or pass prices",
+                )
+            )
+            continue
         cheapest = group.loc[group["cost_of_pass_usd"].idxmin()]
         rows.append(
             report.claim(
-                f"Simulated topologies, {model}: lowest cost-of-pass",
+                name,
                 None,
                 f"{cheapest['architecture']} at {cheapest['cost_of_pass_usd']:.4f}",
                 unit="USD per solved task",
                 status="new",
-                note=f"simulated endpoint; {int(cheapest['attempts'])} runs per topology; "
+                note=f"{source}; {int(cheapest['attempts'])} runs per topology; "
                 f"95% CI {cheapest['ci_low_usd']:.4f} to {cheapest['ci_high_usd']:.4f}",
             )
         )

@@ -18,6 +18,7 @@ project's ``data/prices.csv`` has no Qwen3 rows). The parameter-based units are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,13 +28,21 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from .. import metrics, plots, report
+from .. import metrics, params, plots, report
+from ..engines import auction as auction_engine
+from ..engines.sampling import generation_timeout_s
+from ..llm.endpoints import Endpoint, resolve_endpoint
 from ..llm.pricing import PriceTable
 from ..metrics.answers import grade_short_answer
 from ..metrics.grading import count_tokens
 
 __all__ = [
     "DEFAULTS",
+    "ANSWER_MAX_TOKENS",
+    "settle",
+    "run_auctions",
+    "is_simulated",
+    "auction_models_label",
     "SIZES",
     "LARGEST",
     "ACTIVE_B",
@@ -64,6 +73,10 @@ __all__ = [
 
 #: sizes that fast mode shrinks: (full run, fast run)
 DEFAULTS = {"n_boot": (2000, 200), "n_tasks": (120, 30), "cv_folds": (5, 3)}
+#: The executing agent's answer limit on a live endpoint when the user sets none (full run, fast run): the tasks
+#: ask for the final number only, but small models show work first. The simulated agents keep the engine's
+#: default (their shown work is counted as reasoning tokens and must fit).
+ANSWER_MAX_TOKENS = (256, 64)
 
 SIZES = ("qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b", "qwen3-30b", "qwen3-32b")
 LARGEST = "qwen3-32b"
@@ -506,6 +519,72 @@ def simpleqa_contrast(
 # --- the auction ------------------------------------------------------------------------------------------
 
 
+def settle(fast: bool, base_url: str | None = None, max_tokens: int | None = None, **sizes) -> SimpleNamespace:
+    """The notebook's settings, resolved once: the sizes of :data:`DEFAULTS` (see :func:`agenteff.params.settle`),
+    the auction's ``endpoint`` (``base_url`` None: ``OPENAI_BASE_URL`` when set, else the simulated endpoint;
+    "simulated" forces it; empty or malformed: an error here, before any call) and ``max_tokens``, the executing
+    agent's answer limit (:data:`ANSWER_MAX_TOKENS` live, the engine's default for the simulated agents)."""
+    settings = params.settle(DEFAULTS, fast, **sizes)
+    settings.endpoint = resolve_endpoint(base_url)
+    if max_tokens is None:
+        live = ANSWER_MAX_TOKENS[1] if fast else ANSWER_MAX_TOKENS[0]
+        max_tokens = auction_engine.AuctionSettings().answer_max_tokens if settings.endpoint.simulated else live
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a positive integer, not {max_tokens!r}")
+    settings.max_tokens = max_tokens
+    return settings
+
+
+def run_auctions(
+    endpoint: Endpoint,
+    tasks: pd.DataFrame,
+    sizes: list[float],
+    models: list[str] | None = None,
+    jury: list[str] | None = None,
+    max_tokens: int | None = None,
+):
+    """The auction and its baseline (the largest agent alone) on ``endpoint``: ``(run, alone, largest)``.
+
+    Simulated: one simulated agent per size in ``sizes`` (billions of parameters, the price per token). Live:
+    ``models`` (smallest first, one per size); without them, the one model the endpoint serves bids alone at the
+    largest size's price (a one-bidder auction: plans, jury and execution still run and are counted). The
+    auction carries its memory from task to task, so it is a chain, not a grid: a live run that stops is resumed
+    by the response cache, which answers the calls already made."""
+    agents = auction_engine.simulated_agents(sizes)
+    with endpoint.serve(agents) as running:
+        if running.simulated:
+            bidders = [auction_engine.Bidder(agent.name, size) for agent, size in zip(agents, sizes)]
+        elif models:
+            if len(models) != len(sizes):
+                raise ValueError(f"give one size per auction model: {len(models)} models, {len(sizes)} sizes")
+            bidders = [auction_engine.Bidder(name, size) for name, size in zip(models, sizes)]
+        else:
+            bidders = [auction_engine.Bidder(running.model_or_default(None), max(sizes))]
+        settings = auction_engine.AuctionSettings(
+            answer_max_tokens=max_tokens or auction_engine.AuctionSettings().answer_max_tokens,
+            jury=tuple(jury) if jury else None,
+        )
+        timeout = generation_timeout_s(max(settings.answer_max_tokens, settings.plan_max_tokens))
+        with running.client(cache=not running.simulated, timeout_s=timeout, max_concurrency=4) as client:
+            run = auction_engine.run_auction(client, bidders, tasks, settings)
+            alone = auction_engine.run_single(client, bidders[-1], tasks, settings)
+    return run, alone, bidders[-1].model
+
+
+def is_simulated(run) -> bool:
+    """Whether the auction's calls were answered by the simulated endpoint (from its recorded replies)."""
+    return bool(run.outcomes["simulated"].all())
+
+
+def auction_models_label(run) -> str:
+    """The models that answered the auction, for titles and notes (the served ids where they differ)."""
+    asked = list(dict.fromkeys(run.bids["model"]))
+    served = list(dict.fromkeys(run.bids.get("served_model", pd.Series(dtype=str)).dropna()))
+    shown = ", ".join(asked)
+    extra = [name for name in served if name not in asked]
+    return f"{shown} (served as {', '.join(extra)})" if extra else shown
+
+
 def auction_summary(run, baseline: pd.DataFrame, tasks: pd.DataFrame, largest: str) -> pd.DataFrame:
     """Per complexity (steps) and overall: the largest agent's share of wins, pass@1 and cost of the auction
     (execution only, and with the auction's planning and jury calls) against the largest agent alone."""
@@ -623,15 +702,18 @@ def complexity_figure(by_complexity: pd.DataFrame, ratios: pd.DataFrame):
     return fig, caption
 
 
-def auction_figure(summaries: pd.DataFrame):
-    """SIMULATED: the largest agent's share of wins and the cost of the auction against always-largest."""
+def auction_figure(summaries: pd.DataFrame, run):
+    """The largest agent's share of wins and the cost of the auction against always-largest; titled simulated
+    or with the models that answered, from ``run`` (the :class:`agenteff.engines.auction.AuctionRun`)."""
+    simulated = is_simulated(run)
+    tag = "simulated" if simulated else auction_models_label(run)
     levels = summaries[summaries["complexity"] != "all"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     axes[0].plot(levels["complexity"], levels["largest_share"] * 100, marker="o")
     axes[0].axhline(100, color="0.6", ls="--", lw=0.8, label="always largest")
     axes[0].set_xlabel("task complexity [steps]")
     axes[0].set_ylabel("tasks won by the largest agent [%]")
-    axes[0].set_title("Auction: reliance on the largest agent (simulated)")
+    axes[0].set_title(f"Auction: reliance on the largest agent ({tag})")
     axes[0].legend()
     x = np.arange(len(levels))
     for offset, column, label in (
@@ -643,14 +725,17 @@ def auction_figure(summaries: pd.DataFrame):
     axes[1].set_xticks(x, levels["complexity"])
     axes[1].set_xlabel("task complexity [steps]")
     axes[1].set_ylabel("total cost [cost units]")
-    axes[1].set_title("Auction cost against always-largest (simulated)")
+    axes[1].set_title(f"Auction cost against always-largest ({tag})")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     total = summaries[summaries["complexity"] == "all"].iloc[0]
+    who = "SIMULATED agents" if simulated else f"Agents {tag}"
     caption = (
-        f"SIMULATED agents on {int(total['tasks'])} arithmetic tasks: share of tasks the largest agent wins "
+        f"{who} on {int(total['tasks'])} arithmetic tasks: share of tasks the largest agent wins "
         "in the auction, and total cost (execution only, and with the planning and jury calls) against the "
-        "largest agent alone, by complexity. Simulated; not a measurement of the paper's system."
+        "largest agent alone, by complexity. "
+        + ("Simulated; not" if simulated else "A live run of this re-implementation, not")
+        + " a measurement of the paper's system."
     )
     return fig, caption
 
@@ -665,23 +750,29 @@ def claims(
     auction: pd.DataFrame,
     paper,
     small: str = "qwen3-4b",
+    *,
+    run,
 ) -> list[dict]:
     """The claims table: the paper's five claims and the two secondary-source ratios, each with a status.
 
     ``evaluated``: :func:`evaluate_routers` per cost model; ``ratios``: :func:`ratio_by_complexity` of
     ``small`` over the largest; ``contrast``: :func:`simpleqa_contrast`; ``auction``: :func:`auction_summary`
-    of the simulated auction (its numbers are simulated, hence never compared with the paper's).
+    of the auction ``run`` (simulated or live, read from its replies). SALE released no code or data, so the
+    auction's numbers, simulated or measured on other agents, are never a reproduction of the paper's.
     """
+    simulated = is_simulated(run)
+    which = "simulated auction" if simulated else f"auction of {auction_models_label(run)}"
+    agents = "SIMULATED agents" if simulated else f"live agents {auction_models_label(run)}"
     rows = []
     total = auction[auction["complexity"] == "all"].iloc[0]
     share = float(total["largest_share"])
     rows.append(
         report.claim(
-            "auction reduces reliance on the largest agent (simulated auction)",
+            f"auction reduces reliance on the largest agent ({which})",
             paper["sale/largest-reliance-reduction"],
             round(100 * (1 - share), 1),
             status="not reproducible",
-            note=f"SIMULATED agents: the largest won {100 * share:.1f}% of {int(total['tasks'])} tasks; no SALE code or "
+            note=f"{agents}: the largest won {100 * share:.1f}% of {int(total['tasks'])} tasks; no SALE code or "
             "data were released, so no measurement can be set against the paper's",
         )
     )
@@ -689,12 +780,12 @@ def claims(
     execution_cost = 100 * (1 - total["execution_cost"] / total["largest_cost"])
     rows.append(
         report.claim(
-            "auction lowers overall cost vs always-largest (simulated auction, all calls)",
+            f"auction lowers overall cost vs always-largest ({which}, all calls)",
             paper["sale/cost-reduction"],
             round(float(total_cost), 1),
             status="not reproducible",
-            note=f"SIMULATED; counting execution only the reduction is {execution_cost:.1f}%: the planning and jury "
-            "calls are what decides the sign",
+            note=f"{'SIMULATED' if simulated else agents}; counting execution only the reduction is "
+            f"{execution_cost:.1f}%: the planning and jury calls are what decides the sign",
         )
     )
     for cost_model, table in evaluated.items():
@@ -768,11 +859,11 @@ def claims(
     )
     rows.append(
         report.claim(
-            "auction pass@1 above the largest agent's (simulated auction)",
+            f"auction pass@1 above the largest agent's ({which})",
             paper["sale/beats-largest-pass1"],
             f"{total['auction_pass1']:.3f} vs {total['largest_pass1']:.3f}",
             status="not reproducible",
-            note="SIMULATED agents; the paper's benchmarks and agents were not released",
+            note=f"{agents}; the paper's benchmarks and agents were not released",
         )
     )
     return rows

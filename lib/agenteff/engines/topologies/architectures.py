@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from . import protocol as P
@@ -65,6 +65,16 @@ class Limits:
             if int(value) < 1:
                 raise ValueError(f"limit {name} must be at least 1, not {value}")
 
+    @classmethod
+    def of(cls, overrides: dict | None) -> Limits:
+        """The paper's limits with ``overrides`` (``{field: value}``, None for none); an unknown field is an error
+        naming the known ones."""
+        overrides = dict(overrides or {})
+        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown limit(s) {unknown}; the limits are {[f.name for f in fields(cls)]}")
+        return cls(**overrides)
+
 
 @dataclass
 class Trajectory:
@@ -76,8 +86,10 @@ class Trajectory:
     seed: int
     run_id: str
     temperature: float = 0.0
+    max_tokens: int | None = None
     steps: list[dict] = field(default_factory=list)
     turns: Counter = field(default_factory=Counter)
+    served: set = field(default_factory=set)  # the model ids the replies reported
 
     def call(self, agent_id: str, role: str, round_: int, messages: list[dict], with_tools: bool = True) -> dict:
         """One model call by ``agent_id``; appends the reply to ``messages`` and returns it."""
@@ -86,8 +98,10 @@ class Trajectory:
             messages,
             tools=self.task.tools if with_tools else None,
             temperature=self.temperature,
+            max_tokens=self.max_tokens,
             seed=self.seed,
         )
+        self.served.add(result.model or self.model)
         message = result.message
         calls = [
             {"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in message.get("tool_calls") or []
@@ -295,11 +309,13 @@ def run_topology(
     seed: int = 0,
     limits: Limits = Limits(),
     temperature: float = 0.0,
+    max_tokens: int | None = None,
 ) -> tuple[dict, list[dict]]:
     """Run ``task`` with one topology; return the run row (RUNS columns) and its step rows (STEPS columns).
 
     ``seed`` is sent as the request's ``seed`` (the simulated endpoint draws its randomness from it), so
-    repeated trials of the same run differ.
+    repeated trials of the same run differ. ``max_tokens`` caps every completion. The row's ``served_model`` is
+    the model id the replies reported (comma-separated if they differed).
     """
     if architecture not in _RUNNERS:
         raise ValueError(f"unknown architecture {architecture!r}; choose from {ARCHITECTURES}")
@@ -307,7 +323,7 @@ def run_topology(
     if n_agents < _MIN_AGENTS[architecture]:
         raise ValueError(f"{architecture} needs at least {_MIN_AGENTS[architecture]} agents, not {n_agents}")
     run_id = f"{task.suite}/{task.task_id}/{architecture}/n{n_agents}/{model}/s{seed}"
-    run = Trajectory(client, model, task, seed, run_id, temperature)
+    run = Trajectory(client, model, task, seed, run_id, temperature, max_tokens)
     answer = _RUNNERS[architecture](run, n_agents, limits)
     success, score = grade(task, answer)
     steps = run.steps
@@ -322,6 +338,7 @@ def run_topology(
         "architecture": architecture,
         "n_agents": n_agents,
         "model": model,
+        "served_model": ",".join(sorted(run.served)) or None,
         "seed": seed,
         "success": success,
         "score": score,

@@ -1,20 +1,23 @@
 """Run topologies over task suites and models: the experiment behind study 02 (and study 04's topology runs).
 
-:func:`run_experiment` crosses architectures x agent counts x suites x tasks x models x seeds, runs every
-combination through an OpenAI-compatible endpoint (the built-in simulated one by default), and returns the
-trajectories as validated :data:`agenteff.schema.RUNS` and :data:`agenteff.schema.STEPS` tables. Runs are
-independent, so they go concurrently; each run's own turns are sequential, as an agent's are.
+:func:`run_experiment` crosses architectures x agent counts x suites x tasks x models x seeds and runs every
+combination against one :class:`agenteff.llm.Endpoint` (resolved once by the study: the built-in simulated
+endpoint, or a live OpenAI-compatible server), returning the trajectories as validated
+:data:`agenteff.schema.RUNS` and :data:`agenteff.schema.STEPS` tables in grid order.
 
-Replies are cached by the LLM client, so a re-run sends no request. The simulated models' cache lives in a
-folder named after a hash of the modules that shape requests and replies, so changing the simulated behaviour
-never serves stale replies.
+The grid runs through :func:`agenteff.engines.sweep.run_sweep`, one job per run (a local thread pool by default:
+the calls are I/O bound; a Dask scheduler by parameter). A live endpoint's run store is kept under its cache
+folder, keyed by the grid's settings, so a killed live run resumes where it stopped, each run stored exactly
+once. Replies are also cached by the LLM client. The simulated models' cache lives in a folder named after a hash
+of the modules that shape requests and replies, so changing the simulated behaviour never serves stale replies.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,6 +25,9 @@ from ... import schema
 from ...paths import cache_dir
 from .architectures import ARCHITECTURES, DEFAULT_AGENTS, Limits, run_topology
 from .suites import SUITES, make_suite
+
+if TYPE_CHECKING:
+    from ..sweep import Job
 
 __all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid"]
 
@@ -44,7 +50,7 @@ def default_models(names=None) -> list:
     if unknown:
         raise ValueError(
             f"unknown simulated model(s) {unknown}; the defaults are {list(DEFAULT_MODELS)} "
-            "(pass SimModel objects for others, or base_url= for a real endpoint)"
+            "(pass SimModel objects for others, or a live endpoint to call real models)"
         )
     return [
         SimModel(
@@ -96,69 +102,142 @@ def experiment_grid(architectures, suites, n_tasks: int, models, seeds, n_agents
     return pd.DataFrame(rows)
 
 
+def _timeout_s(max_tokens: int | None) -> float:
+    """The client's timeout for one call: room for the whole reply at 2 tokens/s (a CPU server shared by
+    concurrent requests; the slowest seen), so a long generation is not abandoned and re-sent while the server
+    still works on it. Without a cap, room for 2,048 tokens."""
+    return 30.0 + 0.5 * (max_tokens if max_tokens is not None else 2048)
+
+
+def _stand_in_prices(sims) -> dict | None:
+    """``{simulated model: rates}`` of the real models the simulated ones are priced as (None: nothing to price
+    specially), as plain values so a worker's client options compare equal across jobs and processes."""
+    from ...llm import PriceTable
+
+    stand_ins = {m.name: m.priced_as for m in sims if m.priced_as}
+    if not stand_ins:
+        return None
+    table = PriceTable.load(None).priced_as(stand_ins)  # an unpriced stand-in is an error here
+    prices = {name: table.lookup(name) for name in stand_ins}
+    return {
+        name: {
+            "input": p.input_usd_per_mtok,
+            "cached_input": p.cached_input_usd_per_mtok,
+            "output": p.output_usd_per_mtok,
+        }
+        for name, p in prices.items()
+        if p is not None
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _suite(suite: str, n_tasks: int, task_seed: int, n_tools: int):
+    return make_suite(suite, n_tasks, seed=task_seed, n_tools=n_tools)
+
+
+def _run_job(job: Job, *, endpoint, client_options: dict, suite_options: dict, limits: Limits, temperature, max_tokens):
+    """One run of the grid, in a worker: the run row and its steps as one record (nested, so the run's own
+    ``task`` and ``seed`` do not clash with the job's columns)."""
+    from ..sweep import worker_client  # not at import: the simulated endpoint imports this package, without the SDK
+
+    row = job.params
+    task = _suite(row["suite"], **suite_options)[row["task_index"]]
+    client = worker_client(endpoint, **client_options)
+    run, steps = run_topology(
+        client, row["model"], task, row["architecture"], row["n_agents"], row["seed"], limits, temperature, max_tokens
+    )
+    return [{"run": run, "steps": steps}]
+
+
 def run_experiment(
+    endpoint=None,
     architectures=ARCHITECTURES,
     suites=SUITES,
     n_tasks: int = 20,
     models=("sim-medium",),
     seeds=(0,),
-    base_url: str | None = None,
     n_agents=None,
     n_tools: int = 4,
     task_seed: int = 0,
-    api_key: str | None = None,
     temperature: float = 0.0,
-    max_concurrency: int = 16,
+    max_tokens: int | None = None,
+    max_concurrency: int | None = None,
+    prices=None,
+    scheduler=None,
     **limits,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every architecture on ``n_tasks`` tasks of every suite with every model and seed.
 
-    ``models``: model names (with ``base_url=None``, names from :data:`DEFAULT_MODELS`) or
-    :class:`agenteff.llm.SimModel` objects to simulate. ``base_url=None`` starts the simulated endpoint
-    (serve-sim) for the call; otherwise the models are called at ``base_url``. ``limits`` override
-    :class:`Limits` fields (``max_iterations``, ``max_rounds``, ...). Tasks come from
-    :func:`make_suite` with ``task_seed`` and ``n_tools``; ``seeds`` are trials.
+    ``endpoint``: an :class:`agenteff.llm.Endpoint` (None: :func:`agenteff.llm.resolve_endpoint`'s default,
+    ``OPENAI_BASE_URL`` or the simulated endpoint). ``models``: on the simulated endpoint, names from
+    :data:`DEFAULT_MODELS` or :class:`agenteff.llm.SimModel` objects; on a live one, the model ids to call,
+    priced by their own names (``data/prices.csv``, or ``prices``, a price table or ``{model: {"input", "output"}}``
+    in USD per million tokens; unpriced models cost NaN). ``max_tokens`` caps every
+    completion (the client's timeout grows with it). ``max_concurrency`` runs go at once (None: 16 on the
+    simulated endpoint, 4 on a live one, the slots of a small local server). ``scheduler``: a Dask scheduler
+    address or ``dask.distributed.Client`` to run the grid on (the endpoint must be reachable from its workers;
+    the simulated one listens on the loopback interface only). ``limits`` override :class:`Limits` fields
+    (``max_iterations``, ``max_rounds``, ...). Tasks come from :func:`make_suite` with ``task_seed`` and
+    ``n_tools``; ``seeds`` are trials.
 
-    Returns ``(runs, steps)``, validated against RUNS and STEPS, in grid order.
+    Returns ``(runs, steps)``, validated against RUNS and STEPS, in grid order; runs record ``served_model``, the
+    model id(s) the replies reported.
     """
-    from ...llm import LLMClient, PriceTable, SimModel, endpoint
+    from ...llm import SimModel, resolve_endpoint
+    from ..sweep import Job, release_worker_clients, run_sweep, study_run_dir
 
-    run_limits = Limits(**limits)
+    if {"base_url", "api_key"} & set(limits):  # the arguments of the release before the one endpoint road
+        raise TypeError("run_experiment takes an Endpoint, not base_url/api_key: pass resolve_endpoint(base_url)")
+    endpoint = resolve_endpoint() if endpoint is None else endpoint
+    run_limits = Limits.of(limits)
     sims = [m for m in models if isinstance(m, SimModel)]
     names = [m.name if isinstance(m, SimModel) else str(m) for m in models]
-    if base_url is None:
+    if not endpoint.simulated and sims:
+        raise ValueError(f"simulated models {[m.name for m in sims]} need the simulated endpoint, not {endpoint.label}")
+    if endpoint.simulated and prices is not None:
+        raise ValueError("simulated models are priced as the real model they name (SimModel.priced_as), not by prices")
+    if endpoint.simulated:
         sims += default_models([n for n in names if not any(s.name == n for s in sims)])
-    tasks = {s: make_suite(s, n_tasks, seed=task_seed, n_tools=n_tools) for s in suites}
     grid = experiment_grid(architectures, suites, n_tasks, names, seeds, n_agents)
-    cache = cache_dir() / "llm" / f"topologies-{_source_hash()}" if base_url is None else None
-    prices = PriceTable.load(None).priced_as({m.name: m.priced_as for m in sims if m.priced_as})
-    with (
-        endpoint(base_url, sims) as url,
-        LLMClient(
-            base_url=url,
-            api_key=api_key or ("sim" if base_url is None else None),
-            cache_dir=cache,
-            max_concurrency=max_concurrency,
-            prices=prices,
-        ) as client,
-    ):
-
-        def one(row):
-            return run_topology(
-                client,
-                row.model,
-                tasks[row.suite][row.task_index],
-                row.architecture,
-                row.n_agents,
-                row.seed,
-                run_limits,
-                temperature,
+    jobs = [
+        Job(f"{r['suite']}/{r['task_index']}", f"{r['architecture']}/n{r['n_agents']}/{r['model']}", r["seed"], r)
+        for r in grid.to_dict(orient="records")
+    ]
+    concurrency = max_concurrency or (16 if endpoint.simulated else 4)
+    client_options: dict = {"max_concurrency": concurrency, "timeout_s": _timeout_s(max_tokens)}
+    if endpoint.simulated:
+        client_options["cache_dir"] = cache_dir() / "llm" / f"topologies-{_source_hash()}"
+        client_options["prices"] = _stand_in_prices(sims)
+    elif prices is not None:
+        client_options["prices"] = prices
+    suite_options = {"n_tasks": int(n_tasks), "task_seed": int(task_seed), "n_tools": int(n_tools)}
+    settings = {
+        "jobs": [job.job_id for job in jobs],
+        "suites": suite_options,
+        "limits": run_limits,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "prices": prices,
+        "code": _source_hash(),
+    }
+    with endpoint.serve(sims) as running, study_run_dir(endpoint, "topologies", settings) as run_dir:
+        job = functools.partial(
+            _run_job,
+            endpoint=running,
+            client_options=client_options,
+            suite_options=suite_options,
+            limits=run_limits,
+            temperature=temperature,
+            max_tokens=max_tokens,
+        )
+        try:
+            records = run_sweep(
+                job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="runs"
             )
-
-        with ThreadPoolExecutor(max_workers=max_concurrency) as pool:
-            results = list(pool.map(one, grid.itertuples(index=False)))
-    runs = pd.DataFrame([run for run, _ in results])
-    steps = pd.DataFrame([step for _, run_steps in results for step in run_steps])
+        finally:
+            release_worker_clients(running)
+    runs = pd.DataFrame(list(records["run"]))
+    steps = pd.DataFrame([step for run_steps in records["steps"] for step in run_steps])
     return (
         schema.validate(runs, schema.RUNS, source="topology runs"),
         schema.validate(steps, schema.STEPS, source="topology steps"),

@@ -3,7 +3,7 @@ metrics, the agent-count sweep and its fitted laws, and the claims rows. Frames 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ import pandas as pd
 from ... import metrics
 from ...engines import topologies
 from ...engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
+from ...llm.endpoints import Endpoint, resolve_endpoint
 from ...report import PaperValue, PaperValues, claim
 from .laws import DENSITY_SATURATION_KEY, PAPER_LAW_KEYS, failure_rate_ratio, fit_turn_law, paper_law
 
@@ -19,8 +20,13 @@ __all__ = [
     "TABLE5_METRICS",
     "TURN_FIT_FIXED",
     "TURN_FIT_FREE",
+    "DEFAULT_MAX_TOKENS",
+    "Experiment",
     "Setting",
     "experiment_setting",
+    "run_main",
+    "run_agent_sweep",
+    "measured_setting",
     "simulated_models",
     "protocol",
     "published_summary",
@@ -63,37 +69,116 @@ _METRIC_NOTES = {
 }
 #: Table-5 values fixed by definition for the single-agent baseline.
 _DEFINITIONAL = {"overhead_pct": "0", "message_density": "0", "redundancy": "0", "error_amplification": "1"}
+#: The cap on every completion: an agent's turn is a tool call, a few NOTE lines or a final answer.
+DEFAULT_MAX_TOKENS = 256
 #: The simulated model the agent-count sweep uses when no real model is given.
 _SWEEP_SIM_MODEL = "sim-medium"
 
 
 @dataclass(frozen=True)
+class Experiment:
+    """Where and what the experiment calls, from the notebook's parameters: the endpoint (resolved once), the
+    models of the main experiment and of the agent-count sweep, and the cap on every completion."""
+
+    endpoint: Endpoint
+    models: tuple[str, ...]
+    sweep_model: str
+    max_tokens: int
+    limits: topologies.Limits = topologies.Limits()  # the protocol's turn and round limits
+
+
+@dataclass(frozen=True)
 class Setting:
-    """What the experiment measures: simulated agents (the built-in endpoint) or a real model."""
+    """What the measurements are, read from the runs: simulated agents or the model that answered."""
 
     simulated: bool
-    models: tuple[str, ...]  # models of the main experiment
-    sweep_model: str  # model of the agent-count sweep
+    models: tuple[str, ...]  # the models asked for
     label: str  # for titles and captions
     measured_note: str  # for the claims' notes
 
 
-def experiment_setting(base_url: str | None, model: str | None, sweep_model: str | None = None) -> Setting:
-    """The experiment's setting from the notebook's parameters: ``base_url=None`` runs the simulated models
-    (all of :data:`agenteff.engines.topologies.DEFAULT_MODELS`, unless ``model`` names one)."""
-    simulated = base_url is None
-    if not simulated and model is None:
-        raise ValueError("a real endpoint (base_url) needs the model to call (model)")
-    models = tuple(topologies.DEFAULT_MODELS) if model is None else (model,)
-    sweep = sweep_model or (model if model is not None else _SWEEP_SIM_MODEL)
-    label = "simulated" if simulated else f"model {model}"
-    note = (
-        "simulated agents (serve-sim) on synthetic suites: the level is a property of the simulation, "
-        "not evidence about the paper"
-        if simulated
-        else f"measured with {model} on synthetic suites"
+def experiment_setting(
+    base_url: str | None,
+    model: str | None,
+    sweep_model: str | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    limits: dict | None = None,
+) -> Experiment:
+    """The experiment from the notebook's parameters. ``base_url``: None uses ``OPENAI_BASE_URL`` when set, else
+    the simulated endpoint; "simulated" forces it (:func:`agenteff.llm.resolve_endpoint`). On the simulated
+    endpoint ``model=None`` runs all of :data:`agenteff.engines.topologies.DEFAULT_MODELS`; on a live one it
+    picks the endpoint's one served model (asking the endpoint, so an unreachable one fails here). ``limits``
+    overrides fields of the paper's protocol (:class:`agenteff.engines.topologies.Limits`), e.g. fewer rounds for
+    a model with a small context."""
+    endpoint = resolve_endpoint(base_url)
+    if int(max_tokens) < 1:
+        raise ValueError(f"max_tokens must be a positive number of tokens, not {max_tokens!r}")
+    protocol_limits = topologies.Limits.of(limits)
+    if endpoint.simulated:
+        models = tuple(topologies.DEFAULT_MODELS) if model is None else (model,)
+        sweep = sweep_model or (model if model is not None else _SWEEP_SIM_MODEL)
+    else:
+        models = (endpoint.model_or_default(model),)
+        sweep = sweep_model or models[0]
+    return Experiment(endpoint, models, sweep, int(max_tokens), protocol_limits)
+
+
+def run_main(experiment: Experiment, n_tasks: int, seed: int, scheduler=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The main experiment: every architecture (the paper's agent counts) on ``n_tasks`` tasks of both suites with
+    every model, resumable on a live endpoint (:func:`agenteff.engines.topologies.run_experiment`)."""
+    return topologies.run_experiment(
+        experiment.endpoint,
+        suites=topologies.SUITES,
+        n_tasks=n_tasks,
+        models=experiment.models,
+        seeds=[seed],
+        max_tokens=experiment.max_tokens,
+        scheduler=scheduler,
+        **asdict(experiment.limits),
     )
-    return Setting(simulated, models, sweep, label, note)
+
+
+def run_agent_sweep(
+    experiment: Experiment, n_tasks: int, max_agents: int, seed: int, scheduler=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The agent-count sweep: every architecture with 1 to ``max_agents`` agents, on both suites, with the sweep
+    model."""
+    return topologies.run_experiment(
+        experiment.endpoint,
+        suites=topologies.SUITES,
+        n_tasks=n_tasks,
+        models=[experiment.sweep_model],
+        seeds=[seed],
+        n_agents=range(1, int(max_agents) + 1),
+        max_tokens=experiment.max_tokens,
+        scheduler=scheduler,
+        **asdict(experiment.limits),
+    )
+
+
+def _answered_by(runs: pd.DataFrame) -> list[str]:
+    """The model ids that answered: the replies' own ids where recorded, else the ids asked for."""
+    served = runs["served_model"] if "served_model" in runs else runs["model"]
+    names = served.where(served.notna(), runs["model"]).astype(str)
+    return sorted({name for value in names for name in value.split(",") if name})
+
+
+def measured_setting(runs: pd.DataFrame) -> Setting:
+    """What the measurements are, from the data: simulated when every run came from the simulated endpoint (the
+    runs' ``simulated`` column), else labelled with the model(s) that answered."""
+    simulated = bool(runs["simulated"].all())
+    models = tuple(dict.fromkeys(runs["model"]))
+    if simulated:
+        label = "simulated"
+        note = (
+            "simulated agents (serve-sim) on synthetic suites: the level is a property of the simulation, "
+            "not evidence about the paper"
+        )
+    else:
+        answered = ", ".join(_answered_by(runs))
+        label = f"model {answered}"
+        note = f"measured with {answered} on synthetic suites"
+    return Setting(simulated, models, label, note)
 
 
 def simulated_models() -> pd.DataFrame:
@@ -106,10 +191,10 @@ def simulated_models() -> pd.DataFrame:
     )
 
 
-def protocol() -> pd.DataFrame:
-    """The protocol's agent counts per architecture and its turn and round limits (the paper's defaults)."""
+def protocol(limits: topologies.Limits | None = None) -> pd.DataFrame:
+    """The protocol's agent counts per architecture and its turn and round limits (None: the paper's)."""
     agents = [{"setting": f"agents: {a}", "value": n} for a, n in topologies.DEFAULT_AGENTS.items()]
-    limits = topologies.Limits()
+    limits = limits or topologies.Limits()
     return pd.DataFrame(agents + [{"setting": f.name, "value": getattr(limits, f.name)} for f in fields(limits)])
 
 
@@ -293,6 +378,7 @@ def claims(
     density_fit: pd.DataFrame,
     paper: PaperValues,
     setting: Setting,
+    limits: topologies.Limits | None = None,
 ) -> list[dict]:
     """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
     measured trajectories), the turn law and the message-density law, paper beside measured.
@@ -301,9 +387,17 @@ def claims(
     ``turn_fits`` :func:`fit_turn_laws` (``a`` and ``c`` from the fit with ``b`` fixed, ``b`` from the free
     fit), ``paper`` the paper values (:func:`agenteff.datasets.paper_values`), looked up by key. With
     ``setting.simulated`` the measurements are an illustration (see :func:`_interval_claim`), except the
-    single-agent values that hold by definition.
+    single-agent values that hold by definition. ``limits``: the protocol the runs used, named in the notes of
+    the measurements when it is not the paper's.
     """
     measured_note, simulated = setting.measured_note, setting.simulated
+    if limits is not None and limits != topologies.Limits():
+        changed = [
+            f"{f.name}={getattr(limits, f.name)}"
+            for f in fields(limits)
+            if getattr(limits, f.name) != getattr(topologies.Limits(), f.name)
+        ]
+        measured_note += f", with a protocol shorter than the paper's ({', '.join(changed)})"
     rows = []
     units = metrics.COORDINATION_METRICS
     for r in table5.itertuples(index=False):

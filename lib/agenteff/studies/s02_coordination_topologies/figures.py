@@ -210,9 +210,10 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
         ylabel="turns per run (model calls)",
     )
     ax.legend(fontsize=8)
+    who = f"{setting.label}, {', '.join(setting.models)}" if setting.simulated else setting.label
     return fig, (
-        f"Mean turns per run by architecture and agent count ({setting.label}, {setting.sweep_model}), "
-        "the fitted law T = a (n + b)^c and the paper's law."
+        f"Mean turns per run by architecture and agent count ({who}), the fitted law T = a (n + b)^c and the "
+        "paper's law."
     )
 
 

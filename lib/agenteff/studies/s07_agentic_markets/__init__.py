@@ -16,4 +16,5 @@ DEFAULTS = {
     "n_market_seeds": (5, 2),  # simulated markets per consideration-set size
     "n_llm_customers": (100, 30),  # customers whose assistant is an LLM (one call each per setting)
     "n_crash_seeds": (20, 5),  # THE_CRASH runs per setting
+    "max_tokens": (64, 32),  # each LLM assistant's reply limit ("ACCEPT n"; room for a sentence before it)
 }

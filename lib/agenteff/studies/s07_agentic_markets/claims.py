@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from ... import report
-from .simulations import bias_for_advantage
+from .simulations import bias_for_advantage, llm_label, llm_simulated
 
 __all__ = ["claims", "allowed_misses"]
 
@@ -67,29 +67,39 @@ def _simulated_magentic_rows(
     first_sweep: pd.DataFrame,
     llm_speed: pd.DataFrame,
     llm_welfare: pd.DataFrame,
-    llm_source: str,
 ) -> list[dict]:
+    simulated = llm_simulated(llm_speed)
+    llm_source = "simulated" if simulated else "measured"
+    assistants = "simulated assistants" if simulated else llm_label(llm_speed)
     band = paper["magentic/first-proposal-advantage"]
     best = first_sweep[(first_sweep["policy"] == "best_of_k") & np.isfinite(first_sweep["speed_advantage"])]
     in_band = best[(best["speed_advantage"] >= band.low) & (best["speed_advantage"] <= band.high)]
     noisy = first_sweep[first_sweep["policy"] == "noisy"]
     biased = llm_speed[np.isfinite(llm_speed["speed_advantage"])]
     centre = np.log(np.sqrt(band.low * band.high))
-    nearest = biased["speed_advantage"].iloc[int(np.argmin(np.abs(np.log(biased["speed_advantage"]) - centre)))]
+    nearest = (
+        float(biased["speed_advantage"].iloc[int(np.argmin(np.abs(np.log(biased["speed_advantage"]) - centre)))])
+        if len(biased)
+        else None  # every assistant's best business sold nothing: the advantage is infinite
+    )
     by_k = consideration[consideration["policy"] == "noisy"].groupby("k")["welfare_share"].mean()
     llm_k = llm_welfare.groupby("k")["welfare_share"].mean()
     first_model = llm_welfare["model"].iloc[0]
     unbiased = llm_welfare[llm_welfare["model"] == first_model].set_index("k")["welfare_share"].rename(first_model)
     return [
         report.claim(
-            "Magentic speed-over-quality advantage: simulated assistants with a first-proposal bias",
+            "Magentic speed-over-quality advantage: "
+            + ("simulated assistants with a first-proposal bias" if simulated else f"{assistants}, own bias"),
             band,
-            float(nearest),
+            nearest,
             status="not reproducible",
             note=f"simulated; q/(1-q) = 10 and 30 need q = {bias_for_advantage(band.low):.2f} and "
-            f"{bias_for_advantage(band.high):.2f} of customers taking the first proposal; simulated "
-            f"assistants (value: the one nearest the range): "
-            + ", ".join(f"{m} {a:.1f}x" for m, a in zip(biased["model"], biased["speed_advantage"])),
+            f"{bias_for_advantage(band.high):.2f} of customers taking the first proposal; {assistants} "
+            f"(value: the one nearest the range): "
+            + (
+                ", ".join(f"{m} {a:.1f}x" for m, a in zip(biased["model"], biased["speed_advantage"]))
+                or "none finite (the best business sold nothing)"
+            ),
         ),
         report.claim(
             "Magentic speed advantage from a small consideration set (best of first k)",
@@ -115,8 +125,9 @@ def _simulated_magentic_rows(
             float(by_k.iloc[-1] - by_k.iloc[0]),
             unit="change in welfare share",
             status="not reproducible",
-            note=f"simulated; a noisy ranker gains from k={by_k.index[0]} to k={by_k.index[-1]}; simulated "
-            f"LLM assistants change by {llm_k.iloc[-1] - llm_k.iloc[0]:+.3f}: degradation needs a "
+            note=f"simulated; a noisy ranker gains from k={by_k.index[0]} to k={by_k.index[-1]}; "
+            f"{'simulated LLM assistants' if simulated else assistants} change by "
+            f"{llm_k.iloc[-1] - llm_k.iloc[0]:+.3f}: degradation needs a "
             "policy that gets worse with more options, which no released data measures",
         ),
         report.claim(
@@ -239,17 +250,16 @@ def _bazaar_rows(
     ]
 
 
-def claims(paper, magentic: dict, mechanisms: dict, bazaar: dict, llm_simulated: bool = True) -> list[dict]:
+def claims(paper, magentic: dict, mechanisms: dict, bazaar: dict) -> list[dict]:
     """All claims rows of notebook 07, from its results and the paper values (``datasets.paper_values()``).
 
     ``magentic``: baselines, gap, level; ``mechanisms``: consideration, first_sweep, llm_speed, llm_welfare;
     ``bazaar``: health_runs, correlation, mixed, dose, eas_check, eas, token_eff, crash, missing_models (the
-    results of the functions of the same names). ``llm_simulated``: the LLM assistants ran on the simulated
-    endpoint (else on a real one).
+    results of the functions of the same names). Whether the LLM assistants were simulated is read from their
+    replies (``llm_speed["simulated"]``); the markets themselves are simulated either way.
     """
-    source = "simulated" if llm_simulated else "measured"
     return (
         _magentic_rows(paper, **magentic)
-        + _simulated_magentic_rows(paper, **mechanisms, llm_source=source)
+        + _simulated_magentic_rows(paper, **mechanisms)
         + _bazaar_rows(paper, **bazaar)
     )

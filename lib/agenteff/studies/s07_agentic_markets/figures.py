@@ -7,9 +7,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .simulations import llm_label
+
 __all__ = [
     "welfare_vs_consideration",
     "first_proposal_advantage",
+    "first_proposal_caption",
     "bankruptcy_vs_size",
     "stabilizer_dose_response",
     "tokens_per_outcome",
@@ -38,10 +41,9 @@ def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame) -> plt.Figu
     return fig
 
 
-def first_proposal_advantage(
-    sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float, first_biases: list[float]
-) -> plt.Figure:
-    """Sales of the fastest over the best business: best-of-k by market size (left), first-proposal bias (right)."""
+def first_proposal_advantage(sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float) -> plt.Figure:
+    """Sales of the fastest over the best business: best-of-k by market size (left), first-proposal bias (right):
+    each LLM assistant at the share of its customers that took the first proposal (measured, not its setting)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for n, group in sweep[sweep["policy"] == "best_of_k"].groupby("n_businesses"):
         shown = group[np.isfinite(group["speed_advantage"]) & (group["speed_advantage"] > 0)]
@@ -60,17 +62,26 @@ def first_proposal_advantage(
     q = np.linspace(0.01, 0.99, 200)
     right.plot(q, q / (1 - q), color="0.4", label="q / (1 - q): the rest find the best")
     right.scatter(
-        first_biases,
+        llm["fastest_share"],
         llm["speed_advantage"].replace(np.inf, np.nan),
         color="C0",
         zorder=3,
-        label="simulated LLM assistants",
+        label=llm_label(llm),
     )
     right.set_xlabel("share q of customers taking the first proposal")
     right.set_title("First-proposal bias (simulated)")
     right.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def first_proposal_caption(llm: pd.DataFrame, paper_low: float, paper_high: float) -> str:
+    """The caption of :func:`first_proposal_advantage`, naming the LLM assistants that answered."""
+    return (
+        "Simulated sales of the fastest over the best business: best of the first k proposals by market size "
+        f"(left); share of customers taking the first proposal, with {llm_label(llm)} (right). Shaded: "
+        f"the paper's {paper_low:g}-{paper_high:g}x."
+    )
 
 
 def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict) -> plt.Figure:

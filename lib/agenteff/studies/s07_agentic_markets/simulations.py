@@ -3,10 +3,14 @@ THE_CRASH with rule-based firms. Every function is deterministic from its seed."
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from ...engines import markets
+from ...engines.sampling import generation_timeout_s
+from ...engines.sweep import Job, run_sweep, study_run_dir, worker_client
 from ...progress import progress
 
 __all__ = [
@@ -14,6 +18,9 @@ __all__ = [
     "first_proposal_sweep",
     "assistant_models",
     "llm_marketplace",
+    "SIMULATED_ASSISTANT",
+    "llm_simulated",
+    "llm_label",
     "crash_sweep",
     "crash_trajectories",
     "bias_for_advantage",
@@ -87,53 +94,107 @@ def assistant_models(model: str, first_biases: list[float], noise_usd: float = 1
     ]
 
 
+#: The name prefix of the simulated assistants when no model is named (``<prefix>-bias<q>``).
+SIMULATED_ASSISTANT = "assistant-sim"
+
+
 def llm_marketplace(
-    base_url: str | None,
-    model: str,
+    endpoint,
+    model: str | None,
     first_biases: list[float],
     n_customers: int,
     n_businesses: int,
     ks: list[int],
     gap_usd: float,
     seed: int,
+    max_tokens: int | None = None,
     noise_usd: float = 1.0,
+    scheduler=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LLM assistants choosing among proposals: welfare share by k, and the speed advantage (all proposals seen).
 
-    ``base_url=None`` starts the simulated endpoint serving one simulated assistant per first-proposal bias
-    (each misjudges a proposal's worth by Gaussian noise of sd ``noise_usd``, drawn once per distinct prompt);
-    otherwise ``model`` is called at ``base_url`` (the biases are then ignored: the model has its own).
-    Returns (welfare by model and k, speed advantage by model) and token use per call.
-    """
-    from ...llm import LLMClient, endpoint
+    ``endpoint`` (an :class:`agenteff.llm.Endpoint`): the simulated one serves one simulated assistant per
+    first-proposal bias, named ``<model>-bias<q>`` (each misjudges a proposal's worth by Gaussian noise of sd
+    ``noise_usd``, drawn once per distinct prompt); a live one is asked ``model`` (default: the one it serves;
+    the biases are then ignored: the model has its own), replies of at most ``max_tokens``. Every (assistant,
+    setting) is one job of a :func:`agenteff.engines.sweep.run_sweep` (local threads, or the Dask
+    ``scheduler``), so a live run that stops resumes with the settings not yet stored.
 
-    sims = assistant_models(model, first_biases, noise_usd) if base_url is None else []
-    names = [sim.name for sim in sims] or [model]
-    market = markets.synthetic_market(n_customers, n_businesses, seed=seed)
-    welfare, speed = [], []
-    with (
-        endpoint(base_url, sims) as url,
-        LLMClient(base_url=url, api_key="sim" if base_url is None else None, cache=base_url is not None) as client,
-    ):
-        for name in names:
-            before = client.stats["prompt_tokens"] + client.stats["completion_tokens"]
-            for k in ks:
-                choices = markets.simulate_marketplace(market, "llm", k, seed=seed, client=client, model=name)
-                welfare.append(
-                    {
-                        "model": name,
-                        "k": k,
-                        "welfare_share": _welfare_share(choices),
-                        "first_taken": float((choices["rank"] == 0).mean()),
-                    }
-                )
-            result = markets.speed_vs_quality(
-                n_customers, n_businesses, gap_usd, "llm", None, seed=seed, client=client, model=name
-            )
-            calls = n_customers * (len(ks) + 1)
-            tokens = client.stats["prompt_tokens"] + client.stats["completion_tokens"] - before
-            speed.append({"model": name, **result, "calls": calls, "tokens_per_call": tokens / calls})
-    return pd.DataFrame(welfare), pd.DataFrame(speed)
+    Returns (welfare by model and k, speed advantage by model with the tokens per call), each with the model id
+    the replies reported (``served_model``) and whether they were ``simulated``.
+    """
+    sims = assistant_models(model or SIMULATED_ASSISTANT, first_biases, noise_usd)
+    with endpoint.serve(sims) as running:
+        names = [sim.name for sim in sims] if running.simulated else [running.model_or_default(model)]
+        jobs = [Job(name, f"k={k}", seed, {"k": k}) for name in names for k in dict.fromkeys(ks)]
+        jobs += [Job(name, "speed", seed, {"k": None}) for name in names]
+        jobs.sort(key=lambda job: names.index(job.task))  # per assistant: its ks, then the speed market
+        concurrency = 8 if running.simulated else 4
+        options = {
+            "cache": not running.simulated,
+            "max_concurrency": concurrency,
+            "timeout_s": generation_timeout_s(max_tokens),
+        }
+        job = partial(
+            _assistant_job,
+            running,
+            n_customers=n_customers,
+            n_businesses=n_businesses,
+            gap_usd=gap_usd,
+            max_tokens=max_tokens,
+            client_options=options,
+        )
+        settings = {"jobs": [j.job_id for j in jobs], "customers": n_customers, "businesses": n_businesses}
+        settings.update(gap_usd=gap_usd, max_tokens=max_tokens, biases=list(first_biases), noise_usd=noise_usd)
+        with study_run_dir(running, "assistants", settings) as run_dir:
+            stored = run_sweep(job, jobs, run_dir, executor="thread", max_workers=concurrency, scheduler=scheduler)
+    stored = stored.rename(columns={"task": "model"})
+    calls = ["served_model", "simulated"]
+    welfare = stored[stored["config"] != "speed"].assign(k=lambda t: t["config"].str.removeprefix("k=").astype(int))
+    welfare = welfare[["model", "k", "welfare_share", "first_taken", *calls]].reset_index(drop=True)
+    per_model = stored.groupby("model", sort=False)[["tokens", "calls"]].sum()
+    speed = stored[stored["config"] == "speed"].set_index("model")
+    speed = speed.assign(calls=per_model["calls"], tokens_per_call=per_model["tokens"] / per_model["calls"])
+    columns = ["fastest_share", "best_share", "fair_share", "speed_advantage", "calls", "tokens_per_call", *calls]
+    return welfare, speed[columns].reset_index()
+
+
+def _assistant_job(endpoint, job, *, n_customers, n_businesses, gap_usd, max_tokens, client_options) -> dict:
+    """One sweep job of :func:`llm_marketplace`: assistant ``job.task`` on one market (``job.config``: "k=<k>",
+    the synthetic market's first k proposals; or "speed", the market of the fastest against the best)."""
+    client = worker_client(endpoint, **client_options)
+    speed = job.config == "speed"
+    market = (
+        markets.speed_market(n_customers, n_businesses, gap_usd, job.seed)
+        if speed
+        else markets.synthetic_market(n_customers, n_businesses, seed=job.seed)
+    )
+    choices = markets.simulate_marketplace(
+        market, "llm", job.params["k"], seed=job.seed, client=client, model=job.task, max_tokens=max_tokens
+    )
+    record = {
+        "tokens": int(choices["tokens"].sum()),
+        "calls": len(choices),
+        "served_model": ", ".join(dict.fromkeys(choices["served_model"])),
+        "simulated": bool(choices["simulated"].all()),
+    }
+    if speed:
+        return {**record, **markets.speed_shares(choices["business"], n_businesses)}
+    return {**record, "welfare_share": _welfare_share(choices), "first_taken": float((choices["rank"] == 0).mean())}
+
+
+def llm_simulated(llm: pd.DataFrame) -> bool:
+    """Whether the LLM assistants' replies (a table of :func:`llm_marketplace`) came from the simulated endpoint."""
+    return bool(llm["simulated"].all())
+
+
+def llm_label(llm: pd.DataFrame) -> str:
+    """The LLM assistants for legends and notes: "simulated LLM assistants", or the live models that answered."""
+    if llm_simulated(llm):
+        return "simulated LLM assistants"
+    asked = list(dict.fromkeys(llm["model"]))
+    served = [name for name in dict.fromkeys(llm["served_model"]) if name not in asked]
+    return "LLM assistant " + ", ".join(asked) + (f" (served as {', '.join(served)})" if served else "")
 
 
 def crash_sweep(
