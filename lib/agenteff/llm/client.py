@@ -17,7 +17,8 @@ What it adds to the SDK:
   (``silence_timeout_s`` without a byte), never because a long generation takes long. A timed-out call's
   connection is closed, which cancels the generation on llama.cpp's server (its handler polls the connection while
   it waits for results and cancels the tasks when it is gone) and on vLLM (it aborts a request whose client
-  disconnected), and the retry waits its backoff first, so the server is not left computing abandoned replies;
+  disconnected), and the retry waits at least ``cancel_wait_s`` first, so the server has stopped the abandoned
+  generation before the same one is asked for again;
 * the same accounting whatever the server: with ``n > 1`` choices ``completion_tokens`` counts all of them (see
   :func:`_parse_reply` for llama.cpp, which reports one choice).
 
@@ -263,11 +264,12 @@ _NOT_KEPT_FROM_CHUNKS = frozenset({"choices", "usage", "object", "timings"})
 def _assemble_stream(content: bytes) -> dict:
     """The chat-completion body a stream of server-sent ``chat.completion.chunk`` events adds up to.
 
-    Deltas are joined per choice (content, reasoning, tool calls by index, logprobs), the last chunk's top-level
-    fields are kept (id, model, system_fingerprint, server extras but llama.cpp's per-choice timings), usage chunks are summed (:func:`_sum_usage`);
-    comments (llama.cpp's keep-alive pings) are skipped. A stream cut short, without ``[DONE]`` and without a
-    finish_reason for every choice and usage, is :class:`_MalformedReply`; one without usage (a server that does
-    not honour ``include_usage``) gets its tokens estimated by :func:`_parse_reply`.
+    Deltas are joined per choice (content, reasoning, tool calls by index, logprobs); the last chunk's top-level
+    fields are kept (id, model, system_fingerprint, server extras; not llama.cpp's per-choice timings); usage
+    chunks are summed (:func:`_sum_usage`); comments (llama.cpp's keep-alive pings) are skipped. A stream cut
+    short, without ``[DONE]`` and without a finish_reason for every choice and usage, is :class:`_MalformedReply`;
+    one without usage (a server that does not honour ``include_usage``) gets its tokens estimated by
+    :func:`_parse_reply`.
     """
     body: dict = {}
     choices: dict[int, dict] = {}

@@ -11,8 +11,9 @@ A :class:`SimModel` names a *behaviour*, a function ``"module:function"`` import
                                                    "reasoning_content": str | None}
 
 Replies are streamed when asked (``stream: true``: server-sent chunks ending with a usage chunk and ``[DONE]``, as
-OpenAI streams them) and hold ``n`` choices when asked. The server adds what a real endpoint adds: ids, usage (token counts derived from the text by
-:func:`approximate_tokens`), a latency drawn from the model's distribution, and injected faults. Every reply is labelled
+OpenAI streams them) and hold ``n`` choices when asked. The server adds what a real endpoint adds: ids, usage
+(token counts derived from the text by :func:`approximate_tokens`), a latency drawn from the model's distribution
+(played from the request's arrival), and injected faults. Every reply is labelled
 simulated: ``system_fingerprint`` is ``"agenteff-simulated"``, models are ``owned_by`` ``"agenteff-simulated"``,
 and the reply carries ``simulated_latency_s``, the latency the server played.
 
