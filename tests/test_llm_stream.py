@@ -2,6 +2,9 @@
 the requested model beside the reply's: against the simulated endpoint and on hand-made bodies."""
 
 import json
+import re
+import subprocess
+import sys
 
 import httpx2 as httpx
 import openai
@@ -193,3 +196,43 @@ def test_a_retry_after_a_timeout_waits_for_the_server_to_cancel():
         assert client._backoff_s(0, None) <= 0.01
     with LLMClient(base_url="http://127.0.0.1:9/v1", cache=False, cancel_wait_s=1.5, backoff_max_s=0.2) as client:
         assert client._backoff_s(0, timeout) == 0.2  # backoff_max_s still caps every wait
+
+
+@pytest.fixture(scope="module")
+def sdk_road_url(tmp_path_factory):
+    """The simulated endpoint on 127.0.0.2: a loopback address the client does not shortcut, so calls take the
+    road remote endpoints take (the SDK over httpx), streaming and silence timeout included."""
+    config = tmp_path_factory.mktemp("sdk-road") / "config.json"
+    config.write_text(json.dumps({"models": [SimModel("sim-a", error_prob=0.3).to_dict(), SLOW.to_dict()]}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agenteff", "serve-sim", "--host", "127.0.0.2", "--port", "0", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        line = process.stdout.readline().decode()
+        match = re.search(r"(http://\S+/v1)", line)
+        if not match:
+            pytest.skip(f"127.0.0.2 is not usable here: {line!r}")
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_the_sdk_road_streams_and_times_out_on_silence_too(sdk_road_url):
+    story = [{"role": "user", "content": "tell me a story about a lighthouse"}]
+    results = []
+    for stream in (True, False):
+        with LLMClient(base_url=sdk_road_url, cache=False, prices={}, stream=stream) as client:
+            assert client._loopback is None  # not shortcut: the SDK sends these calls
+            results.append(client.chat("sim-a", QUESTION, tools=TOOLS, n=2, temperature=0.5))
+            with pytest.raises(openai.NotFoundError):
+                client.chat("no-such-model", QUESTION)
+    assert results[0] == results[1] and len(results[0].choices) == 2
+    with LLMClient(base_url=sdk_road_url, cache=False, prices={}, timeout_s=1.0, max_retries=0) as client:
+        assert client.chat(SLOW.name, story).content == "Simulated reply about: tell me a story about a lighthouse."
+    with LLMClient(base_url=sdk_road_url, cache=False, prices={}, timeout_s=1.0, max_retries=0, stream=False) as client:
+        with pytest.raises(RetriesExhausted, match="APITimeoutError"):
+            client.chat(SLOW.name, story)
