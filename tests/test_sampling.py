@@ -202,3 +202,11 @@ def test_a_killed_live_run_resumes_with_every_sample_exactly_once(tmp_path, monk
     keys = list(zip(resumed["problem_id"], resumed["sample_index"]))
     assert len(keys) == len(set(keys)) == 16  # every sample exactly once
     pd.testing.assert_frame_equal(resumed, straight)
+
+
+def test_a_finished_sampling_run_leaves_no_client_of_its_stopped_endpoint_behind():
+    from agenteff.engines import sweep
+
+    before = dict(sweep._worker_clients)
+    sampling.run_sampling(sampling.arithmetic_problems(2, seed=0), resolve_endpoint("simulated"), k=1, seed=1)
+    assert sweep._worker_clients == before

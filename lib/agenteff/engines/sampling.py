@@ -38,7 +38,7 @@ from .. import datasets
 from ..datasets.recorded import RECORDED_SAMPLES
 from ..metrics.grading import grade
 from ..schema import SAMPLES, validate, write_table
-from .sweep import Job, run_sweep, study_run_dir, worker_client
+from .sweep import Job, release_worker_clients, run_sweep, study_run_dir, worker_client
 
 __all__ = [
     "simulated_reasoner",
@@ -338,9 +338,12 @@ def run_sampling(
             "dataset": dataset,
         }
         with study_run_dir(running, "sampling", settings) as run_dir:
-            stored = run_sweep(
-                job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="problems"
-            )
+            try:
+                stored = run_sweep(
+                    job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="problems"
+                )
+            finally:
+                release_worker_clients(running)
     return _graded(stored, sampled_model)
 
 

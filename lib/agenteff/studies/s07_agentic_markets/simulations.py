@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...engines import markets
 from ...engines.sampling import generation_timeout_s
-from ...engines.sweep import Job, run_sweep, study_run_dir, worker_client
+from ...engines.sweep import Job, release_worker_clients, run_sweep, study_run_dir, worker_client
 from ...progress import progress
 
 __all__ = [
@@ -147,7 +147,10 @@ def llm_marketplace(
         settings = {"jobs": [j.job_id for j in jobs], "customers": n_customers, "businesses": n_businesses}
         settings.update(gap_usd=gap_usd, max_tokens=max_tokens, biases=list(first_biases), noise_usd=noise_usd)
         with study_run_dir(running, "assistants", settings) as run_dir:
-            stored = run_sweep(job, jobs, run_dir, executor="thread", max_workers=concurrency, scheduler=scheduler)
+            try:
+                stored = run_sweep(job, jobs, run_dir, executor="thread", max_workers=concurrency, scheduler=scheduler)
+            finally:
+                release_worker_clients(running)
     stored = stored.rename(columns={"task": "model"})
     calls = ["served_model", "simulated"]
     welfare = stored[stored["config"] != "speed"].assign(k=lambda t: t["config"].str.removeprefix("k=").astype(int))
