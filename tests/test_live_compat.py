@@ -9,11 +9,22 @@ Where servers differ, the test states what each one does; README.md's live-mode 
 
 import json
 import os
+import threading
+import time
+import urllib.request
 
 import openai
 import pytest
 
-from agenteff.llm import BudgetExceeded, LLMClient, SimModel, local_server, sim_server
+from agenteff.llm import (
+    BudgetExceeded,
+    LLMClient,
+    RetriesExhausted,
+    SimModel,
+    approximate_tokens,
+    local_server,
+    sim_server,
+)
 
 PRICES = {"input": 1.0, "cached_input": 0.5, "output": 2.0}  # USD per million tokens, to check cost accounting
 QUESTION = [{"role": "user", "content": "What is 17 * 23? Answer with a number."}]
@@ -86,7 +97,8 @@ def test_an_unknown_model(endpoint, client):
     kind, _, _ = endpoint
     if kind == "llama-server":  # llama.cpp serves its one model whatever name is asked for; the reply says which
         result = client.chat("no-such-model", QUESTION, max_tokens=4)
-        assert result.content is not None and result.model != "no-such-model"
+        assert result.content is not None and result.model == local_server.MODEL_NAME
+        assert result.requested_model == "no-such-model"  # kept beside it (and in the cache key)
     else:  # the simulated endpoint, like OpenAI and vLLM, refuses a model it does not serve
         with pytest.raises(openai.NotFoundError):
             client.chat("no-such-model", QUESTION, max_tokens=4)
@@ -149,3 +161,84 @@ def test_tool_calls(endpoint, client):
         assert call["name"] == "multiply" and isinstance(call["arguments"], dict)
     if kind != "simulated":  # accepted; SmolLM2 answers in text rather than calling the tool
         assert result.content is not None or result.tool_calls
+
+
+def test_a_plain_call_and_a_streamed_one_agree(endpoint, tmp_path):
+    _, url, model = endpoint
+    replies = []
+    for stream in (True, False):
+        with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=120, stream=stream) as fresh:
+            replies.append(fresh.chat(model, QUESTION, max_tokens=12, logprobs=True))
+    streamed, plain = replies
+    assert streamed.content == plain.content and streamed.finish_reason == plain.finish_reason
+    assert (streamed.prompt_tokens, streamed.completion_tokens) == (plain.prompt_tokens, plain.completion_tokens)
+    assert streamed.model == plain.model and streamed.requested_model == model
+    # one log-probability per generated token, streamed or not
+    assert len(streamed.logprobs) == len(plain.logprobs) == streamed.completion_tokens
+    assert all(value <= 0 for _, value in streamed.logprobs)
+
+
+def test_n_choices_are_all_counted(endpoint, client):
+    kind, _, model = endpoint
+    long_question = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    result = client.chat(model, long_question, temperature=0.8, max_tokens=6, n=2)
+    # llama.cpp's own usage counts one choice (6); the client counts both, as OpenAI and vLLM do
+    assert len(result.choices) == 2 and [c["finish_reason"] for c in result.choices] == ["length", "length"]
+    # the simulated endpoint cuts whole words: "Simulated reply" is 5 tokens (3 + 2) of the 6 allowed, per choice
+    expected = 2 * (5 if kind == "simulated" else 6)
+    assert result.completion_tokens == client.stats["completion_tokens"] == expected
+
+
+def test_plain_n_choices_from_llama_cpp_get_the_uncounted_ones_estimated(endpoint, tmp_path):
+    _llama_server_only(endpoint)
+    _, url, model = endpoint
+    long_question = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=120, stream=False) as plain:
+        result = plain.chat(model, long_question, temperature=0.8, max_tokens=6, n=2)
+    # the server's usage says 6 (the first choice); the second choice's tokens are estimated from its text
+    second = result.choices[1]["message"]["content"]
+    assert result.completion_tokens == 6 + approximate_tokens(second) > 6
+
+
+def _llama_server_only(endpoint):
+    if endpoint[0] != "llama-server":
+        pytest.skip("needs a server that really generates token by token (test_llm_stream.py plays one)")
+
+
+def test_a_long_generation_streams_past_the_timeout(endpoint):
+    _llama_server_only(endpoint)
+    _, url, model = endpoint
+    story = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    call = dict(max_tokens=160, ignore_eos=True)  # 160 tokens at about 55 tokens/s: about 3 s, more than 1.5
+    with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=1.5, max_retries=0) as streamed:
+        result = streamed.chat(model, story, **call)
+    assert result.completion_tokens == 160 and result.finish_reason == "length" and result.latency_s > 1.5
+    with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=1.5, max_retries=0, stream=False) as plain:
+        with pytest.raises(RetriesExhausted, match="APITimeoutError"):
+            plain.chat(model, story, **call)
+
+
+def test_a_timed_out_generation_is_cancelled_by_the_server(endpoint):
+    _llama_server_only(endpoint)
+    _, url, model = endpoint
+    slots = url.removesuffix("/v1") + "/slots"
+
+    def busy() -> int:
+        with urllib.request.urlopen(slots, timeout=10) as response:
+            return sum(slot["is_processing"] for slot in json.loads(response.read()))
+
+    story = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    seen_busy = []
+    with LLMClient(base_url=url, api_key=_key(), cache=False, timeout_s=2.0, max_retries=0, stream=False) as plain:
+        watcher = threading.Timer(1.0, lambda: seen_busy.append(busy()))
+        watcher.start()
+        with pytest.raises(RetriesExhausted, match="APITimeoutError"):
+            plain.chat(model, story, max_tokens=2000, ignore_eos=True)  # about 40 s of generation
+        watcher.join()
+    assert seen_busy == [1]  # the generation was running when the client gave up on it...
+    # llama.cpp notices a closed connection when its handler's 1 s wait for results passes with no result of any
+    # request (a /slots answer counts), so poll gently: asking every 0.1 s would keep the generation alive
+    deadline = time.monotonic() + 8
+    while busy() and time.monotonic() < deadline:
+        time.sleep(1.5)
+    assert busy() == 0  # ...and the closed connection stopped it, long before its 2,000 tokens

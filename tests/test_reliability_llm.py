@@ -132,13 +132,19 @@ def test_dead_endpoint_fails_fast_naming_the_url():
     assert "attempt 1" in message
 
 
-def test_malformed_replies_are_named_without_private_classes():
+@pytest.mark.parametrize(
+    "stream, complaint", [(False, "reply body is not JSON"), (True, "a streamed chunk is not JSON")]
+)
+def test_malformed_replies_are_named_without_private_classes(stream, complaint):
+    # the simulated fault cuts the body in half: mid-JSON, and (streamed) mid-way through a chunk's line
     with sim_server([SimModel(MODEL, latency_mean_s=0.0)], {"malformed": 1.0}) as url:
-        with LLMClient(base_url=url, cache=False, prices=PRICES, max_retries=1, backoff_base_s=0.001) as client:
+        with LLMClient(
+            base_url=url, cache=False, prices=PRICES, max_retries=1, backoff_base_s=0.001, stream=stream
+        ) as client:
             with pytest.raises(RetriesExhausted) as caught:
                 client.chat(MODEL, _question(1))
     message = str(caught.value)
-    assert "last error: malformed reply: reply body is not JSON" in message
+    assert f"last error: malformed reply: {complaint}" in message
     assert "_Malformed" not in message and f"{url}/chat/completions" in message
 
 

@@ -247,3 +247,19 @@ def test_default_behaviour_without_tools_describes_the_request():
         "tool_calls": [],
         "reasoning_content": None,
     }
+
+
+def test_the_openai_sdk_streams_from_the_simulated_endpoint():
+    with sim_server([SimModel("sim-stream", error_prob=0.0, latency_mean_s=0.0)]) as url:
+        chunks = list(
+            openai.OpenAI(base_url=url, api_key="x").chat.completions.create(
+                model="sim-stream",
+                messages=[{"role": "user", "content": "What is 2 + 3?"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "The answer is 5."
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 6  # The, answ+er, is, 5, .

@@ -2,8 +2,8 @@
 
 The key is a hash of the model, messages, tools and sampling parameters (and the sample index when sampling at
 temperature > 0), never of the endpoint address or the API key, so a re-run of a finished experiment is answered
-entirely from here and sends no request. Each write is its own transaction, so a crash loses at most the calls
-in flight.
+entirely from here and sends no request. :class:`agenteff.llm.LLMClient` writes the replies that arrive in one
+turn of its event loop in one transaction, so a crash loses at most the calls in flight and those just finished.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 
 __all__ = ["ResponseCache", "request_key"]
+
+_KEYS_PER_QUERY = 900  # below SQLite's oldest limit on bound parameters (999)
 
 
 def request_key(
@@ -56,12 +58,37 @@ class ResponseCache:
             row = self._db.execute("SELECT response, latency_s FROM responses WHERE key = ?", (key,)).fetchone()
         return (json.loads(row[0]), row[1]) if row else None
 
-    def put(self, key: str, model: str, response: dict, latency_s: float) -> None:
+    def get_many(self, keys: list[str]) -> dict[str, tuple[dict, float]]:
+        """The stored replies among ``keys`` (absent keys are left out), read in a few queries rather than one
+        per key: replaying a finished batch costs one round trip to SQLite per thousand calls."""
+        found: dict[str, tuple[dict, float]] = {}
+        unique = list(dict.fromkeys(keys))
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
-                (key, model, json.dumps(response, sort_keys=True), latency_s),
-            )
+            for start in range(0, len(unique), _KEYS_PER_QUERY):
+                chunk = unique[start : start + _KEYS_PER_QUERY]
+                rows = self._db.execute(
+                    f"SELECT key, response, latency_s FROM responses WHERE key IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                found.update((key, (response, latency)) for key, response, latency in rows)
+        return {key: (json.loads(response), latency) for key, (response, latency) in found.items()}
+
+    def put(self, key: str, model: str, response: dict, latency_s: float) -> None:
+        self.put_many([(key, model, response, latency_s)])
+
+    def put_many(self, rows: list[tuple[str, str, dict, float]]) -> None:
+        """Store (key, model, response, latency_s) rows in one transaction: all or none."""
+        encoded = [
+            (key, model, json.dumps(response, sort_keys=True), latency) for key, model, response, latency in rows
+        ]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)", encoded)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def __len__(self) -> int:
         with self._lock:

@@ -10,8 +10,10 @@ A :class:`SimModel` names a *behaviour*, a function ``"module:function"`` import
                                                    "tool_calls": [{"name": str, "arguments": dict}],
                                                    "reasoning_content": str | None}
 
-The server adds what a real endpoint adds: ids, usage (token counts derived from the text by
-:func:`approximate_tokens`), a latency drawn from the model's distribution, and injected faults. Every reply is labelled
+Replies are streamed when asked (``stream: true``: server-sent chunks ending with a usage chunk and ``[DONE]``, as
+OpenAI streams them) and hold ``n`` choices when asked. The server adds what a real endpoint adds: ids, usage
+(token counts derived from the text by :func:`approximate_tokens`), a latency drawn from the model's distribution
+(played from the request's arrival), and injected faults. Every reply is labelled
 simulated: ``system_fingerprint`` is ``"agenteff-simulated"``, models are ``owned_by`` ``"agenteff-simulated"``,
 and the reply carries ``simulated_latency_s``, the latency the server played.
 
@@ -37,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -343,9 +346,12 @@ class SimServer:
             raise ValueError(f"fault probabilities must be >= 0 and sum to at most 1, got {faults}")
         self.settings = {key: faults.get(key, default) for key, default in _FAULT_SETTINGS.items()}
         self.fault_rng = np.random.default_rng(int(self.settings["seed"]))
+        self.faulty = bool(self.fault_probs.sum() > 0)
         self.counters = {"chat_requests": 0, "completed": 0, **{kind: 0 for kind in FAULT_KINDS}}
 
     def draw_fault(self) -> str | None:
+        if not self.faulty:  # no faults configured: no draw (the fault stream only decides faults)
+            return None
         u = self.fault_rng.random()
         edges = np.cumsum(self.fault_probs)
         index = int(np.searchsorted(edges, u, side="right"))
@@ -371,17 +377,46 @@ class SimServer:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             raise _HTTPError(400, "'messages' must be a non-empty list")
-        if body.get("stream"):
-            raise _HTTPError(400, "streaming is not supported by the simulated endpoint")
-        if body.get("n", 1) != 1:
-            raise _HTTPError(400, "the simulated endpoint returns one choice per request (n=1)")
+        n = body.get("n", 1)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128:
+            raise _HTTPError(400, f"'n' must be an integer from 1 to 128, not {n!r}")
         model = self.models[name]
         tools = body.get("tools") or None
         seed = request_seed(name, messages, tools, body.get("temperature", 1.0), body.get("seed"))
         rng = np.random.default_rng(seed)
         latency = _latency(model, rng)
+        # choice 0 draws from the request's own stream (so n=1 replies are what they always were), choice i > 0
+        # from a stream of its own
+        choices = [
+            self._choice(model, messages, tools, body, seed, i, rng if i == 0 else np.random.default_rng([seed, i]))
+            for i in range(n)
+        ]
+        prompt_tokens = message_tokens(messages, tools)
+        cached = _cached_prefix_tokens(messages) if model.params.get("prompt_caching") else 0
+        completion_tokens = sum(tokens for _, tokens, _ in choices)  # over all choices, as OpenAI counts them
+        reasoning_tokens = sum(tokens for _, _, tokens in choices)
+        reply_body = {
+            "id": f"chatcmpl-sim-{seed:016x}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": name,
+            "system_fingerprint": SIMULATED_FINGERPRINT,
+            "choices": [choice for choice, _, _ in choices],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": cached},
+                "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+            },
+            "simulated_latency_s": round(latency, 6),
+        }
+        return reply_body, latency
+
+    def _choice(self, model: SimModel, messages, tools, body, seed: int, index: int, rng) -> tuple[dict, int, int]:
+        """One choice of a reply, its completion tokens and its reasoning tokens."""
         try:
-            reply = self.behaviours[name](messages, tools, model, rng)
+            reply = self.behaviours[model.name](messages, tools, model, rng)
         except Exception as exc:  # a bug in a behaviour: fail this request loudly, without retries
             raise _HTTPError(
                 422, f"simulated behaviour {model.behaviour} failed: {type(exc).__name__}: {exc}", "behaviour_error"
@@ -392,9 +427,10 @@ class SimServer:
         finish = "tool_calls" if calls else "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         reasoning_tokens = approximate_tokens(reasoning)
+        call_id = f"call_{seed:016x}_" if index == 0 else f"call_{seed:016x}_{index}_"
         tool_calls: list[dict] = [
             {
-                "id": f"call_{seed:016x}_{i}",
+                "id": f"{call_id}{i}",
                 "type": "function",
                 "function": {"name": call["name"], "arguments": json.dumps(call.get("arguments", {}), sort_keys=True)},
             }
@@ -411,37 +447,71 @@ class SimServer:
                 for c in tool_calls
             )
         )
-        prompt_tokens = message_tokens(messages, tools)
-        cached = _cached_prefix_tokens(messages) if model.params.get("prompt_caching") else 0
         message = {"role": "assistant", "content": content}
         if tool_calls:
             message["tool_calls"] = tool_calls
         if reasoning is not None:
             message["reasoning_content"] = reasoning
-        reply_body = {
-            "id": f"chatcmpl-sim-{seed:016x}",
-            "object": "chat.completion",
-            "created": 0,
-            "model": name,
-            "system_fingerprint": SIMULATED_FINGERPRINT,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": message,
-                    "finish_reason": finish,
-                    "logprobs": {"content": token_logprobs(content, seed)} if body.get("logprobs") else None,
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": cached},
-                "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
-            },
-            "simulated_latency_s": round(latency, 6),
+        logprobs_seed = seed if index == 0 else int(np.random.default_rng([seed, index]).integers(2**63))
+        choice = {
+            "index": index,
+            "message": message,
+            "finish_reason": finish,
+            "logprobs": {"content": token_logprobs(content, logprobs_seed)} if body.get("logprobs") else None,
         }
-        return reply_body, latency
+        return choice, completion_tokens, reasoning_tokens
+
+
+def _stream_events(reply: dict) -> list[bytes]:
+    """The reply as server-sent ``chat.completion.chunk`` events, with ``include_usage``: per choice one chunk
+    with the whole message as its delta (content, reasoning, tool calls), its logprobs and its finish_reason;
+    then one usage chunk for the whole call (carrying ``simulated_latency_s``) and ``[DONE]``. (OpenAI sends the
+    content in many deltas and the finish_reason in a chunk of its own; one delta is as valid, and keeps the
+    simulated endpoint's cost per call low. :func:`_slow_stream_events` sends a delta per token.)"""
+    head = json.dumps({k: reply[k] for k in ("id", "created", "model", "system_fingerprint")})[:-1]
+    events = []
+    for choice in reply["choices"]:
+        message = choice["message"]
+        delta = {"role": "assistant", "content": message["content"]}
+        if "reasoning_content" in message:
+            delta["reasoning_content"] = message["reasoning_content"]
+        if message.get("tool_calls"):
+            delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
+        streamed = {"index": choice["index"], "delta": delta, "finish_reason": choice["finish_reason"]}
+        if choice["logprobs"] is not None:
+            streamed["logprobs"] = choice["logprobs"]
+        events.append(f'data: {head}, "object": "chat.completion.chunk", "choices": [{json.dumps(streamed)}]}}\n\n')
+    usage = json.dumps(reply["usage"])
+    latency = json.dumps(reply["simulated_latency_s"])
+    events.append(
+        f'data: {head}, "object": "chat.completion.chunk", "choices": [], "usage": {usage}, '
+        f'"simulated_latency_s": {latency}}}\n\n'
+    )
+    events.append("data: [DONE]\n\n")
+    return [event.encode() for event in events]
+
+
+def _slow_stream_events(reply: dict) -> list[bytes]:
+    """:func:`_stream_events` with the first choice's content split into one chunk per token (the pieces
+    :func:`approximate_tokens` counts, each with the text up to the next, so they join to the content exactly)."""
+    events = _stream_events(reply)
+    first = json.loads(events[0][len(b"data: ") :])
+    delta = first["choices"][0]["delta"]
+    text = delta.get("content") or ""
+    starts = [m.start() for m in _TOKEN.finditer(text)][1:]
+    pieces = [text[a:b] for a, b in zip([0, *starts], [*starts, len(text)])]
+    if len(pieces) < 2:
+        return events
+    split = []
+    for i, piece in enumerate(pieces):
+        chunk = json.loads(json.dumps(first))
+        chunk["choices"][0]["delta"] = {**delta, "content": piece} if i == 0 else {"content": piece}
+        if i < len(pieces) - 1:
+            chunk["choices"][0]["finish_reason"] = None  # the last piece finishes the choice
+        if i and "logprobs" in chunk["choices"][0]:
+            del chunk["choices"][0]["logprobs"]  # all the logprobs travel with the first piece
+        split.append(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+    return split + events[1:]
 
 
 def _import_behaviour(spec: str) -> Callable:
@@ -464,16 +534,23 @@ _REASONS = {
 }
 
 
-def _response_bytes(status: int, body: bytes, headers: dict | None = None, close: bool = False) -> bytes:
+def _response_bytes(
+    status: int,
+    body: bytes | None,
+    headers: dict | None = None,
+    close: bool = False,
+    content_type: str = "application/json",
+) -> bytes:
+    """The response's bytes; ``body=None`` gives the head of a chunked response, whose chunks follow."""
     head = [
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
-        "Content-Type: application/json",
-        f"Content-Length: {len(body)}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}" if body is not None else "Transfer-Encoding: chunked",
         "Server: agenteff-serve-sim",
         "Connection: close" if close else "Connection: keep-alive",
     ]
     head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
 
 
 def _error_body(message: str, kind: str) -> bytes:
@@ -481,17 +558,20 @@ def _error_body(message: str, kind: str) -> bytes:
 
 
 async def _read_request(reader: asyncio.StreamReader):
-    line = await reader.readline()
-    if not line:
-        return None
-    method, target, _version = line.decode("latin-1").split(" ", 2)
+    """(method, path, headers, body) of the next request; None when the client closed the connection."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")  # one read for the request line and headers
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial.strip():
+            return None
+        raise
+    request_line, *lines = head.decode("latin-1").split("\r\n")
+    method, target, _version = request_line.split(" ", 2)
     headers = {}
-    while True:
-        raw = await reader.readline()
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        key, _, value = raw.decode("latin-1").partition(":")
-        headers[key.strip().lower()] = value.strip()
+    for raw in lines:
+        if raw:
+            key, _, value = raw.partition(":")
+            headers[key.strip().lower()] = value.strip()
     length = int(headers.get("content-length", 0))
     body = await reader.readexactly(length) if length else b""
     return method, target.split("?", 1)[0], headers, body
@@ -504,8 +584,9 @@ def _authorised(state: SimServer, headers: dict) -> bool:
     return hashlib.sha256(token.encode()).hexdigest() == state.api_key_sha256
 
 
-async def _handle(state: SimServer, reader, writer, method, path, headers, body) -> bool:
-    """Answer one request; False when the connection must be dropped."""
+async def _handle(state: SimServer, reader, writer, method, path, headers, body, arrived: float) -> bool:
+    """Answer one request; False when the connection must be dropped. The latency is played from ``arrived``
+    (the loop time the request was read), so the server's own work and queueing are part of it, not added."""
     if path.startswith("/v1/") and not _authorised(state, headers):
         writer.write(_response_bytes(401, _error_body("invalid API key", "invalid_api_key")))
         return True
@@ -520,8 +601,9 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         else:
             writer.write(_response_bytes(404, _error_body(f"model {name!r} not found", "model_not_found")))
         return True
-    if method == "GET" and path == "/sim/stats":
-        writer.write(_response_bytes(200, json.dumps(state.counters).encode()))
+    if method == "GET" and path == "/sim/stats":  # its counters, and the CPU seconds the server has used
+        stats = {**state.counters, "cpu_s": time.process_time()}
+        writer.write(_response_bytes(200, json.dumps(stats).encode()))
         return True
     if path.rstrip("/") != "/v1/chat/completions":
         writer.write(_response_bytes(404, _error_body(f"no route {method} {path}", "not_found")))
@@ -547,7 +629,8 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         writer.write(_response_bytes(500, _error_body("simulated server error", "server_error")))
         return True
     try:
-        reply, latency = state.completion(json.loads(body or b"{}"))
+        request = json.loads(body or b"{}")
+        reply, latency = state.completion(request)
     except json.JSONDecodeError:
         writer.write(_response_bytes(400, _error_body("request body is not JSON", "invalid_request_error")))
         return True
@@ -556,14 +639,49 @@ async def _handle(state: SimServer, reader, writer, method, path, headers, body)
         return True
     if fault == "slow":
         latency += float(state.settings["slow_s"])
-    if latency > 0:
-        await asyncio.sleep(latency)
+    # a model with params["token_interval_s"] generates slowly: one token per interval, streamed as it comes
+    interval = float(state.models[request["model"]].params.get("token_interval_s", 0.0))
+    generating_s = 0.0
+    if interval:
+        generating_s = interval * (len(_slow_stream_events(reply)) - 1)
+        reply["simulated_latency_s"] = round(latency + generating_s, 6)
+    latency -= asyncio.get_running_loop().time() - arrived
+    if request.get("stream"):
+        events = _slow_stream_events(reply) if interval else _stream_events(reply)
+        return await _send_stream(state, writer, events, latency, interval, fault == "malformed")
+    if latency + generating_s > 0:
+        await asyncio.sleep(latency + generating_s)
     payload = json.dumps(reply).encode()
     if fault == "malformed":
         payload = payload[: len(payload) // 2]  # a body cut short: not valid JSON
     else:
         state.counters["completed"] += 1
     writer.write(_response_bytes(200, payload))
+    return True
+
+
+async def _send_stream(state: SimServer, writer, events: list[bytes], latency: float, interval: float, cut: bool):
+    """Send a streamed reply: at once after ``latency`` (framed by Content-Length), or event by event every
+    ``interval`` seconds (chunked). A malformed reply is a stream cut short (half its bytes, or events)."""
+    if latency > 0:
+        await asyncio.sleep(latency)
+    if not interval:
+        payload = b"".join(events)
+        if cut:
+            payload = payload[: len(payload) // 2]
+        else:
+            state.counters["completed"] += 1
+        writer.write(_response_bytes(200, payload, content_type="text/event-stream"))
+        return True
+    writer.write(_response_bytes(200, None, content_type="text/event-stream"))
+    for i, event in enumerate(events[: len(events) // 2] if cut else events):
+        if i:
+            await asyncio.sleep(interval)
+        writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+        await writer.drain()
+    writer.write(b"0\r\n\r\n")
+    if not cut:
+        state.counters["completed"] += 1
     return True
 
 
@@ -574,12 +692,13 @@ async def _connection(state: SimServer, reader, writer):
             if request is None:
                 break
             method, path, headers, body = request
-            keep = await _handle(state, reader, writer, method, path, headers, body)
+            arrived = asyncio.get_running_loop().time()
+            keep = await _handle(state, reader, writer, method, path, headers, body, arrived)
             if not keep or headers.get("connection", "").lower() == "close":
                 break
             await writer.drain()
         await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+    except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
         pass  # the client went away (e.g. gave up on a slow reply) or sent garbage: drop the connection
     except asyncio.CancelledError:
         pass  # the server is shutting down; ending quietly keeps asyncio from logging a traceback per connection

@@ -7,13 +7,23 @@ call instead; every other URL (TLS, remote hosts, proxies) goes through httpx's 
 still builds the request, authenticates it and maps errors: timeouts raise ``httpx.ReadTimeout`` (the SDK's
 ``APITimeoutError``), broken connections ``httpx.ReadError`` or ``ConnectError`` (``APIConnectionError``).
 
+The read timeout is a limit on *silence*, as in httpx: the longest wait for the next piece of the reply (its
+status line, then each chunk of a chunked body such as a stream of server-sent events), not on the whole reply.
+A streamed generation of any length therefore never times out while tokens keep arriving; a non-streamed reply
+sends nothing until it is complete, so for it the limit is the whole reply. On a timeout the connection is
+closed, which is what tells llama.cpp's server (and vLLM) to cancel the generation.
+
 One request is sent at most once per call: when the server drops a kept-alive connection without replying,
 this transport raises ``ReadError`` rather than re-sending on its own, so the caller's retry policy (counting,
 backoff, budget) sees every send. Idle connections the server has already closed are discarded before use.
 
 Why not a library: measured with benchmarks/llm_throughput.py (50 ms simulated latency, 32 calls in flight, 2
 cores, quiet machine, 2026-11-22), the ratio to ideal throughput was 0.78 with the SDK's default httpx client,
-0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport.
+0.84 with its aiohttp backend (``openai.DefaultAioHttpClient``) and 0.90 with this transport. The SDK's own
+request and response objects then cost most of the client's remaining 0.9 ms of CPU per call, so
+:class:`agenteff.llm.LLMClient` sends its chat calls to loopback servers through :meth:`LoopbackTransport.exchange`
+directly (0.2-0.3 ms per call, 2026-12-01); every other request (model listings, remote endpoints) still goes
+through the SDK.
 """
 
 from __future__ import annotations
@@ -44,11 +54,20 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         if url.scheme != "http" or url.host not in LOOPBACK_HOSTS:
             return await self._fallback.handle_async_request(request)
         timeouts = request.extensions.get("timeout", {})
-        address = (url.host, url.port or 80)
         payload = self._serialise(request, request.content)  # the SDK sends a complete JSON body
-        connection = self._idle_connection(address) or await self._connect(address, timeouts.get("connect"))
+        status, headers, body = await self.exchange(
+            (url.host, url.port or 80), payload, timeouts.get("connect"), timeouts.get("read"), request
+        )
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    async def exchange(self, address, payload: bytes, connect_s, silence_s, request=None):
+        """Send one serialised HTTP/1.1 request to a loopback ``(host, port)`` and read the reply: (status,
+        headers, body). Raises httpx's ConnectError/ConnectTimeout, ReadTimeout (``silence_s`` without a byte)
+        or ReadError, as the transport does for the SDK; :class:`agenteff.llm.LLMClient` calls it directly for
+        loopback endpoints, without the SDK's per-request machinery."""
+        connection = self._idle_connection(address) or await self._connect(address, connect_s)
         try:
-            return await self._exchange(connection, payload, request, timeouts, address)
+            return await self._exchange(connection, payload, request, silence_s, address)
         except _BrokenConnection as exc:
             raise httpx.ReadError("the server closed the connection without replying", request=request) from exc
 
@@ -79,12 +98,12 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         lines.append(b"Content-Length: " + str(len(body)).encode())
         return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
-    async def _exchange(self, connection, payload, request, timeouts, address) -> httpx.Response:
+    async def _exchange(self, connection, payload, request, silence_s, address):
         reader, writer = connection
         try:
             writer.write(payload)
-            async with asyncio.timeout(timeouts.get("read")):  # no extra task per call, unlike wait_for
-                status, headers, body, keep = await _read_response(reader)
+            async with asyncio.timeout(silence_s) as deadline:  # no extra task per call, unlike wait_for
+                status, headers, body, keep = await _read_response(reader, _silence(deadline, silence_s))
         except TimeoutError as exc:
             writer.close()
             raise httpx.ReadTimeout("timed out waiting for the reply", request=request) from exc
@@ -100,7 +119,7 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
             self._idle[address].append(connection)
         else:
             writer.close()
-        return httpx.Response(status, headers=headers, content=body, request=request)
+        return status, headers, body
 
     async def aclose(self) -> None:
         for connections in self._idle.values():
@@ -111,24 +130,34 @@ class LoopbackTransport(httpx.AsyncBaseTransport):
         await self._fallback.aclose()
 
 
-async def _read_response(reader: asyncio.StreamReader):
-    status_line = await reader.readline()
-    if not status_line:
-        raise _BrokenConnection()
+def _silence(deadline: asyncio.Timeout, limit: float | None):
+    """A callback that restarts ``deadline`` (the limit on silence) each time a piece of the reply arrives."""
+    if limit is None:
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    return lambda: deadline.reschedule(loop.time() + limit)
+
+
+async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")  # the status line and headers in one read
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise _BrokenConnection() from exc
+        raise
+    except asyncio.LimitOverrunError as exc:
+        raise ConnectionError(f"the reply's headers are too long ({exc})") from exc
+    status_line, *lines = head[:-4].split(b"\r\n")
     parts = status_line.split(b" ", 2)
     status = int(parts[1])
     headers = []
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b"\n"):
-            break
-        if not line:
-            raise asyncio.IncompleteReadError(b"headers", None)
+    for line in lines:
         name, _, value = line.partition(b":")
         headers.append((name.strip(), value.strip()))
     fields = {name.lower(): value for name, value in headers}
     if fields.get(b"transfer-encoding", b"").lower() == b"chunked":
-        body = await _read_chunked(reader)
+        heard()
+        body = await _read_chunked(reader, heard)
         keep = True
     elif b"content-length" in fields:
         body = await reader.readexactly(int(fields[b"content-length"]))
@@ -141,7 +170,7 @@ async def _read_response(reader: asyncio.StreamReader):
     return status, headers, body, keep
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+async def _read_chunked(reader: asyncio.StreamReader, heard) -> bytes:
     chunks: list[bytes] = []
     while True:
         size = int((await reader.readline()).split(b";")[0].strip(), 16)
@@ -151,3 +180,4 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             return b"".join(chunks)
         chunks.append(await reader.readexactly(size))
         await reader.readexactly(2)
+        heard()
