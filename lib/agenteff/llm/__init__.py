@@ -3,7 +3,6 @@
 * :class:`LLMClient` (``client``): cache, concurrency, retries, cost, budgets over the ``openai`` SDK.
 * :class:`SimModel`, :func:`sim_server` (``sim``): the simulated endpoint, ``python -m agenteff serve-sim``.
 * :func:`resolve_endpoint`, :class:`Endpoint` (``endpoints``): where a study's calls go, decided once.
-* :func:`endpoint`: the URL to use in a notebook: the user's endpoint, or a simulated one started for the block.
 
 Names are imported on first use, so the simulated endpoint's process starts without loading the openai SDK.
 """
@@ -17,7 +16,6 @@ _EXPORTS = {
     "RetriesExhausted": "client",
     "SimModel": "sim",
     "sim_server": "sim",
-    "endpoint": "sim",
     "default_behaviour": "sim",
     "approximate_tokens": "sim",
     "SIMULATED_FINGERPRINT": "sim",

@@ -61,7 +61,7 @@ class ResponseCache:
     def get_many(self, keys: list[str]) -> dict[str, tuple[dict, float]]:
         """The stored replies among ``keys`` (absent keys are left out), read in a few queries rather than one
         per key: replaying a finished batch costs one round trip to SQLite per thousand calls."""
-        found: dict[str, tuple[dict, float]] = {}
+        found: dict[str, tuple[str, float]] = {}  # JSON text until decoded below
         unique = list(dict.fromkeys(keys))
         with self._lock:
             for start in range(0, len(unique), _KEYS_PER_QUERY):

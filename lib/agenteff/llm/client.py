@@ -748,7 +748,7 @@ class LLMClient:
         self._unstored.append((call.key, call.model, body, latency))
 
     def _flush(self) -> None:
-        if self._unstored:
+        if self._unstored and self._cache is not None:  # only a client with a cache queues replies
             rows = self._unstored[:]
             self._unstored.clear()  # the same list: the finaliser holds it
             self._cache.put_many(rows)

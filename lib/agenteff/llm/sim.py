@@ -57,7 +57,6 @@ __all__ = [
     "message_tokens",
     "default_behaviour",
     "sim_server",
-    "endpoint",
     "serve",
     "main",
 ]
@@ -865,17 +864,6 @@ def sim_server(
                 process.wait()
             if process.stdout is not None:
                 process.stdout.close()
-
-
-@contextlib.contextmanager
-def endpoint(base_url: str | None, models: list[SimModel], faults: dict | None = None) -> Iterator[str]:
-    """The endpoint a notebook should call: ``base_url`` when the user gave one, else a simulated endpoint
-    serving ``models``, started for the block and stopped after it."""
-    if base_url:
-        yield base_url
-        return
-    with sim_server(models, faults) as url:
-        yield url
 
 
 def _await_announcement(process: subprocess.Popen, timeout_s: float, log_path: Path) -> str:
