@@ -159,3 +159,18 @@ def test_scaling_paper_values_are_registered_under_one_prefix():
     saturation = datasets.paper_values()["kim-scaling/coef-p_sa-x-log1p_n"]
     assert (saturation.value, saturation.low, saturation.high) == (-0.404, -0.557, -0.252)
     assert saturation.source == "arXiv:2512.08296 v2, abstract; regression coefficient table"
+
+
+def test_the_loader_names_architectures_without_loading_the_engines():
+    """Layering: data sets sit below the engines; the one architecture list lives in the core schema."""
+    import subprocess
+    import sys
+
+    probe = "import sys, agenteff.datasets.agent_scaling; print(sorted(m for m in sys.modules if m.startswith('agenteff.engines')))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    from agenteff import schema
+    from agenteff.datasets import agent_scaling
+    from agenteff.engines import topologies
+
+    assert agent_scaling.ARCHITECTURES is schema.ARCHITECTURES is topologies.ARCHITECTURES

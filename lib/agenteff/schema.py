@@ -39,6 +39,7 @@ __all__ = [
     "STEPS",
     "SAMPLES",
     "STEP_ROLES",
+    "ARCHITECTURES",
 ]
 
 
@@ -342,6 +343,9 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, schema: Schema) ->
 
 # --- the three shared schemas -------------------------------------------------------------------------------
 
+#: The project's one list of multi-agent architectures, in the one order tables and figures use (the scaling
+#: paper's). Here, in the core, because the data loaders and the engines both name them.
+ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
 STEP_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer", "user", "tool", "system")
 
 RUNS = Schema(

@@ -8,7 +8,7 @@
   (``scripts/per_instance_results_swe_tb.csv`` of github.com/Haseebae/agent-scaling), the material behind the
   90 configurations added in v3, and aggregates them into configurations shaped like the v2 table.
 
-Architectures are normalised to the short names of :data:`agenteff.engines.topologies.ARCHITECTURES`, the
+Architectures are normalised to the short names of :data:`agenteff.schema.ARCHITECTURES`, the
 project's one architecture list; benchmark ids are kept as the authors' release spells them.
 """
 
@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engines.topologies.architectures import ARCHITECTURES
-from ..schema import Column, Schema, validate
+from ..schema import ARCHITECTURES, Column, Schema, validate
 
 __all__ = [
     "ARCHITECTURES",

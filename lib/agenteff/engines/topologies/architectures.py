@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
+from ...schema import ARCHITECTURES
 from . import protocol as P
 from .suites import Task, grade, tool_result_text
 
@@ -41,8 +42,6 @@ if TYPE_CHECKING:  # the simulated endpoint imports this package; it must not lo
 
 __all__ = ["ARCHITECTURES", "MULTI_AGENT_ARCHITECTURES", "DEFAULT_AGENTS", "Limits", "Trajectory", "run_topology"]
 
-#: The project's one list of architectures, in the one order tables and figures use (the paper's).
-ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
 #: The multi-agent ones: every architecture but the single-agent baseline.
 MULTI_AGENT_ARCHITECTURES = tuple(a for a in ARCHITECTURES if a != "single")
 #: The paper's agent counts (orchestrators included).
