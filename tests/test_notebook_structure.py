@@ -1,6 +1,6 @@
 """The notebook conventions of CONTRIBUTING.md, checked on every stored notebook (no kernel needed).
 
-Every notebook: a title cell, a watermark cell, no function definitions, no code cell over 15 lines, no figure
+Every notebook: a title cell, a watermark cell, no function definitions, no code cell over 15 lines (but the parameters cell), no figure
 drawn inline, no stray metadata. Study notebooks (NN >= 01) also: a `parameters` cell, a figures folder and a
 study module of the same name, a test module mirroring it, and the claims table written in the last cells.
 """
@@ -52,12 +52,15 @@ def test_title_and_watermark_open_the_notebook(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_code_cells_are_thin(path):
+    code = [c for c in _cells(path) if c["cell_type"] == "code"]
+    parameter_cells = {i for i, c in enumerate(code) if "parameters" in c.get("metadata", {}).get("tags", [])}
     for index, source in enumerate(_code(path)):
         first = source.splitlines()[0] if source else ""
         assert not re.search(r"^\s*(async\s+)?def |^\s*class ", source, re.MULTILINE), (
             f"code cell {index} ({first!r}) defines a function or class: move it into lib/"
         )
-        assert len(source.splitlines()) <= MAX_CODE_LINES, (
+        # the parameters cell is a list of knobs, one documented assignment a line, not logic: no limit
+        assert index in parameter_cells or len(source.splitlines()) <= MAX_CODE_LINES, (
             f"code cell {index} ({first!r}) has {len(source.splitlines())} lines (at most {MAX_CODE_LINES})"
         )
         drawing = INLINE_DRAWING.search(source)
