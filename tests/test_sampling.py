@@ -1,4 +1,3 @@
-import contextlib
 import math
 import os
 import time
@@ -11,7 +10,7 @@ import pytest
 from agenteff import datasets
 from agenteff.engines import sampling
 from agenteff.engines.sampling import REASONER_DEFAULTS, simulated_reasoner
-from agenteff.engines.sweep import SweepIncomplete
+from agenteff.engines.sweep import SweepIncomplete, stored_jobs
 from agenteff.llm.endpoints import resolve_endpoint
 from agenteff.llm.sim import server_stats, sim_server
 from agenteff.metrics import grading
@@ -168,7 +167,6 @@ sampling.run_sampling(datasets.load("lead-math-test"), resolve_endpoint(url), mo
 def test_a_killed_live_run_resumes_with_every_sample_exactly_once(tmp_path, monkeypatch):
     import dataclasses
     import signal
-    import sqlite3
     import subprocess
     import sys
 
@@ -184,13 +182,10 @@ def test_a_killed_live_run_resumes_with_every_sample_exactly_once(tmp_path, monk
         while stored < 2 and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
             stores = list((endpoint.cache_dir / "runs").glob("sampling-*/runs.sqlite"))
-            if stores:
-                with contextlib.closing(sqlite3.connect(stores[0])) as db:
-                    stored = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+            stored = stored_jobs(stores[0].parent) if stores else 0
         run.send_signal(signal.SIGKILL)  # mid-way: some problems stored, others in flight or not started
         run.wait()
-        with contextlib.closing(sqlite3.connect(stores[0])) as db:
-            stored = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        stored = stored_jobs(stores[0].parent)
         assert 2 <= stored < 8, "the kill should land mid-way"
         asked_before = server_stats(url)["chat_requests"]
         resumed = sampling.run_sampling(problems, endpoint, model=slow.name, **options)

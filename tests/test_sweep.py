@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from agenteff.engines.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep
+from agenteff.engines.sweep import STORE_NAME, Job, RunStore, SweepIncomplete, grid, run_sweep, stored_jobs
 from agenteff.llm import BudgetExceeded, LLMClient, SimModel, sim_server
 from agenteff.llm.sim import server_stats
 
@@ -165,16 +165,6 @@ _KILLED_SWEEP = textwrap.dedent("""
 """)
 
 
-def _stored_jobs(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with sqlite3.connect(path, timeout=30) as db:
-        try:
-            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
-        except sqlite3.OperationalError:  # tables not created yet
-            return 0
-
-
 def test_sweep_killed_with_sigkill_resumes_to_the_same_store(url, tmp_path):
     jobs = grid(TASKS, CONFIGS, seeds=[1, 2, 3])
     reference = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "reference", executor="thread")
@@ -182,11 +172,11 @@ def test_sweep_killed_with_sigkill_resumes_to_the_same_store(url, tmp_path):
     script = _KILLED_SWEEP.format(tests=str(Path(__file__).parent), url=url, log=str(log), run_dir=str(run_dir))
     process = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 60
-    while _stored_jobs(run_dir / STORE_NAME) < 5 and time.monotonic() < deadline and process.poll() is None:
+    while stored_jobs(run_dir) < 5 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    stored_at_kill = _stored_jobs(run_dir / STORE_NAME)
+    stored_at_kill = stored_jobs(run_dir)
     assert 5 <= stored_at_kill < len(jobs), "the sweep must be killed part-way"
     resume_log = tmp_path / "resume.log"
     resumed = run_sweep(functools.partial(solve, base_url=url, log=str(resume_log)), jobs, run_dir, executor="thread")
@@ -243,3 +233,13 @@ def test_worker_client_is_made_once_per_endpoint_and_options(monkeypatch):
     assert sweep.worker_client(endpoint, max_concurrency=2) is first
     assert sweep.worker_client(endpoint, max_concurrency=3) is not first
     assert made == [{"max_concurrency": 2}, {"max_concurrency": 3}]
+
+
+def test_stored_jobs_reads_a_store_being_created_as_empty(tmp_path):
+    assert stored_jobs(tmp_path) == 0  # no store yet
+    sqlite3.connect(tmp_path / STORE_NAME).close()  # the file exists, its tables not yet (a writer mid-creation)
+    assert stored_jobs(tmp_path) == 0
+    store = RunStore(tmp_path)
+    store.add(Job("t", "c", 0), 0, [{"x": 1}])
+    store.close()
+    assert stored_jobs(tmp_path) == 1

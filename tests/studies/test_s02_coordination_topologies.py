@@ -1,9 +1,7 @@
 """Study 02: the laws, the Table-5 comparison and the claims, on small hand-made inputs."""
 
-import contextlib
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import pytest
 from agenteff import datasets, metrics
 from agenteff.datasets import agent_scaling
 from agenteff.engines import topologies
+from agenteff.engines.sweep import stored_jobs
 from agenteff.engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
 from agenteff.llm.sim import server_stats as sim_server_stats
 from agenteff.report import PaperValue, PaperValues
@@ -438,13 +437,7 @@ steps.to_pickle(sys.argv[3] + ".steps.pkl")
 
 def _stored_jobs(cache: Path) -> int:
     stores = list(cache.glob("llm/endpoint-*/runs/topologies-*/runs.sqlite"))
-    if not stores:
-        return 0
-    with contextlib.closing(sqlite3.connect(stores[0], timeout=30)) as db:
-        try:
-            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
-        except sqlite3.OperationalError:  # the table is being created
-            return 0
+    return stored_jobs(stores[0].parent) if stores else 0
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,7 @@ __all__ = [
     "SweepIncomplete",
     "STORE_NAME",
     "study_run_dir",
+    "stored_jobs",
     "worker_client",
     "release_worker_clients",
 ]
@@ -198,6 +199,19 @@ class RunStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def stored_jobs(run_dir: str | Path) -> int:
+    """How many jobs the sweep in ``run_dir`` has stored so far, read without writing (so a sweep running in
+    another process can be watched): 0 while its store, or the store's tables, do not exist yet."""
+    path = Path(run_dir) / STORE_NAME
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as db:
+        try:
+            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        except sqlite3.OperationalError:  # the writer has created the file but not yet its tables
+            return 0
 
 
 def _jsonable(value):
