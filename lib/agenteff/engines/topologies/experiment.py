@@ -102,13 +102,6 @@ def experiment_grid(architectures, suites, n_tasks: int, models, seeds, n_agents
     return pd.DataFrame(rows)
 
 
-def _timeout_s(max_tokens: int | None) -> float:
-    """The client's timeout for one call: room for the whole reply at 2 tokens/s (a CPU server shared by
-    concurrent requests; the slowest seen), so a long generation is not abandoned and re-sent while the server
-    still works on it. Without a cap, room for 2,048 tokens."""
-    return 30.0 + 0.5 * (max_tokens if max_tokens is not None else 2048)
-
-
 def _stand_in_prices(sims) -> dict | None:
     """``{simulated model: rates}`` of the real models the simulated ones are priced as (None: nothing to price
     specially), as plain values so a worker's client options compare equal across jobs and processes."""
@@ -184,6 +177,7 @@ def run_experiment(
     model id(s) the replies reported.
     """
     from ...llm import SimModel, resolve_endpoint
+    from ..sampling import generation_timeout_s
     from ..sweep import Job, release_worker_clients, run_sweep, study_run_dir
 
     if {"base_url", "api_key"} & set(limits):  # the arguments of the release before the one endpoint road
@@ -204,7 +198,10 @@ def run_experiment(
         for r in grid.to_dict(orient="records")
     ]
     concurrency = max_concurrency or (16 if endpoint.simulated else 4)
-    client_options: dict = {"max_concurrency": concurrency, "timeout_s": _timeout_s(max_tokens)}
+    # room for the whole reply at 2 tokens/s (a CPU server shared by concurrent requests; the slowest seen), and
+    # for 2,048 tokens without a cap
+    timeout_s = generation_timeout_s(max_tokens if max_tokens is not None else 2048, tokens_per_s=2.0)
+    client_options: dict = {"max_concurrency": concurrency, "timeout_s": timeout_s}
     if endpoint.simulated:
         client_options["cache_dir"] = cache_dir() / "llm" / f"topologies-{_source_hash()}"
         client_options["prices"] = _stand_in_prices(sims)
