@@ -343,6 +343,14 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, schema: Schema) ->
 
 # --- the three shared schemas -------------------------------------------------------------------------------
 
+#: Beside ``model`` in RUNS and SAMPLES: servers such as llama.cpp answer under any model name asked.
+_SERVED_MODEL = Column(
+    "served_model",
+    "str",
+    required=False,
+    nullable=True,
+    doc="model id the reply reported (may differ from the one asked)",
+)
 #: The project's one list of multi-agent architectures, in the one order tables and figures use (the scaling
 #: paper's). Here, in the core, because the data loaders and the engines both name them.
 ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
@@ -361,13 +369,7 @@ RUNS = Schema(
         ),
         Column("n_agents", "int", minimum=1, doc="agents in the system (orchestrators included)"),
         Column("model", "str", doc="model id as the endpoint names it"),
-        Column(
-            "served_model",
-            "str",
-            required=False,
-            nullable=True,
-            doc="model id the reply reported (may differ from the one asked)",
-        ),
+        _SERVED_MODEL,
         Column("seed", "int", doc="seed or trial index"),
         Column("success", "bool", doc="did the run solve the task?"),
         Column("score", "float", required=False, nullable=True, doc="graded score when finer than success"),
@@ -434,13 +436,7 @@ SAMPLES = Schema(
         Column("dataset", "str", doc="problem set"),
         Column("problem_id", "str", doc="problem id within the data set"),
         Column("model", "str", doc="model id"),
-        Column(
-            "served_model",
-            "str",
-            required=False,
-            nullable=True,
-            doc="model id the reply reported (may differ from the one asked)",
-        ),
+        _SERVED_MODEL,
         Column("method", "str", doc="sampling method or prompt variant"),
         Column("sample_index", "int", minimum=0, doc="0-based sample number for this problem and model"),
         Column("output", "str", required=False, nullable=True, doc="the full output text"),
