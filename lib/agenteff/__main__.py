@@ -25,6 +25,15 @@ def _data(args) -> int:
         manifest = datasets.rehash()
         print(f"recorded the sha256 of every registered file under data/ in {manifest}; commit it with your edit")
         return 0
+    if args.action == "registry":
+        return _registry(args.check)
+    if args.action == "pin":
+        if len(args.names) < 3:
+            print("usage: python -m agenteff data pin <data set> <owner>/<repo>@<commit> <path> [<path> ...]")
+            return 2
+        added = datasets.pin(args.names[0], args.names[1], args.names[2:])
+        print(f"pinned {len(added)} file(s) of {args.names[0]!r} in {datasets.registry.REGISTRY_FILE}")
+        return 0
     names = args.names or list(datasets.REGISTRY)
     failed = 0
     for name in names:
@@ -40,6 +49,21 @@ def _data(args) -> int:
             continue
         print(f"{name}: {len(paths)} file(s) verified", flush=True)
     return 1 if failed else 0
+
+
+def _registry(check_only: bool) -> int:
+    from . import datasets
+    from .datasets import registry
+
+    if not check_only:  # rewrite sorted first (after a hand merge), then check like CI does
+        registry.write(registry.read())
+    try:
+        count = datasets.check_registry()
+    except registry.RegistryError as exc:
+        print(f"registry check FAILED: {exc}")
+        return 1
+    print(f"{registry.REGISTRY_FILE}: {count} pins, sorted, each of a declared data set")
+    return 0
 
 
 def _live_setup(args) -> int:
@@ -112,13 +136,18 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
 
-    data = commands.add_parser("data", help="list or fetch the pinned data sets; rehash records data/SHA256SUMS")
+    data = commands.add_parser(
+        "data", help="list or fetch the pinned data sets; rehash records data/SHA256SUMS; pin and registry"
+    )
     data.add_argument(
         "action",
-        choices=["list", "fetch", "rehash"],
-        help="rehash: record the sha256 of the registered files under data/ after a deliberate edit",
+        choices=["list", "fetch", "rehash", "pin", "registry"],
+        help="rehash: record the sha256 of the registered files under data/ after a deliberate edit; "
+        "pin <data set> <owner>/<repo>@<commit> <path>...: add public files to the registry file; "
+        "registry: sort the registry file and check it (--check: only check)",
     )
-    data.add_argument("names", nargs="*", help="data set names (default: all)")
+    data.add_argument("names", nargs="*", help="data set names (default: all); for pin, its arguments")
+    data.add_argument("--check", action="store_true", help="registry: check without rewriting (CI)")
     data.set_defaults(handler=_data)
 
     live = commands.add_parser(

@@ -1,7 +1,8 @@
 """Pinned public data sets: fetch once, verify, cache, parse into the project's schemas.
 
 Each data set is a list of files pinned by GitHub raw URL at a fixed commit and sha256, plus a parser that
-turns them into validated tables. Files are downloaded once into ``<cache>/data/<owner>/<repo>/<commit>/<path>``
+turns them into validated tables. The pins are data, one line per file of a data set in ``registry.txt``; how to
+add one, and the check that runs in CI, are in :mod:`agenteff.datasets.registry`. Files are downloaded once into ``<cache>/data/<owner>/<repo>/<commit>/<path>``
 (pooch does the transfer, the hash check and the atomic move, so a failed or truncated download leaves nothing
 behind). Every load re-verifies the cached bytes: a corrupted file is removed and reported by name with its
 expected hash, and the next load fetches it again.
@@ -29,7 +30,6 @@ import logging
 import os
 import shutil
 import tempfile
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +39,12 @@ import yaml
 
 from ..paths import cache_dir, data_dir
 from ..schema import SchemaError
-from .pins import PINS
+from . import registry
+from .registry import RegistryError, RemoteFile
 
 __all__ = [
     "RemoteFile",
+    "RegistryError",
     "LocalFile",
     "Dataset",
     "DataIntegrityError",
@@ -56,10 +58,11 @@ __all__ = [
     "tables",
     "paper_values",
     "rehash",
+    "check_registry",
+    "pin",
 ]
 
 MIRROR_VARIABLE = "AGENTEFF_MIRROR"
-RAW_BASE = "https://raw.githubusercontent.com"
 
 
 class DataIntegrityError(RuntimeError):
@@ -72,23 +75,6 @@ class CorruptCopyRemoved(DataIntegrityError):
 
 MANIFEST_NAME = "SHA256SUMS"
 _REHASH = "python -m agenteff data rehash"
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    repo: str  # owner/name
-    commit: str
-    path: str
-    sha256: str
-
-    @property
-    def url(self) -> str:
-        # spaces and parentheses in a path must be percent-encoded in the URL (the mirror/cache keep them verbatim)
-        return f"{RAW_BASE}/{self.repo}/{self.commit}/{urllib.parse.quote(self.path)}"
-
-    @property
-    def relative(self) -> Path:
-        return Path(self.repo) / self.commit / self.path
 
 
 @dataclass(frozen=True)
@@ -118,16 +104,11 @@ class Dataset:
         return first.commit[:7] if isinstance(first, RemoteFile) else ""
 
 
-def _pinned(repo: str, commit_prefix: str, path_prefix: str, suffix: str = "") -> tuple[RemoteFile, ...]:
-    (key,) = [k for k in PINS if k[0] == repo and k[1].startswith(commit_prefix)]
-    files = tuple(
-        RemoteFile(repo, key[1], path, sha)
-        for path, sha in PINS[key].items()
-        if path.startswith(path_prefix) and path.endswith(suffix)
-    )
-    if not files:
-        raise ValueError(f"no pinned file of {repo} starts with {path_prefix!r}")
-    return files
+_PINS = registry.read()
+
+
+def _pinned(dataset: str) -> tuple[RemoteFile, ...]:
+    return registry.pinned(dataset, _PINS)
 
 
 _AGENTSTOP_PAPER = (
@@ -157,7 +138,7 @@ REGISTRY: dict[str, Dataset] = {
             "scaling-v3-instances",
             "Per-instance outcomes (resolved, steps) of 9 models x 5 architectures x 20 instances on "
             "SWE-bench Verified and Terminal-Bench, from the scaling paper's authors",
-            _pinned("Haseebae/agent-scaling", "cbf8c10", "scripts/per_instance_results_swe_tb.csv"),
+            _pinned("scaling-v3-instances"),
             "agent_scaling:parse_v3_instances",
             "MIT",
             _SCALING_PAPER,
@@ -166,7 +147,7 @@ REGISTRY: dict[str, Dataset] = {
             "zeroeval-math-l5",
             "40 models x 721 MATH level-5 problems, one output each (reasoning + answer JSON), with the "
             "repository's own accuracy summary",
-            _pinned("yuchenlin/ZeroEval", "570c626", "result_dirs/math-l5"),
+            _pinned("zeroeval-math-l5"),
             "zeroeval:parse",
             "Apache-2.0",
             "Lin et al., ZeroEval: a unified framework for evaluating language models (github.com/yuchenlin/ZeroEval)",
@@ -174,7 +155,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "overthinking-demo",
             "20 responses split into solution rounds with per-round correctness (demo size)",
-            _pinned("galaxyChen/overthinking", "89da2e5", "data/debug.processed.jsonl"),
+            _pinned("overthinking-demo"),
             "overthinking:parse",
             "see repository",
             "Chen et al., 'Do NOT Think That Much for 2+3=? On the Overthinking of o1-Like LLMs', arXiv:2412.21187",
@@ -182,7 +163,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "lead-math-test",
             "MATH level 3-5 test problems with ground-truth answers (default problem set for live sampling)",
-            _pinned("CrazyMint/LEAD", "aeebcc0", "data/math/test.parquet"),
+            _pinned("lead-math-test"),
             "lead:parse",
             "Apache-2.0",
             "LEAD, arXiv:2605.09806",
@@ -199,7 +180,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "agent-eval-runs",
             "'AI Agents That Matter': per-run total cost, tokens, time and accuracy of HumanEval agent strategies",
-            _pinned("benediktstroebl/agent-eval", "e59c01b", "plot_data_"),
+            _pinned("agent-eval-runs"),
             "agent_eval:parse_runs",
             "Apache-2.0",
             "Kapoor et al., 'AI Agents That Matter', arXiv:2407.01502",
@@ -208,7 +189,7 @@ REGISTRY: dict[str, Dataset] = {
             "agent-eval-simple-calls",
             "'AI Agents That Matter': per-call API logs and per-task pass/fail of repeated runs of the simple "
             "strategy on HumanEval",
-            _pinned("benediktstroebl/agent-eval", "e59c01b", "LLMDebugger/output_data/simple/"),
+            _pinned("agent-eval-simple-calls"),
             "agent_eval:parse_simple_calls",
             "Apache-2.0",
             "Kapoor et al., 'AI Agents That Matter', arXiv:2407.01502",
@@ -216,7 +197,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "aider-polyglot",
             "Aider polyglot leaderboard: 69 model runs on 225 coding tasks (pass rates, total cost, seconds per case)",
-            _pinned("Aider-AI/aider", "5dc9490", "aider/website/_data/polyglot_leaderboard.yml"),
+            _pinned("aider-polyglot"),
             "aider:parse",
             "Apache-2.0",
             "Aider LLM leaderboards, polyglot benchmark (aider.chat/docs/leaderboards)",
@@ -224,7 +205,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "tau-bench-airline-gpt4o",
             "tau-bench airline, GPT-4o: 50 tasks x 4 trials with full trajectories and rewards",
-            _pinned("sierra-research/tau-bench", "59a200c", "historical_trajectories/gpt-4o-airline.json"),
+            _pinned("tau-bench-airline-gpt4o"),
             "tau_bench:parse",
             "MIT",
             "Yao et al., 'tau-bench: A Benchmark for Tool-Agent-User Interaction in Real-World Domains', arXiv:2406.12045",
@@ -232,7 +213,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "mcpp-node-templates",
             "5,000 node templates (success_prob, lat_mean, lat_std, cost_mean) from the MCPP authors' simulator",
-            _pinned("WangXinglin/MCPP", "2a377ff", "simulator/example_rollout_stats.csv"),
+            _pinned("mcpp-node-templates"),
             "mcpp:parse",
             "see repository",
             "'On Time, Within Budget: Constraint-Driven Online Resource Allocation for Agentic Workflows', arXiv:2605.06110",
@@ -260,10 +241,7 @@ REGISTRY: dict[str, Dataset] = {
             "AgentStop: 824 FRAMES runs of a local code agent (Qwen3-1.7B, llama.cpp) with per-step tokens, "
             "log-probabilities, energy and duration (no verdicts released: runs.success is missing), and the "
             "FRAMES question metadata; data card data/cards/agentstop.md",
-            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/processed_profile_")
-            + _pinned(
-                "brave-experiments/AgentStop", "6253665", "experiment_data/processed/frames/llm_frames_results_judged"
-            ),
+            _pinned("agentstop-frames-profile"),
             "agentstop:parse_profile",
             "MIT",
             _AGENTSTOP_PAPER,
@@ -272,7 +250,7 @@ REGISTRY: dict[str, Dataset] = {
             "agentstop-llm-judged",
             "AgentStop: bare-LLM (no agent) answers of Qwen3 models on the 824 FRAMES and 4,326 SimpleQA questions "
             "with the authors' judge verdicts (CORRECT / INCORRECT / NOT_ATTEMPTED); data card data/cards/agentstop.md",
-            _pinned("brave-experiments/AgentStop", "6253665", "experiment_data/processed/", "_judged.csv.zip"),
+            _pinned("agentstop-llm-judged"),
             "agentstop:parse_llm_judged",
             "MIT",
             _AGENTSTOP_PAPER,
@@ -280,7 +258,7 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(
             "agentstop-judge-prompt",
             "AgentStop: the authors' LLM-judge prompt for QA answers, read as data from their grading notebook",
-            _pinned("brave-experiments/AgentStop", "9625cb1", "notebooks/eval_answers_qa.ipynb"),
+            _pinned("agentstop-judge-prompt"),
             "agentstop:parse_judge_prompt",
             "MIT",
             _AGENTSTOP_PAPER,
@@ -289,7 +267,7 @@ REGISTRY: dict[str, Dataset] = {
             "magentic-markets",
             "Magentic Marketplace: the released markets (customers with requested items, reference prices and "
             "required amenities; businesses with menus, prices, amenities) and each market's published baselines",
-            _pinned("microsoft/multi-agent-marketplace", "fdaf34d", "data/"),
+            _pinned("magentic-markets"),
             "magentic:parse",
             "MIT",
             "Bansal et al., 'Magentic Marketplace: An Open-Source Environment for Studying Agentic Markets', "
@@ -299,7 +277,7 @@ REGISTRY: dict[str, Dataset] = {
             "bazaar-outcomes",
             "Agent Bazaar: per-model, per-seed outcomes behind the paper's figures (THE_CRASH bankruptcy, prices, "
             "survivors; THE_LEMON_MARKET welfare, Sybil revenue share, volume, cached EAS; tokens) and model sizes",
-            _pinned("sethkarten/AI-Bazaar", "aef792a", "paper/fig/"),
+            _pinned("bazaar-outcomes"),
             "bazaar:parse",
             "MIT",
             "Karten et al., 'Agent Bazaar: Enabling Economic Alignment in Multi-Agent Marketplaces', arXiv:2605.17698 "
@@ -462,6 +440,50 @@ def rehash() -> Path:
         handle.write(lines)
     os.replace(tmp, manifest)
     return manifest
+
+
+def check_registry(path: Path = registry.REGISTRY_FILE) -> int:
+    """Check the registry file against itself and :data:`REGISTRY`; return its number of pins.
+
+    Raises :class:`RegistryError` on a malformed or unsorted line, a file pinned with two hashes, a data set with
+    pins that REGISTRY does not declare, and a declared data set whose remote files are not exactly its pins (a
+    hash typed into the code instead of the registry).
+    """
+    pins = registry.read(path, strict=True)
+    pinned_sets = {pin.dataset for pin in pins}
+    undeclared = sorted(pinned_sets - set(REGISTRY))
+    if undeclared:
+        raise RegistryError(f"{path}: data sets {undeclared} have pins but REGISTRY does not declare them")
+    for name, dataset in REGISTRY.items():
+        declared = tuple(f for f in dataset.files if isinstance(f, RemoteFile))
+        if not declared and name not in pinned_sets:
+            continue
+        if name not in pinned_sets or declared != registry.pinned(name, pins):
+            raise RegistryError(
+                f"{path}: the remote files REGISTRY declares for data set {name!r} are not its pins there; "
+                "declare them with _pinned(name) and add pins with `python -m agenteff data pin`"
+            )
+    return len(pins)
+
+
+def pin(dataset: str, source: str, paths: list[str], path: Path = registry.REGISTRY_FILE) -> list[registry.Pin]:
+    """Pin ``paths`` of ``source`` (``owner/repo@commit``) as files of ``dataset`` in the registry file.
+
+    Each file is copied from the mirror when ``AGENTEFF_MIRROR`` is set, else downloaded, and its sha256 is what
+    gets recorded (so pin only from a source you trust); the file is rewritten sorted and checked.
+    """
+    repo, _, commit = source.partition("@")
+    mirror = os.environ.get(MIRROR_VARIABLE)
+    added = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for number, file_path in enumerate(paths):
+            registry.Pin(dataset, repo, commit, file_path, "0" * 64)  # refuse a malformed name before fetching
+            unpinned = RemoteFile(repo, commit, file_path, "not pinned yet")
+            downloader = _mirror_copy(Path(mirror), unpinned) if mirror else pooch.HTTPDownloader(progressbar=True)
+            local = pooch.retrieve(unpinned.url, None, fname=str(number), path=scratch, downloader=downloader)
+            added.append(registry.Pin(dataset, repo, commit, file_path, _sha256(Path(local))))
+    registry.write(registry.read(path) + added, path)
+    return added
 
 
 def fetch(name: str) -> dict[str, Path]:
