@@ -163,7 +163,7 @@ def test_processes_repairing_one_corrupt_file_at_once_see_no_bare_errors(tmp_pat
     support.mkdir()
     (support / "tests_support_tiny.py").write_text(
         "from agenteff import datasets\n"
-        "from test_reliability_data import TINY\n"
+        "from test_data_faults import TINY\n"
         "def register():\n"
         "    datasets.REGISTRY['tiny'] = datasets.Dataset('tiny', 'test', (TINY,), 'unused:parse', 'MIT', 'none')\n"
     )

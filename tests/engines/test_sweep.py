@@ -76,10 +76,9 @@ def fails_on_seed_one(job: Job) -> list[dict]:
     return [{"value": job.seed}]
 
 
-@pytest.fixture(scope="module")
-def url():
-    with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.01, latency_sd_s=0.002)]) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel(MODEL, error_prob=0.0, latency_mean_s=0.01, latency_sd_s=0.002)
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
 def _expected_answers(jobs):
@@ -112,21 +111,21 @@ def test_sweep_through_twenty_percent_faults_stores_every_record_once(tmp_path):
     assert list(dict.fromkeys(records["job_id"])) == [j.job_id for j in jobs]  # grid order
 
 
-def test_rerun_of_a_finished_sweep_runs_nothing(url, tmp_path):
+def test_rerun_of_a_finished_sweep_runs_nothing(sim_url, tmp_path):
     jobs = grid(TASKS[:2], CONFIGS, seeds=[3])
     log = tmp_path / "ran.txt"
-    run = functools.partial(solve, base_url=url, log=str(log))
+    run = functools.partial(solve, base_url=sim_url, log=str(log))
     first = run_sweep(run, jobs, tmp_path / "run", executor="thread")
     second = run_sweep(run, jobs, tmp_path / "run", executor="thread")
     assert sorted(log.read_text().split()) == sorted(j.job_id for j in jobs)  # each job ran once in all
     pd.testing.assert_frame_equal(first, second)
 
 
-def test_local_process_pool_gives_the_same_store(url, tmp_path):
+def test_local_process_pool_gives_the_same_store(sim_url, tmp_path):
     jobs = grid(TASKS[:3], CONFIGS, seeds=[2])
-    by_threads = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "t", executor="thread")
+    by_threads = run_sweep(functools.partial(solve, base_url=sim_url), jobs, tmp_path / "t", executor="thread")
     by_processes = run_sweep(
-        functools.partial(solve, base_url=url), jobs, tmp_path / "p", executor="process", max_workers=2
+        functools.partial(solve, base_url=sim_url), jobs, tmp_path / "p", executor="process", max_workers=2
     )
     pd.testing.assert_frame_equal(by_threads, by_processes)
 
@@ -141,9 +140,9 @@ def test_failed_jobs_are_kept_out_and_retried(tmp_path):
     store.close()
 
 
-def test_sweep_budget_stops_and_resumes(url, tmp_path):
+def test_sweep_budget_stops_and_resumes(sim_url, tmp_path):
     jobs = grid(TASKS, CONFIGS, seeds=[5])
-    run = functools.partial(solve, base_url=url)
+    run = functools.partial(solve, base_url=sim_url)
     with pytest.raises(BudgetExceeded, match=r"sweep token budget reached: spent \d+ of 60 tokens; \d+ of 10 jobs"):
         run_sweep(run, jobs, tmp_path, executor="thread", max_workers=1, max_pending=1, budget_tokens=60)
     store = RunStore(tmp_path)
@@ -165,11 +164,11 @@ _KILLED_SWEEP = textwrap.dedent("""
 """)
 
 
-def test_sweep_killed_with_sigkill_resumes_to_the_same_store(url, tmp_path):
+def test_sweep_killed_with_sigkill_resumes_to_the_same_store(sim_url, tmp_path):
     jobs = grid(TASKS, CONFIGS, seeds=[1, 2, 3])
-    reference = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "reference", executor="thread")
+    reference = run_sweep(functools.partial(solve, base_url=sim_url), jobs, tmp_path / "reference", executor="thread")
     run_dir, log = tmp_path / "killed", tmp_path / "first.log"
-    script = _KILLED_SWEEP.format(tests=str(Path(__file__).parent), url=url, log=str(log), run_dir=str(run_dir))
+    script = _KILLED_SWEEP.format(tests=str(Path(__file__).parent), url=sim_url, log=str(log), run_dir=str(run_dir))
     process = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 60
     while stored_jobs(run_dir) < 5 and time.monotonic() < deadline and process.poll() is None:
@@ -179,22 +178,24 @@ def test_sweep_killed_with_sigkill_resumes_to_the_same_store(url, tmp_path):
     stored_at_kill = stored_jobs(run_dir)
     assert 5 <= stored_at_kill < len(jobs), "the sweep must be killed part-way"
     resume_log = tmp_path / "resume.log"
-    resumed = run_sweep(functools.partial(solve, base_url=url, log=str(resume_log)), jobs, run_dir, executor="thread")
+    resumed = run_sweep(
+        functools.partial(solve, base_url=sim_url, log=str(resume_log)), jobs, run_dir, executor="thread"
+    )
     assert len(resume_log.read_text().split()) == len(jobs) - stored_at_kill  # finished jobs were not repeated
     pd.testing.assert_frame_equal(resumed, reference)
 
 
-def test_dask_local_cluster_gives_the_same_store(url, tmp_path):
+def test_dask_local_cluster_gives_the_same_store(sim_url, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     jobs = grid(TASKS[:3], CONFIGS, seeds=[4])
-    local = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "local", executor="thread")
+    local = run_sweep(functools.partial(solve, base_url=sim_url), jobs, tmp_path / "local", executor="thread")
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_dask = run_sweep(functools.partial(solve, base_url=url), jobs, tmp_path / "dask", scheduler=client)
+        on_dask = run_sweep(functools.partial(solve, base_url=sim_url), jobs, tmp_path / "dask", scheduler=client)
         address_run = run_sweep(
-            functools.partial(solve, base_url=url), jobs, tmp_path / "address", scheduler=cluster.scheduler_address
+            functools.partial(solve, base_url=sim_url), jobs, tmp_path / "address", scheduler=cluster.scheduler_address
         )
     pd.testing.assert_frame_equal(on_dask, local)
     pd.testing.assert_frame_equal(address_run, local)

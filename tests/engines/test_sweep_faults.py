@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-import _reliability_jobs as jobs_module
+import _sweep_jobs as jobs_module
 import pytest
 
 from agenteff.engines.sweep import Job, RunStore, SweepIncomplete, _Guarded, grid, run_sweep
@@ -56,10 +56,10 @@ def test_a_job_that_kills_its_worker_is_isolated_and_the_rest_complete(tmp_path)
 _SWEEP_SCRIPT = textwrap.dedent("""
     import functools, sys
     sys.path.insert(0, {tests!r})
-    import _reliability_jobs
+    import _sweep_jobs
     from agenteff.engines.sweep import grid, run_sweep
     if __name__ == "__main__":
-        run_sweep(functools.partial(_reliability_jobs.sleeps_and_logs_pid, log={log!r}),
+        run_sweep(functools.partial(_sweep_jobs.sleeps_and_logs_pid, log={log!r}),
                   grid(["t"], ["c"], range(40)), {run_dir!r}, executor="process", max_workers=2)
 """)
 

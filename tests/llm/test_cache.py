@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from agenteff.llm import LLMClient, SimModel, sim_server
+from agenteff.llm import LLMClient, SimModel
 from agenteff.llm.cache import ResponseCache
 
 
@@ -32,21 +32,20 @@ def test_put_many_is_all_or_nothing(tmp_path):
     cache.close()
 
 
-@pytest.fixture(scope="module")
-def url():
-    with sim_server([SimModel("sim-c", error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0)]) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel("sim-c", error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0)
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
 def _requests(n):
     return [dict(model="sim-c", messages=[{"role": "user", "content": f"What is {i} + 1?"}]) for i in range(n)]
 
 
-def test_a_replayed_batch_is_read_in_one_pass_and_sends_nothing(url, tmp_path, monkeypatch):
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}) as client:
+def test_a_replayed_batch_is_read_in_one_pass_and_sends_nothing(sim_url, tmp_path, monkeypatch):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}) as client:
         first = client.chat_many(_requests(30))
     reads = []
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}) as client:
         original = client._cache.get_many
         monkeypatch.setattr(client._cache, "get_many", lambda keys: reads.append(len(keys)) or original(keys))
         monkeypatch.setattr(client._cache, "get", lambda key: pytest.fail("a per-call lookup in a batch"))
@@ -56,8 +55,8 @@ def test_a_replayed_batch_is_read_in_one_pass_and_sends_nothing(url, tmp_path, m
     assert [r.content for r in again[:30]] == [r.content for r in first] and all(r.from_cache for r in again)
 
 
-def test_replies_are_stored_before_the_next_call_and_at_close(url, tmp_path):
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}) as client:
+def test_replies_are_stored_before_the_next_call_and_at_close(sim_url, tmp_path):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}) as client:
         client.chat("sim-c", [{"role": "user", "content": "What is 5 + 5?"}])
         again = client.chat("sim-c", [{"role": "user", "content": "What is 5 + 5?"}])
         assert again.from_cache and client.stats["requests_sent"] == 1
@@ -66,8 +65,8 @@ def test_replies_are_stored_before_the_next_call_and_at_close(url, tmp_path):
     assert len(ResponseCache(tmp_path)) == 6
 
 
-def test_a_batch_starts_its_calls_as_earlier_ones_finish(url, tmp_path, monkeypatch):
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}, max_concurrency=4) as client:
+def test_a_batch_starts_its_calls_as_earlier_ones_finish(sim_url, tmp_path, monkeypatch):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}, max_concurrency=4) as client:
         complete, alive, most = client._complete, [0], [0]
 
         async def counted(call, stop=None):

@@ -21,20 +21,16 @@ def _question(i):
     return [{"role": "user", "content": f"What is {i} + 100?"}]
 
 
-@pytest.fixture(scope="module")
-def url():
-    models = [
-        SimModel(MODEL, error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.001),
-        SimModel(
-            "sim-cacher",
-            error_prob=0.0,
-            latency_mean_s=0.0,
-            latency_sd_s=0.0,
-            params={"prompt_caching": True, "reasoning_words": 4},
-        ),
-    ]
-    with sim_server(models) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel(MODEL, error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.001),
+    SimModel(
+        "sim-cacher",
+        error_prob=0.0,
+        latency_mean_s=0.0,
+        latency_sd_s=0.0,
+        params={"prompt_caching": True, "reasoning_words": 4},
+    ),
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
 def _client(url, tmp_path, **kwargs):
@@ -42,8 +38,8 @@ def _client(url, tmp_path, **kwargs):
     return LLMClient(base_url=url, cache_dir=tmp_path / "cache", backoff_base_s=0.01, **kwargs)
 
 
-def test_chat_answers_and_accounts(url, tmp_path):
-    with _client(url, tmp_path) as client:
+def test_chat_answers_and_accounts(sim_url, tmp_path):
+    with _client(sim_url, tmp_path) as client:
         result = client.chat(MODEL, QUESTION)
     assert result.content == "The answer is 391." and result.tool_calls == []
     assert (result.prompt_tokens, result.completion_tokens, result.cached_tokens) == (13, 6, 0)
@@ -62,13 +58,13 @@ def test_chat_answers_and_accounts(url, tmp_path):
     }
 
 
-def test_cached_and_reasoning_tokens_are_priced(url, tmp_path):
+def test_cached_and_reasoning_tokens_are_priced(sim_url, tmp_path):
     messages = [
         {"role": "user", "content": " ".join(["cat"] * 1100)},
         {"role": "assistant", "content": "ok"},
         {"role": "user", "content": "What is 2 + 2?"},
     ]
-    with _client(url, tmp_path, prices={"sim-cacher": PRICES[MODEL]}) as client:
+    with _client(sim_url, tmp_path, prices={"sim-cacher": PRICES[MODEL]}) as client:
         result = client.chat("sim-cacher", messages)
     assert result.cached_tokens == 1024 and result.reasoning_tokens == 4
     assert result.message["reasoning_content"].count(" ") == 3
@@ -76,7 +72,7 @@ def test_cached_and_reasoning_tokens_are_priced(url, tmp_path):
     assert result.cost_usd == pytest.approx(expected)
 
 
-def test_tool_calls_are_parsed_and_replayable(url, tmp_path):
+def test_tool_calls_are_parsed_and_replayable(sim_url, tmp_path):
     tool = {
         "type": "function",
         "function": {
@@ -89,7 +85,7 @@ def test_tool_calls_are_parsed_and_replayable(url, tmp_path):
             },
         },
     }
-    with _client(url, tmp_path) as client:
+    with _client(sim_url, tmp_path) as client:
         first = client.chat(MODEL, QUESTION, tools=[tool])
         (call,) = first.tool_calls
         assert call["name"] == "calculator" and call["arguments"] == {"expression": "17 * 23"}
@@ -99,23 +95,23 @@ def test_tool_calls_are_parsed_and_replayable(url, tmp_path):
     assert second.content == "Based on the tool result: 391"
 
 
-def test_rerun_sends_zero_requests(url, tmp_path):
+def test_rerun_sends_zero_requests(sim_url, tmp_path):
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(30)]
-    with _client(url, tmp_path, max_concurrency=4) as client:
+    with _client(sim_url, tmp_path, max_concurrency=4) as client:
         first = client.chat_many(requests)
-    before = server_stats(url)["chat_requests"]
-    with _client(url, tmp_path) as client:  # a new process would see the same: the cache is on disk
+    before = server_stats(sim_url)["chat_requests"]
+    with _client(sim_url, tmp_path) as client:  # a new process would see the same: the cache is on disk
         again = client.chat_many(requests)
         assert client.stats["requests_sent"] == 0 and client.stats["cache_hits"] == 30
         assert client.stats["cost_usd"] == 0
-    assert server_stats(url)["chat_requests"] == before
+    assert server_stats(sim_url)["chat_requests"] == before
     assert [r.content for r in again] == [r.content for r in first] == [f"The answer is {i + 100}." for i in range(30)]
     assert all(r.from_cache for r in again) and not any(r.from_cache for r in first)
     assert [r.cost_usd for r in again] == [r.cost_usd for r in first]
 
 
-def test_samples_are_keyed_by_index_only_when_sampling(url, tmp_path):
-    with _client(url, tmp_path) as client:
+def test_samples_are_keyed_by_index_only_when_sampling(sim_url, tmp_path):
+    with _client(sim_url, tmp_path) as client:
         greedy = [client.chat(MODEL, QUESTION, temperature=0.0, sample_index=i) for i in range(3)]
         sampled = [client.chat(MODEL, QUESTION, temperature=0.8, sample_index=i) for i in range(3)]
         assert [r.from_cache for r in greedy] == [False, True, True]
@@ -123,8 +119,8 @@ def test_samples_are_keyed_by_index_only_when_sampling(url, tmp_path):
         assert client.chat(MODEL, QUESTION, temperature=0.8, sample_index=1).from_cache
 
 
-def test_identical_calls_in_flight_are_sent_once(url, tmp_path):
-    with _client(url, tmp_path, max_concurrency=8) as client:
+def test_identical_calls_in_flight_are_sent_once(sim_url, tmp_path):
+    with _client(sim_url, tmp_path, max_concurrency=8) as client:
         results = client.chat_many([dict(model=MODEL, messages=QUESTION)] * 10)
         assert client.stats["requests_sent"] == 1 and client.stats["cache_hits"] == 9
     assert {r.content for r in results} == {"The answer is 391."}
@@ -187,32 +183,32 @@ def test_retry_after_is_honoured_and_timeouts_retried():
             assert 0.6 <= time.perf_counter() - started < 6.0  # two 0.3 s timeouts, not a 10 s reply
 
 
-def test_token_budget_stops_cleanly(url, tmp_path):
+def test_token_budget_stops_cleanly(sim_url, tmp_path):
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(40)]
-    with _client(url, tmp_path, max_concurrency=1, budget_tokens=100) as client:
+    with _client(sim_url, tmp_path, max_concurrency=1, budget_tokens=100) as client:
         with pytest.raises(BudgetExceeded, match=r"token budget reached: spent 1\d\d of 100 tokens") as caught:
             client.chat_many(requests)
         finished = [r for r in caught.value.results if r is not None]
         # one call at a time: calls stop at the first one that finds the budget spent
         assert sum(r.prompt_tokens + r.completion_tokens for r in finished) >= 100
         assert sum(r.prompt_tokens + r.completion_tokens for r in finished[:-1]) < 100
-    with _client(url, tmp_path, max_concurrency=1, budget_tokens=100) as client:
+    with _client(sim_url, tmp_path, max_concurrency=1, budget_tokens=100) as client:
         again = client.chat_many(requests[: len(finished)])  # what was paid for is cached: free to read back
         assert client.stats["requests_sent"] == 0 and [r.content for r in again] == [r.content for r in finished]
 
 
-def test_usd_budget_needs_prices_and_stops(url, tmp_path):
-    with _client(url, tmp_path, budget_usd=1e-4, prices={"other": PRICES[MODEL]}) as client:
+def test_usd_budget_needs_prices_and_stops(sim_url, tmp_path):
+    with _client(sim_url, tmp_path, budget_usd=1e-4, prices={"other": PRICES[MODEL]}) as client:
         with pytest.raises(ValueError, match="needs a price for model 'sim-test'"):
             client.chat(MODEL, QUESTION)
-    with _client(url, tmp_path, budget_usd=1e-4, max_concurrency=1) as client:
+    with _client(sim_url, tmp_path, budget_usd=1e-4, max_concurrency=1) as client:
         with pytest.raises(BudgetExceeded, match=r"USD budget reached"):
             client.chat_many([dict(model=MODEL, messages=_question(i)) for i in range(100, 140)])
         assert client.stats["cost_usd"] >= 1e-4
 
 
-def test_sync_chat_inside_a_running_loop_and_achat_from_another(url, tmp_path):
-    with _client(url, tmp_path) as client:
+def test_sync_chat_inside_a_running_loop_and_achat_from_another(sim_url, tmp_path):
+    with _client(sim_url, tmp_path) as client:
 
         async def notebook_cell():  # a Jupyter kernel runs cells inside an event loop
             sync_result = client.chat(MODEL, _question(1))
@@ -224,8 +220,8 @@ def test_sync_chat_inside_a_running_loop_and_achat_from_another(url, tmp_path):
     assert [r.content for r in async_results] == [f"The answer is {i + 100}." for i in range(2, 6)]
 
 
-def test_environment_configures_the_endpoint(url, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", url)
+def test_environment_configures_the_endpoint(sim_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", sim_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-environment")
     with LLMClient(cache_dir=tmp_path, prices=PRICES) as client:
         assert client.chat(MODEL, QUESTION).content == "The answer is 391."

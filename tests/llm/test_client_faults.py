@@ -25,20 +25,21 @@ def _question(i):
     return [{"role": "user", "content": f"What is {i} + 100?"}]
 
 
-@pytest.fixture(scope="module")
-def url():
-    with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.02, latency_sd_s=0.0)]) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel(MODEL, error_prob=0.0, latency_mean_s=0.02, latency_sd_s=0.0)
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
-def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_path):
-    before = server_stats(url)["completed"]
+def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(sim_url, tmp_path):
+    before = server_stats(sim_url)["completed"]
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(300)]
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16, budget_tokens=1500) as client:
+    with LLMClient(
+        base_url=sim_url, cache_dir=tmp_path, prices=PRICES, max_concurrency=16, budget_tokens=1500
+    ) as client:
         with pytest.raises(BudgetExceeded) as caught:
             client.chat_many(requests)
         stats = client.stats
-    answered = server_stats(url)["completed"] - before
+    answered = server_stats(sim_url)["completed"] - before
     finished = [r for r in caught.value.results if r is not None]
     assert len(caught.value.results) == 300
     assert len(finished) == answered == stats["requests_sent"]  # every paid call is kept
@@ -46,20 +47,20 @@ def test_budget_reached_mid_batch_keeps_and_counts_every_answered_call(url, tmp_
     assert spent == stats["prompt_tokens"] + stats["completion_tokens"] >= 1500
     assert f"spent {spent:,} of 1,500 tokens over {answered} requests sent" in str(caught.value)
     assert caught.value.results[caught.value.index] is None  # the request that found the budget spent
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:  # all of them were cached
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices=PRICES) as client:  # all of them were cached
         again = client.chat_many([requests[i] for i, r in enumerate(caught.value.results) if r is not None])
         assert client.stats["requests_sent"] == 0 and len(again) == answered
 
 
-def test_any_error_mid_batch_lets_calls_in_flight_finish(url, tmp_path):
-    before = server_stats(url)["completed"]
+def test_any_error_mid_batch_lets_calls_in_flight_finish(sim_url, tmp_path):
+    before = server_stats(sim_url)["completed"]
     requests = [dict(model=MODEL, messages=_question(i)) for i in range(40)]
     requests[5] = dict(model="no-such-model", messages=_question(5))  # 404: not retryable
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES, max_concurrency=8) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices=PRICES, max_concurrency=8) as client:
         with pytest.raises(openai.NotFoundError) as caught:
             client.chat_many(requests)
         sent = client.stats["requests_sent"]
-    answered = server_stats(url)["completed"] - before
+    answered = server_stats(sim_url)["completed"] - before
     finished = [r for r in caught.value.results if r is not None]
     assert caught.value.index == 5 and caught.value.results[5] is None
     assert 5 <= len(finished) == answered == sent - 1 < 40  # the first 8 went out at once; the rest were not sent

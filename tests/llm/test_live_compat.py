@@ -23,11 +23,11 @@ from agenteff.llm import (
     SimModel,
     approximate_tokens,
     local_server,
-    sim_server,
 )
 
 PRICES = {"input": 1.0, "cached_input": 0.5, "output": 2.0}  # USD per million tokens, to check cost accounting
 QUESTION = [{"role": "user", "content": "What is 17 * 23? Answer with a number."}]
+SIM_MODELS = [SimModel("sim-small", error_prob=0.0, latency_mean_s=0.001, latency_sd_s=0.0)]  # the simulated case
 
 
 @pytest.fixture(scope="module", params=["simulated", "llama-server", "yours"])
@@ -39,8 +39,7 @@ def endpoint(request):
         yield "yours", os.environ["AGENTEFF_LIVE_URL"], os.environ["AGENTEFF_LIVE_MODEL"]
         return
     if request.param == "simulated":
-        with sim_server([SimModel("sim-small", error_prob=0.0, latency_mean_s=0.001, latency_sd_s=0.0)]) as url:
-            yield "simulated", url, "sim-small"
+        yield "simulated", request.getfixturevalue("sim_url"), "sim-small"
         return
     yield "llama-server", request.getfixturevalue("llama_server_url"), local_server.MODEL_NAME
 
@@ -202,7 +201,7 @@ def test_plain_n_choices_from_llama_cpp_get_the_uncounted_ones_estimated(endpoin
 
 def _llama_server_only(endpoint):
     if endpoint[0] != "llama-server":
-        pytest.skip("needs a server that really generates token by token (test_llm_stream.py plays one)")
+        pytest.skip("needs a server that really generates token by token (llm/test_stream.py plays one)")
 
 
 def test_a_long_generation_streams_past_the_timeout(endpoint):

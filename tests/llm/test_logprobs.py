@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from agenteff.llm import LLMClient, SimModel, sim_server
+from agenteff.llm import LLMClient, SimModel
 from agenteff.llm import client as client_module
 from agenteff.llm.sim import approximate_tokens, token_logprobs
 from agenteff.studies.s06_early_termination import step_feature_blocks, traces_from_tables
@@ -15,14 +15,13 @@ MODEL = "sim-logprobs"
 QUESTION = [{"role": "user", "content": "What is 17 * 23?"}]
 
 
-@pytest.fixture(scope="module")
-def url():
-    with sim_server([SimModel(MODEL, error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0)]) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel(MODEL, error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0)
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
-def test_logprobs_are_returned_when_asked(url, tmp_path):
-    with LLMClient(base_url=url, cache_dir=tmp_path / "cache") as client:
+def test_logprobs_are_returned_when_asked(sim_url, tmp_path):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path / "cache") as client:
         plain = client.chat(MODEL, QUESTION)
         scored = client.chat(MODEL, QUESTION, logprobs=True)
         again = client.chat(MODEL, QUESTION, logprobs=True)
@@ -50,8 +49,8 @@ def test_malformed_logprobs_are_a_malformed_reply():
         client_module._parse_reply(body, QUESTION, None)
 
 
-def test_live_replies_feed_the_early_stop_features(url, tmp_path):
-    with LLMClient(base_url=url, cache_dir=tmp_path / "cache") as client:
+def test_live_replies_feed_the_early_stop_features(sim_url, tmp_path):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path / "cache") as client:
         replies = [
             client.chat(MODEL, [{"role": "user", "content": f"What is {i} + 1?"}], logprobs=True) for i in range(2)
         ]

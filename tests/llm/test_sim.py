@@ -45,7 +45,7 @@ WEATHER = {
         },
     },
 }
-MODELS = [
+SIM_MODELS = [  # served by the sim_url fixture (tests/conftest.py)
     SimModel("sim-exact", error_prob=0.0, latency_mean_s=0.005, latency_sd_s=0.001),
     SimModel("sim-wrong", error_prob=1.0, latency_mean_s=0.005, latency_sd_s=0.0),
     SimModel(
@@ -59,14 +59,8 @@ MODELS = [
 
 
 @pytest.fixture(scope="module")
-def url():
-    with sim_server(MODELS) as base_url:
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def sdk(url):
-    return openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+def sdk(sim_url):
+    return openai.OpenAI(base_url=sim_url, api_key="unused", max_retries=0)
 
 
 def _post(url, body, path="/chat/completions"):
@@ -147,16 +141,16 @@ def test_mistakes_follow_error_prob(sdk):
     assert "city" not in json.loads(call.function.arguments)  # the mistake drops a required argument
 
 
-def test_replies_are_deterministic_per_request(url):
+def test_replies_are_deterministic_per_request(sim_url):
     body = {
         "model": "sim-exact",
         "messages": [{"role": "user", "content": "tell me a story"}],
         "temperature": 0.7,
         "seed": 3,
     }
-    first, second = _post(url, body), _post(url, body)
+    first, second = _post(sim_url, body), _post(sim_url, body)
     assert first[0] == 200 and first[2] == second[2]
-    other = _post(url, {**body, "seed": 4})
+    other = _post(sim_url, {**body, "seed": 4})
     assert json.loads(other[2])["id"] != json.loads(first[2])["id"]
 
 
@@ -181,10 +175,10 @@ def test_reasoning_tokens_cached_prefix_and_truncation(sdk):
     assert short.usage.completion_tokens == 3
 
 
-def test_errors_are_openai_shaped(sdk, url):
+def test_errors_are_openai_shaped(sdk, sim_url):
     with pytest.raises(openai.NotFoundError, match="does not exist"):
         sdk.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
-    status, _, body = _post(url, {"model": "sim-exact", "messages": []})
+    status, _, body = _post(sim_url, {"model": "sim-exact", "messages": []})
     assert status == 400 and "messages" in json.loads(body)["error"]["message"]
 
 

@@ -10,7 +10,7 @@ import httpx2 as httpx
 import openai
 import pytest
 
-from agenteff.llm import LLMClient, RetriesExhausted, SimModel, approximate_tokens, sim_server
+from agenteff.llm import LLMClient, RetriesExhausted, SimModel, approximate_tokens
 from agenteff.llm.client import _assemble_stream, _MalformedReply, _parse_reply
 
 QUESTION = [{"role": "user", "content": "What is 17 * 23?"}]
@@ -28,14 +28,10 @@ TOOLS = [
 SLOW = SimModel("sim-slow", error_prob=0.0, latency_mean_s=0.0, latency_sd_s=0.0, params={"token_interval_s": 0.2})
 
 
-@pytest.fixture(scope="module")
-def url():
-    models = [
-        SimModel("sim-a", error_prob=0.3, latency_mean_s=0.0, latency_sd_s=0.0, params={"reasoning_words": 3}),
-        SLOW,
-    ]
-    with sim_server(models) as base_url:
-        yield base_url
+SIM_MODELS = [
+    SimModel("sim-a", error_prob=0.3, latency_mean_s=0.0, latency_sd_s=0.0, params={"reasoning_words": 3}),
+    SLOW,
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
 def _sse(*chunks) -> bytes:
@@ -52,34 +48,36 @@ def _sse(*chunks) -> bytes:
     ],
     ids=["answer", "tool call", "length cut with logprobs", "three choices"],
 )
-def test_a_streamed_reply_is_the_plain_reply(url, call):
+def test_a_streamed_reply_is_the_plain_reply(sim_url, call):
     results = []
     for stream in (True, False):
-        with LLMClient(base_url=url, cache=False, prices={}, stream=stream) as client:
+        with LLMClient(base_url=sim_url, cache=False, prices={}, stream=stream) as client:
             results.append(client.chat("sim-a", **call))
     assert results[0] == results[1]
 
 
-def test_streamed_and_plain_calls_share_the_cache(url, tmp_path):
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}, stream=True) as client:
+def test_streamed_and_plain_calls_share_the_cache(sim_url, tmp_path):
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}, stream=True) as client:
         first = client.chat("sim-a", QUESTION, tools=TOOLS)
-    with LLMClient(base_url=url, cache_dir=tmp_path, prices={}, stream=False) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path, prices={}, stream=False) as client:
         again = client.chat("sim-a", QUESTION, tools=TOOLS)
         assert client.stats["requests_sent"] == 0
     assert again.from_cache and again.message == first.message and again.tool_calls[0]["name"] == "calculator"
 
 
-def test_a_long_generation_times_out_only_on_silence(url):
+def test_a_long_generation_times_out_only_on_silence(sim_url):
     story = [{"role": "user", "content": "tell me a story about a lighthouse"}]
-    with LLMClient(base_url=url, cache=False, prices={}, timeout_s=1.0, max_retries=0) as client:
+    with LLMClient(base_url=sim_url, cache=False, prices={}, timeout_s=1.0, max_retries=0) as client:
         streamed = client.chat(SLOW.name, story)
     assert streamed.content == "Simulated reply about: tell me a story about a lighthouse."
     # 12 words and marks, then the usage and [DONE] events: 13 gaps of 0.2 s, much longer than 1 s
     assert streamed.latency_s == pytest.approx(0.2 * 13)
-    with LLMClient(base_url=url, cache=False, prices={}, timeout_s=1.0, max_retries=0, stream=False) as client:
+    with LLMClient(base_url=sim_url, cache=False, prices={}, timeout_s=1.0, max_retries=0, stream=False) as client:
         with pytest.raises(RetriesExhausted, match="APITimeoutError"):
             client.chat(SLOW.name, story)  # the same reply, not streamed: nothing arrives within the second
-    with LLMClient(base_url=url, cache=False, prices={}, timeout_s=5, silence_timeout_s=0.1, max_retries=0) as client:
+    with LLMClient(
+        base_url=sim_url, cache=False, prices={}, timeout_s=5, silence_timeout_s=0.1, max_retries=0
+    ) as client:
         with pytest.raises(RetriesExhausted, match="APITimeoutError"):
             client.chat(SLOW.name, story)  # 0.2 s between tokens is more silence than 0.1 s allows
 
@@ -89,16 +87,16 @@ def test_nonsense_timeouts_are_refused():
         LLMClient(base_url="http://127.0.0.1:9/v1", silence_timeout_s=0)
 
 
-def test_the_requested_model_is_kept_beside_the_replys(url):
-    with LLMClient(base_url=url, cache=False, prices={}) as client:
+def test_the_requested_model_is_kept_beside_the_replys(sim_url):
+    with LLMClient(base_url=sim_url, cache=False, prices={}) as client:
         result = client.chat("sim-a", QUESTION)
     assert (result.requested_model, result.model) == ("sim-a", "sim-a")
     body = {"model": "served-snapshot-2026", "choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]}
     assert _parse_reply(body, QUESTION, None)["model"] == "served-snapshot-2026"
 
 
-def test_n_choices_are_all_counted_by_the_simulated_endpoint(url):
-    with LLMClient(base_url=url, cache=False, prices={}) as client:
+def test_n_choices_are_all_counted_by_the_simulated_endpoint(sim_url):
+    with LLMClient(base_url=sim_url, cache=False, prices={}) as client:
         three = client.chat("sim-a", QUESTION, temperature=0.9, n=3)
         one = client.chat("sim-a", QUESTION, temperature=0.9)
     assert len(three.choices) == 3 and one.choices == ()
@@ -184,9 +182,9 @@ def test_broken_streams_are_malformed_replies(content, complaint):
         _assemble_stream(content)
 
 
-def test_the_simulated_endpoint_refuses_a_nonsense_n(url):
+def test_the_simulated_endpoint_refuses_a_nonsense_n(sim_url):
     with pytest.raises(openai.BadRequestError, match="'n' must be an integer from 1 to 128"):
-        openai.OpenAI(base_url=url, api_key="x").chat.completions.create(model="sim-a", messages=QUESTION, n=0)
+        openai.OpenAI(base_url=sim_url, api_key="x").chat.completions.create(model="sim-a", messages=QUESTION, n=0)
 
 
 def test_a_retry_after_a_timeout_waits_for_the_server_to_cancel():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from agenteff import datasets, metrics
-from agenteff.llm import LLMClient, sim_server
+from agenteff.llm import LLMClient
 from agenteff.metrics import answers
 from agenteff.schema import SchemaError
 
@@ -219,16 +219,15 @@ def test_judge_messages_fill_the_template():
     assert "Question: Capital?\nGold target: Paris\nPredicted answer: Lyon\n" in messages[1]["content"]
 
 
-@pytest.fixture(scope="module")
-def judge_url():
-    with sim_server([answers.simulated_judge_model("sim-judge", error_prob=0.0)]) as url:
-        yield url
+SIM_MODELS = [
+    answers.simulated_judge_model("sim-judge", error_prob=0.0)
+]  # served by the sim_url fixture (tests/conftest.py)
 
 
-def test_judge_answers_on_the_simulated_endpoint(judge_url, tmp_path):
+def test_judge_answers_on_the_simulated_endpoint(sim_url, tmp_path):
     frame = pd.DataFrame({"question": ["Capital of France?", "Year?", "Who?"], "gold": ["Paris", "1981", "Ann"],
                           "answer": ["It is Paris.", "1992", None]})  # fmt: skip
-    with LLMClient(base_url=judge_url, cache_dir=tmp_path / "cache", prices={}) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path / "cache", prices={}) as client:
         judged = answers.judge_answers(client, frame, "sim-judge", prompt=HAND_PROMPT)
         assert client.stats["requests_sent"] == 2  # the row without an answer is not sent
     assert judged["judge_reply"].tolist()[:2] == ["A", "B"]
@@ -240,9 +239,9 @@ def test_judge_answers_on_the_simulated_endpoint(judge_url, tmp_path):
 
 
 @pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the authors' prompt needs the mirror")
-def test_judge_answers_with_the_authors_prompt(judge_url, tmp_path):
+def test_judge_answers_with_the_authors_prompt(sim_url, tmp_path):
     frame = pd.DataFrame({"question": ["Capital of France?"], "gold": ["Paris"], "answer": ["Lyon"]})
-    with LLMClient(base_url=judge_url, cache_dir=tmp_path / "cache", prices={}) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path / "cache", prices={}) as client:
         judged = answers.judge_answers(client, frame, "sim-judge")
     assert judged["judge_verdict"].tolist() == ["INCORRECT"] and judged["simulated"].all()
 
@@ -270,7 +269,7 @@ def test_grader_against_the_authors_judge_on_the_bare_llm_files():
 
 
 @pytest.mark.skipif(not os.environ.get(datasets.MIRROR_VARIABLE), reason="the agent profile needs the mirror")
-def test_label_runs_on_the_agent_profile(judge_url, tmp_path):
+def test_label_runs_on_the_agent_profile(sim_url, tmp_path):
     runs = datasets.load("agentstop-frames-profile", "runs")
     labelled = answers.label_runs(runs)
     assert labelled["success"].notna().all() and len(labelled) == 824
@@ -278,7 +277,7 @@ def test_label_runs_on_the_agent_profile(judge_url, tmp_path):
     assert labelled["success"].sum() == 110
     assert labelled.loc[labelled["hit_step_cap"], "success"].sum() == 13
     first = labelled.iloc[:3]
-    with LLMClient(base_url=judge_url, cache_dir=tmp_path / "cache", prices={}) as client:
+    with LLMClient(base_url=sim_url, cache_dir=tmp_path / "cache", prices={}) as client:
         judged = answers.judge_answers(client, first, "sim-judge", answer_column="agent_output")
     relabelled = answers.label_runs(first, verdicts=judged.set_index(first["run_id"])["judge_verdict"], source="sim")
     assert relabelled["success"].tolist() == first["success"].tolist()  # the simulated judge runs the same grader

@@ -1,5 +1,5 @@
 """STEPS trajectory metrics (agenteff.metrics.steps: trajectory counts, action repetition) on hand-computed
-inputs. The coordination metrics of the same module are tested in test_coordination_metrics.py."""
+inputs. The coordination metrics of the same module are tested in test_coordination.py."""
 
 import json
 import math

@@ -3,7 +3,7 @@ status checked against ``tests/fast_claims.csv`` (as recommenders checks recorde
 
 It catches a notebook that no longer runs, a claim that appears or disappears, and a status that flips, in a few
 minutes; ``make test`` then re-executes every notebook at full size under nbval. After a deliberate change,
-re-record the expected statuses with ``pytest tests/test_fast_tier.py --record-fast-claims`` and say why in
+re-record the expected statuses with ``pytest tests/notebooks/test_fast_tier.py --record-fast-claims`` and say why in
 CHANGELOG.md.
 """
 

@@ -1,6 +1,6 @@
 """Study 01 (agenteff.studies.s01_scaling_regressions): hand-computed cases, a synthetic recovery, the claims table
 on hand-made results, and the released data against the reference targets in ../shared/reference/scaling (skipped
-when that folder is absent). The parsers' tests are in tests/test_datasets_agent_scaling.py."""
+when that folder is absent). The parsers' tests are in tests/datasets/test_agent_scaling.py."""
 
 from __future__ import annotations
 
