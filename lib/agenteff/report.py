@@ -232,9 +232,25 @@ def claim(
     }
 
 
+# Reproduced values are stored to 6 significant digits: a float's last digits change with the machine's BLAS,
+# thread count and summation order, and 6 digits are far finer than any claim's tolerance. Rounding first to 12
+# decimals makes a zero computed as +-1e-17 a plain 0.0.
+CLAIM_DIGITS = 6
+_CLAIM_DECIMALS = 12
+
+
+def _significant(value):
+    """A float rounded to :data:`CLAIM_DIGITS` significant digits; anything else (text, ints, missing) unchanged."""
+    if isinstance(value, float | np.floating) and math.isfinite(value):
+        return float(f"{round(float(value), _CLAIM_DECIMALS):.{CLAIM_DIGITS}g}") + 0.0  # + 0.0: no "-0.0"
+    return value
+
+
 def write_claims(rows: list[dict], notebook: str) -> pd.DataFrame:
-    """Write ``figures/<notebook>/claims.csv`` and return the table for display."""
+    """Write ``figures/<notebook>/claims.csv`` and return the table for display (reproduced floats to
+    :data:`CLAIM_DIGITS` significant digits in both, so a re-run elsewhere writes the same bytes)."""
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    table["reproduced_value"] = table["reproduced_value"].map(_significant)
     bad = ~table["status"].isin(CLAIM_STATUSES)
     if bad.any():
         raise ValueError(f"claims for {notebook}: unknown status {table.loc[bad, 'status'].iloc[0]!r}")

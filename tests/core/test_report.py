@@ -5,6 +5,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from agenteff import datasets, report  # noqa: E402
@@ -150,3 +152,29 @@ def test_paper_values_read_empty_cells_as_missing(tmp_path):
     statement = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"])["x/q"]
     assert (statement.value, statement.unit, statement.source) == (None, "", "P v1, Figure 1")
     assert report.claim("holds", statement, "yes", status="reproduced")["unit"] == ""
+
+
+def _claim_rows(values) -> list[dict]:
+    # rows built column by column, so the test holds whatever columns a claim row carries
+    return [
+        {**dict.fromkeys(report.CLAIM_COLUMNS, ""), "key": f"value-{i}", "claim": f"value {i}",
+         "reproduced_value": value, "status": "new"}
+        for i, value in enumerate(values)
+    ]  # fmt: skip
+
+
+def test_reproduced_floats_are_written_to_six_significant_digits(figures):
+    values = [0.1 + 0.2, 2 / 3, 123456789.0, -1e-17, 1e-17, 12, "a sentence", None, float("nan"), np.float32(0.1)]
+    table = report.write_claims(_claim_rows(values), "01_demo")
+    assert table["reproduced_value"].tolist()[:7] == [0.3, 0.666667, 123457000.0, 0.0, 0.0, 12, "a sentence"]
+    assert table["reproduced_value"].iloc[7] is None and math.isnan(table["reproduced_value"].iloc[8])
+    assert table["reproduced_value"].iloc[9] == 0.1  # float32's 0.100000001 too
+    written = pd.read_csv(figures / "01_demo" / "claims.csv", keep_default_na=False)["reproduced_value"].tolist()
+    assert written[:5] == ["0.3", "0.666667", "123457000.0", "0.0", "0.0"]  # no "-0.0" for a zero computed < 0
+
+
+def test_claims_differing_in_the_last_float_digits_write_the_same_bytes(figures):
+    report.write_claims(_claim_rows([0.1 + 0.2, 1 / 3]), "01_demo")
+    first = (figures / "01_demo" / "claims.csv").read_bytes()
+    report.write_claims(_claim_rows([0.3, 0.3333333333333333 + 1e-16]), "01_demo")
+    assert (figures / "01_demo" / "claims.csv").read_bytes() == first
