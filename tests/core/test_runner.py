@@ -83,3 +83,17 @@ def test_a_stale_injected_parameters_cell_does_not_survive_a_default_run(places)
     rerun = nbformat.read(path, as_version=4)
     assert not any("injected-parameters" in c.metadata.get("tags", []) for c in rerun.cells)
     assert rerun.cells[1].outputs[0]["text"] == "6\n"
+
+
+def test_the_injected_parameters_cell_gets_the_same_id_on_every_run(tmp_path):
+    ids = []
+    for run in range(2):
+        notebook = nbformat.v4.new_notebook()
+        injected = nbformat.v4.new_code_cell("size = 5")  # papermill's cell: a fresh random id each time
+        injected.metadata["tags"] = ["injected-parameters"]
+        notebook.cells = [nbformat.v4.new_code_cell("size = 3", id="nb-00"), injected]
+        path = tmp_path / f"run{run}.ipynb"
+        nbformat.write(notebook, path)
+        runner._strip_volatile(path)
+        ids.append([cell.id for cell in nbformat.read(path, as_version=4).cells])
+    assert ids[0] == ids[1] == ["nb-00", "injected-parameters"]  # the notebook's own ids are kept
