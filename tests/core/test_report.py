@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import matplotlib
 
@@ -178,3 +179,21 @@ def test_claims_differing_in_the_last_float_digits_write_the_same_bytes(figures)
     first = (figures / "01_demo" / "claims.csv").read_bytes()
     report.write_claims(_claim_rows([0.3, 0.3333333333333333 + 1e-16]), "01_demo")
     assert (figures / "01_demo" / "claims.csv").read_bytes() == first
+
+
+def _svg_of_a_line(path, y_noise: float) -> str:
+    fig, ax = plt.subplots()
+    ax.plot([0.0, 1.0, 2.0], [0.3, 0.7 + y_noise, 0.5])
+    ax.set(title="p = 0.0312345", xlabel="x (units)", ylabel="y (units)")
+    report._save_svg(fig, path)
+    plt.close(fig)
+    return path.read_text()
+
+
+def test_svg_coordinates_do_not_carry_last_digit_noise_and_text_is_kept(tmp_path):
+    report.set_style()
+    exact, noisy = _svg_of_a_line(tmp_path / "a.svg", 0.0), _svg_of_a_line(tmp_path / "b.svg", 1e-7)
+    assert exact == noisy  # 1e-7 moves the point by about 1e-4 pt: below the 1/100 pt written
+    assert "p = 0.0312345" in exact  # text is not rounded, only attribute numbers
+    assert not re.search(r'="[^"]*\d\.\d{3}', exact)
+    assert 'd="M ' in exact  # still a drawn path
