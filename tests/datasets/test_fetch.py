@@ -239,3 +239,8 @@ def test_pin_refuses_a_malformed_source_before_fetching(tmp_path, tiny_mirror):
     with pytest.raises(registry.RegistryError, match="not a commit"):
         datasets.pin("tiny", "someone/repo@main", ["dir/table.csv"], path)
     assert registry.read(path) == []
+
+
+def test_pin_from_the_command_line_needs_a_data_set_a_source_and_a_path(capsys):
+    assert main(["data", "pin", "tiny", "someone/repo@" + "0" * 40]) == 2
+    assert "usage: python -m agenteff data pin <data set>" in capsys.readouterr().out

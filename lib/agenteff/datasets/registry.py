@@ -5,8 +5,8 @@ One line per file of a data set, fields separated by single spaces, the path las
     <data set> <owner>/<repo>@<commit> <sha256> <path in the repository>
 
 Membership is the first field, never a path prefix: a file read by two data sets has a line in each, and a file
-no data set reads has no line. Lines are sorted (data set, repository, commit, path) so that a merge of two
-additions is a clean union; ``#`` starts a comment line.
+no data set reads has no line. Lines are sorted (data set, repository, commit, path), so a merge of two branches'
+additions rarely touches the same lines; ``#`` starts a comment line.
 
 To add a pin, in one way only:
 
@@ -14,7 +14,9 @@ To add a pin, in one way only:
 
 fetches each file (copied from ``$AGENTEFF_MIRROR`` when set, else downloaded from the GitHub raw URL), records
 its sha256 and rewrites the file in order; then declare the data set in ``REGISTRY`` (``datasets/__init__.py``)
-with ``files=pinned("<data set>")``. Never type a hash by hand. ``python -m agenteff data registry --check``
+with ``files=_pinned("<data set>")``. Never type a hash by hand: pins kept elsewhere (a branch's ``pins.py``
+dict) are ported by passing their paths to ``data pin`` with the mirror set, and the test that compares every pin
+with the mirror's ``SHA256SUMS`` confirms the hashes. ``python -m agenteff data registry --check``
 (run by the tests) fails on a line out of order or malformed, a file pinned twice with two hashes, a data set
 with pins but no declaration, and a declared data set without pins.
 """
