@@ -101,7 +101,7 @@ def figure(function: Callable[..., tuple[matplotlib.figure.Figure, str]]) -> Cal
 
 def mark_simulated(fig: matplotlib.figure.Figure) -> matplotlib.figure.Figure:
     """Stamp a figure drawn from simulated data. Its title (or one axis title) must already say 'simulated'."""
-    titles = [fig._suptitle.get_text() if fig._suptitle else ""] + [ax.get_title() for ax in fig.axes]
+    titles = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
     if not any("simulated" in t.lower() for t in titles):
         raise ValueError("a figure of simulated data must say 'simulated' in its title")
     fig.text(0.995, 0.005, "simulated data", ha="right", va="bottom", fontsize=8, color="0.4")
