@@ -4,7 +4,6 @@
 of ``notebooks/01_scaling_regressions.ipynb`` (one function per saved file); :mod:`.claims` builds its claims table.
 """
 
-from . import analysis, figures
 from .analysis import *  # noqa: F403
 from .analysis import __all__ as _analysis_names
 from .claims import HEADLINE_TERMS, claims, gaps

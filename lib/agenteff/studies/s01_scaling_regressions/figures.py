@@ -21,7 +21,6 @@ __all__ = [
 ]
 
 
-
 def _point(paper: PaperValues, quantity: str) -> float:
     """The paper's point value ``kim-scaling/<quantity>``, for a reference line."""
     value = paper[f"{PAPER}/{quantity}"].value
@@ -164,5 +163,3 @@ def gain_vs_baseline(configs: pd.DataFrame, threshold: pd.Series, paper: PaperVa
         "single-agent success; the fitted line's zero crossing beside the paper's threshold."
     )
     return fig, caption
-
-
