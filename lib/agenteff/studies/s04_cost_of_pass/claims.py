@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from ... import report
-from ...report import PaperValues
+from ...report import PaperValue, PaperValues
 from .analysis import (
     _NOT_INDEPENDENT,
     _TAU_LEADERBOARD,
@@ -31,6 +31,13 @@ __all__ = [
     "efficient_agents_claims",
     "claims",
 ]
+
+
+def _point(published: PaperValue) -> float:
+    """The point value of a published number, which a note quotes."""
+    if published.value is None:
+        raise ValueError(f"paper value {published.key} has no point value")
+    return published.value
 
 
 def frontier_claims(baselines: pd.DataFrame, leaderboard: pd.DataFrame, paper: PaperValues) -> list[dict]:
@@ -95,7 +102,7 @@ def reliability_claims(
     rows.append(
         report.claim(
             "tau-bench/pass-hat-1-paper-text",
-            f"tau-bench airline GPT-4o pass^1 as stated in the paper text (about {100 * text.value:.0f}%)",
+            f"tau-bench airline GPT-4o pass^1 as stated in the paper text (about {100 * _point(text):.0f}%)",
             text,
             round(pass1, 4),
             tolerance=0.01,
@@ -217,9 +224,9 @@ def topology_claims(cost: pd.DataFrame) -> list[dict]:
 
 def efficient_agents_claims(paper: PaperValues) -> list[dict]:
     """The stated improvement against both readings of the abstract's numbers (:func:`efficient_agents_arithmetic`)."""
-    owl = paper["efficient-agents/owl-cost"].value
-    efficient = paper["efficient-agents/efficient-agents-cost"].value
-    relative = paper["efficient-agents/relative-performance"].value
+    owl = _point(paper["efficient-agents/owl-cost"])
+    efficient = _point(paper["efficient-agents/efficient-agents-cost"])
+    relative = _point(paper["efficient-agents/relative-performance"])
     stated = paper["efficient-agents/cost-of-pass-improvement"]
     value = efficient_agents_arithmetic(paper)["value"]
     return [
@@ -237,9 +244,9 @@ def efficient_agents_claims(paper: PaperValues) -> list[dict]:
             stated,
             round(value["as_cost_per_task"], 4),
             tolerance=0.005,
-            note=f"1 - ({efficient:g} / {relative:g}) / {owl:g}; {100 * stated.value:.1f}% would need Efficient Agents "
+            note=f"1 - ({efficient:g} / {relative:g}) / {owl:g}; {100 * _point(stated):.1f}% would need Efficient Agents "
             f"at {100 * value['needed_accuracy_ratio']:.1f}% of OWL's accuracy, not {100 * relative:.1f}%; the "
-            f"abstract alone cannot settle which comparison the {100 * stated.value:.1f}% describes",
+            f"abstract alone cannot settle which comparison the {100 * _point(stated):.1f}% describes",
         ),
     ]
 
