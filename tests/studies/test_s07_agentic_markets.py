@@ -486,7 +486,9 @@ def test_claims_have_statuses_from_the_results():
     assert live_speed["status"].item() == "not reproducible"
     assert live_table.filter(like="ideal search (measured LLM assistant", axis=0)["status"].item() == "not reproducible"
     unbeaten = {**live, "llm_speed": live["llm_speed"].assign(speed_advantage=np.inf)}  # the best sold nothing
-    unbeaten_speed = pd.DataFrame(study.claims(paper, magentic=magentic, mechanisms=unbeaten, bazaar=bazaar)).set_index("claim")
+    unbeaten_speed = pd.DataFrame(study.claims(paper, magentic=magentic, mechanisms=unbeaten, bazaar=bazaar)).set_index(
+        "claim"
+    )
     unbeaten_speed = unbeaten_speed.filter(like="speed-over-quality", axis=0)
     assert unbeaten_speed["reproduced_value"].item() == "" or pd.isna(unbeaten_speed["reproduced_value"].item())
     assert unbeaten_speed["note"].item().endswith("none finite (the best business sold nothing)")
