@@ -389,6 +389,7 @@ def test_moved_law_names_still_resolve_from_metrics_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert metrics.fit_turn_law is fit_turn_law
+        assert metrics.turn_law is turns_by_law  # renamed in the study, the old name keeps working
     assert any("has moved to agenteff.studies.s02_coordination_topologies.laws" in str(w.message) for w in caught)
     with pytest.raises(AttributeError):
         metrics.no_such_metric  # noqa: B018

@@ -1,4 +1,4 @@
-"""Study 06 end to end: the predictor over decision steps, its sensitivity to the labels, and the claims table."""
+"""Study 06 end to end: the predictor over decision steps and its sensitivity to the labels."""
 
 from __future__ import annotations
 
