@@ -132,8 +132,13 @@ def test_turn_traces_split_growth_into_action_and_observation_and_apportion_tool
     assert list(trace.action) == [10, 0, 0]  # growth 50 then -10 (clipped to 0)
     assert list(trace.observation) == [40, 0, 0]
     assert trace.tool[0] == pytest.approx(40 * 30 / 40)
-    mono = cp.price_calls(cp.MonoContext().calls(trace), TOKENS)
-    assert list(mono["prompt_tokens"]) == [100, 150, 150]
+    # the third prompt shrank: the framework rebuilt it, so every policy sends it as observed, uncached
+    assert trace.rebuilt == {3: 140}
+    mono = cp.price_calls(cp.calls_of(cp.MonoContext(), trace), CACHED_FREE)
+    assert list(mono["prompt_tokens"]) == [100, 150, 140]
+    assert list(mono["cached_tokens"]) == [0, 100, 0]
+    omit = cp.price_calls(cp.calls_of(cp.Omission(keep_last=0), trace), CACHED_FREE)
+    assert omit["prompt_tokens"].iloc[-1] == 140
 
 
 def test_recost_totals_and_prices_from_a_table():

@@ -74,7 +74,7 @@ def _steps(run_id: str, messages: list[dict], source: str) -> list[dict]:
             raise SchemaError(f"{source}: {run_id}, message {position}: unknown role {role!r}")
         agent, step_role = _AGENTS[role]
         for call in message.get("tool_calls") or []:
-            tool_of_call[call.get("id")] = call["name"]
+            tool_of_call[str(call.get("id"))] = call["name"]
         if role == "tool":
             kind = "tool_result"
         else:
@@ -95,7 +95,7 @@ def _steps(run_id: str, messages: list[dict], source: str) -> list[dict]:
                 "completion_tokens": _usage(message, "completion_tokens"),
                 "kind": kind,
                 "cost_usd": message.get("cost"),
-                "tool_name": tool_of_call.get(message.get("id")) if role == "tool" else None,
+                "tool_name": tool_of_call.get(str(message.get("id"))) if role == "tool" else None,
             }
         )
         turns[agent] = turns.get(agent, 0) + 1

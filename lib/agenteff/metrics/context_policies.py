@@ -44,6 +44,7 @@ __all__ = [
     "Resum",
     "Omission",
     "OffloadLongOutputs",
+    "calls_of",
     "turn_traces",
     "stationary_trace",
     "price_calls",
@@ -95,6 +96,7 @@ class RunTrace:
     observation: np.ndarray
     tool: np.ndarray
     completion: np.ndarray
+    rebuilt: dict[int, float] = field(default_factory=dict)  # call -> its prompt, where the framework rebuilt it
 
     @property
     def n_calls(self) -> int:
@@ -244,6 +246,20 @@ class OffloadLongOutputs:
         return out
 
 
+def calls_of(policy, run: RunTrace) -> list[ModelCall]:
+    """The policy's calls on ``run``, except that a call whose prompt the agent's framework rebuilt (the observed
+    prompt shrank, as in AgentStop's forced final-answer call) is sent as observed, under every policy: that
+    prompt is the framework's, outside the policy, and shares no prefix with the calls before it."""
+    out = policy.calls(run)
+    if not run.rebuilt:
+        return out
+    last_main = {call.turn: i for i, call in enumerate(out) if call.main}
+    for turn, prompt in run.rebuilt.items():
+        i = last_main[turn]
+        out[i] = ModelCall(turn, (("rebuilt", turn, prompt),), out[i].output_tokens)
+    return out
+
+
 def _shared_prefix(previous: tuple[Segment, ...], current: tuple[Segment, ...]) -> float:
     shared = 0.0
     for before, now in zip(previous, current):
@@ -280,38 +296,40 @@ def price_calls(calls: list[ModelCall], prices: Prices) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _tool_shares(steps: pd.DataFrame, calls: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """Per (run, call): the share of the characters between this agent call and the next that tool results hold
-    (1 when nothing between them has text, as in a code agent's trace whose tool output is not logged)."""
-    shares = {}
-    text = steps["content"].fillna("").astype(str).str.len() if "content" in steps else pd.Series(0, steps.index)
-    others = steps.assign(_chars=text)[~steps.index.isin(calls["_row"])]
-    by_run = {run: sub for run, sub in others.groupby("run_id")}
-    for run_id, sub in calls.groupby("run_id"):
-        between = by_run.get(run_id)
-        bounds = list(sub["step"]) + [np.inf]
-        for call, start, end in zip(sub["call"], bounds[:-1], bounds[1:]):
-            if between is None:
-                shares[(run_id, call)] = 1.0
-                continue
-            gap = between[(between["step"] > start) & (between["step"] < end)]
-            total = gap["_chars"].sum()
-            tool = gap.loc[gap["role"] == "tool", "_chars"].sum()
-            shares[(run_id, call)] = float(tool / total) if total > 0 else 1.0
-    return shares
+def _tool_shares(steps: pd.DataFrame, call_rows: pd.Index) -> pd.Series:
+    """Per (run, call): the share of the characters between this agent call and the next that tool results hold.
+    Missing where nothing between them has text (a code agent's trace logs no tool output): read as all tool."""
+    ordered = steps.sort_values(["run_id", "step"])
+    is_call = pd.Series(ordered.index.isin(call_rows), index=ordered.index)
+    after_call = is_call.groupby(ordered["run_id"]).cumsum()
+    chars = ordered["content"].fillna("").astype(str).str.len() if "content" in ordered else 0 * after_call
+    gaps = pd.DataFrame(
+        {
+            "run_id": ordered["run_id"],
+            "call": after_call,
+            "chars": chars,
+            "tool_chars": chars.where(ordered["role"].eq("tool"), 0),
+        }
+    )[~is_call]
+    sums = gaps.groupby(["run_id", "call"])[["chars", "tool_chars"]].sum()
+    return (sums["tool_chars"] / sums["chars"].where(sums["chars"] > 0)).rename("tool_share")
 
 
 def turn_traces(steps: pd.DataFrame) -> list[RunTrace]:
     """Each run's trace (see the module docstring), from its agent calls' prompt and completion tokens.
 
     Between calls t and t+1 the prompt grew by ``d = P(t+1) - P(t)``: ``action = min(completion, d)`` of it is
-    read as the agent's own output kept in the context, the rest ``observation = d - action`` (a shrinking prompt
-    gives 0 for both). Runs with fewer than one call with known tokens are skipped.
+    read as the agent's own output kept in the context, the rest ``observation = d - action``. A prompt that
+    shrinks was rebuilt by the agent's framework: both are 0 and the call is recorded in ``rebuilt`` with its
+    observed prompt (see :func:`calls_of`).
     """
     _require(steps, ["run_id", "step", "role", "prompt_tokens", "completion_tokens"], "turn_traces")
-    calls = agent_calls(steps.reset_index(drop=True).rename_axis("_row").reset_index())
+    steps = steps.reset_index(drop=True)
+    calls = agent_calls(steps.rename_axis("_row").reset_index())
     calls = calls[calls["completion_tokens"].notna()]
-    shares = _tool_shares(steps.reset_index(drop=True), calls)
+    shares = _tool_shares(steps, pd.Index(calls["_row"]))
+    calls = calls.join(shares, on=["run_id", "call"])
+    calls["tool_share"] = calls["tool_share"].fillna(1.0)
     traces = []
     for run_id, sub in calls.groupby("run_id", sort=True):
         prompt = sub["prompt_tokens"].astype(float).to_numpy()
@@ -320,8 +338,9 @@ def turn_traces(steps: pd.DataFrame) -> list[RunTrace]:
         action = np.minimum(completion, growth)
         action[-1] = 0.0
         observation = growth - action
-        tool = observation * np.array([shares[(run_id, c)] for c in sub["call"]])
-        traces.append(RunTrace(str(run_id), float(prompt[0]), action, observation, tool, completion))
+        tool = observation * sub["tool_share"].to_numpy()
+        rebuilt = {int(t) + 2: float(prompt[t + 1]) for t in np.flatnonzero(np.diff(prompt) < 0)}
+        traces.append(RunTrace(str(run_id), float(prompt[0]), action, observation, tool, completion, rebuilt))
     return traces
 
 
@@ -348,7 +367,7 @@ def recost(traces: list[RunTrace], policies, prices: Prices) -> pd.DataFrame:
     rows = []
     for run in traces:
         for policy in policies:
-            priced = price_calls(policy.calls(run), prices)
+            priced = price_calls(calls_of(policy, run), prices)
             main = priced[priced["main"]]
             rows.append(
                 {
@@ -373,7 +392,7 @@ def cumulative_cost_by_turn(run: RunTrace, policies, prices: Prices) -> pd.DataF
     without caching. Returns ``policy, turn, cost_cached_usd, cost_uncached_usd`` (cumulative)."""
     frames = []
     for policy in policies:
-        priced = price_calls(policy.calls(run), prices)
+        priced = price_calls(calls_of(policy, run), prices)
         per_turn = priced.groupby("turn")[["cost_cached_usd", "cost_uncached_usd"]].sum().cumsum().reset_index()
         frames.append(per_turn.assign(policy=policy.name))
     return pd.concat(frames, ignore_index=True)[["policy", "turn", "cost_cached_usd", "cost_uncached_usd"]]
