@@ -176,6 +176,11 @@ def _claim_inputs(paper, capped_arr_low=80.0):
         trigger_tokens=s09.resum_trigger_tokens(paper),
         max_calls=40,
         horizon=40,
+        live=pd.DataFrame(
+            {"policy": ["mono-context", "workspace"], "prompt_vs_mono_pct": [0.0, -40.0], "success": [1.0, 0.5]}
+        ),
+        live_simulated=True,
+        live_model="sim",
     )
 
 
@@ -201,7 +206,15 @@ def test_claims_cover_every_paper_with_stable_keys(paper):
     assert by_key["pando/loops"]["status"] == "reproduced"  # capped interval [80, 90] clear of uncapped [1, 3]
     assert by_key["pricing/exact-prefix-rule"]["status"] == "reproduced"  # 71 against 70 measured
     # cross-setting comparisons are never evidence for or against the papers
-    for key in ("pando/arr", "pando/sor", "pando/pcu", "agent-omit/trade-off", "terminus-4b/main-token-saving"):
+    assert by_key["live/workspace-prompt-tokens"]["reproduced_value"] == -40
+    for key in (
+        "pando/arr",
+        "pando/sor",
+        "pando/pcu",
+        "agent-omit/trade-off",
+        "terminus-4b/main-token-saving",
+        "live/workspace-prompt-tokens",
+    ):
         assert by_key[key]["status"] == "not reproducible"
     for key in ("pando/arr", "pando/sor", "pando/pcu", "iterresearch/context-40k"):
         assert "secondary source" in by_key[key]["note"]
@@ -211,3 +224,26 @@ def test_overlapping_loop_intervals_do_not_reproduce_the_diagnosis(paper):
     rows = s09.claims(paper, **_claim_inputs(paper, capped_arr_low=2.5))
     (loops,) = [row for row in rows if row["key"] == "pando/loops"]
     assert loops["status"] == "differs"
+
+
+def test_a_real_models_live_ab_is_new_and_names_the_model(paper):
+    inputs = _claim_inputs(paper) | dict(live_simulated=False, live_model="smollm2")
+    (live,) = [row for row in s09.claims(paper, **inputs) if row["key"] == "live/workspace-prompt-tokens"]
+    assert live["status"] == "new" and "smollm2" in live["note"]
+
+
+def test_live_ab_summary_against_mono():
+    runs = pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c"],
+            "architecture": ["mono-context", "workspace", "workspace"],
+            "success": [True, True, False],
+            "n_calls": [4, 4, 4],
+            "prompt_tokens": [1000, 600, 400],
+            "cached_tokens": [500, 0, 0],
+            "completion_tokens": [40, 40, 40],
+            "latency_s": [1.0, 1.0, 1.0],
+        }
+    )
+    table = s09.live_ab_summary(runs).set_index("policy")
+    assert table.loc["workspace", "prompt_vs_mono_pct"] == -50 and table.loc["workspace", "success"] == 0.5

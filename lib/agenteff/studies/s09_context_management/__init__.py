@@ -18,6 +18,7 @@ NOTEBOOK = "09_context_management"
 DEFAULTS = {
     "n_boot": (2000, 300),  # bootstrap resamples of runs
     "horizon": (256, 64),  # longest horizon (agent calls) of the cost curves; 256 as in IterResearch's example
+    "n_tasks": (6, 3),  # lookup tasks of the live A/B
 }
 
 __all__ = [*_analysis_all, *_figures_all, "claims", "NOTEBOOK", "DEFAULTS"]

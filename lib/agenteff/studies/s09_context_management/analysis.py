@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...engines import context_ab
 from ...metrics import context as cx
 from ...metrics import context_policies as cp
 from ...progress import progress
@@ -41,6 +42,8 @@ __all__ = [
     "capped_share",
     "first_repeat",
     "step_overhead",
+    "run_live_ab",
+    "live_ab_summary",
 ]
 
 AGENTSTOP = "AgentStop Qwen3-1.7B"
@@ -367,3 +370,26 @@ def step_overhead(
     return table[["group", "n_runs", "sor_min", "sor_min_low", "sor_min_high", "sor_min_run_median"]].merge(
         sor_fs.rename(columns={"low": "sor_fs_low", "high": "sor_fs_high"}), on="group"
     )
+
+
+def run_live_ab(endpoint, n_tasks: int, n_keys: int, record_words: int, seed: int, model=None) -> dict:
+    """The A/B of :mod:`agenteff.engines.context_ab` (mono-context, workspace, omission as agents on the same
+    generated lookup tasks) against ``endpoint``: ``{"steps", "runs"}``."""
+    tasks = context_ab.lookup_tasks(n_tasks, n_keys, record_words, seed)
+    return context_ab.run_context_ab(endpoint, tasks, model=model, seeds=(seed,))
+
+
+def live_ab_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per policy: runs, success rate, and per run the mean calls, prompt, cached and completion tokens and
+    latency; ``prompt_vs_mono_pct`` is the prompt tokens' change against mono-context (negative = fewer)."""
+    table = runs.groupby("architecture", sort=True).agg(
+        runs=("run_id", "size"),
+        success=("success", "mean"),
+        calls=("n_calls", "mean"),
+        prompt_tokens=("prompt_tokens", "mean"),
+        cached_tokens=("cached_tokens", "mean"),
+        completion_tokens=("completion_tokens", "mean"),
+        latency_s=("latency_s", "mean"),
+    )
+    table["prompt_vs_mono_pct"] = 100 * (table["prompt_tokens"] / table.loc["mono-context", "prompt_tokens"] - 1)
+    return table.rename_axis("policy").reset_index()

@@ -235,6 +235,9 @@ def claims(
     trigger_tokens: float,
     max_calls: int,
     horizon: int,
+    live: pd.DataFrame,
+    live_simulated: bool,
+    live_model: str,
 ) -> list[dict]:
     """Rows for IterResearch, PANDO (loops, ARR, SOR, PCU), Agent-Omit, Terminus-4B and ReSum; secondary-source
     values say so in the note, and every cross-setting comparison is marked not reproducible."""
@@ -242,4 +245,23 @@ def claims(
         *_iterresearch(paper, budget, mono_at, crossover, max_calls, horizon),
         *_pando(paper, loops, capped, first, cache, overhead),
         *_policies(paper, savings, reach, trigger_tokens),
+        _live(live, live_simulated, live_model),
     ]
+
+
+def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
+    by_policy = live.set_index("policy")
+    change = float(by_policy.loc["workspace", "prompt_vs_mono_pct"])
+    return report.claim(
+        "live/workspace-prompt-tokens",
+        "prompt tokens of the workspace agent against the mono-context agent on the same tasks, run live",
+        None,
+        round(change, 1),
+        unit="%",
+        status="not reproducible" if simulated else "new",
+        note=(
+            "simulated endpoint (a scripted lookup agent): illustrates the measurement, not evidence"
+            if simulated
+            else f"measured with {model}; success " + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+        ),
+    )

@@ -9,7 +9,7 @@ import seaborn as sns
 from ... import report
 from ...metrics.context_policies import MonoContext
 
-__all__ = ["context_growth", "policy_costs", "loop_share"]
+__all__ = ["context_growth", "policy_costs", "loop_share", "live_ab"]
 
 
 @report.figure
@@ -99,5 +99,38 @@ def loop_share(loops: pd.DataFrame, capped: pd.Series):
         "whether the run hit the 10-step cap (action = the code it runs), tau-bench GPT-4o and four tau2-bench "
         "submissions (action = tool name and arguments). Right: the capped AgentStop runs' share of all runs, "
         "prompt tokens, completion tokens and measured energy."
+    )
+    return fig, caption
+
+
+@report.figure
+def live_ab(steps: pd.DataFrame, runs: pd.DataFrame):
+    """The live A/B: prompt tokens per call by policy; fresh and cached prompt tokens per run by policy."""
+    simulated = bool(runs["simulated"].all())
+    model = runs["served_model"].iloc[0]
+    calls = steps[steps["kind"] == "llm_call"].copy()
+    calls["call"] = calls.groupby("run_id").cumcount() + 1
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    per_call = calls.groupby(["policy", "call"])["prompt_tokens"].mean().reset_index()
+    for policy, rows in per_call.groupby("policy", sort=True):
+        left.plot(rows["call"], rows["prompt_tokens"], marker="o", label=policy)
+    left.set_xlabel("agent call within the episode")
+    left.set_ylabel("prompt tokens (mean over tasks, tokens)")
+    left.legend(fontsize=8)
+    totals = runs.groupby("architecture", sort=True)[["prompt_tokens", "cached_tokens"]].mean()
+    fresh = totals["prompt_tokens"] - totals["cached_tokens"]
+    right.bar(totals.index, fresh, label="fresh")
+    right.bar(totals.index, totals["cached_tokens"], bottom=fresh, label="cached (reported by the endpoint)")
+    right.set_ylabel("prompt tokens per episode (mean, tokens)")
+    right.legend(fontsize=8)
+    who = "simulated agent" if simulated else model
+    fig.suptitle(f"Context policies run as agents on the same lookup tasks ({who})")
+    if simulated:
+        report.mark_simulated(fig)
+    caption = (
+        f"Mono-context, IterResearch-style workspace and Agent-Omit-style omission run as agents on the same "
+        f"generated lookup tasks ({'the simulated endpoint: a scripted lookup agent, simulated data' if simulated else model}). "
+        "Left: prompt tokens of each call; right: each episode's prompt tokens split into fresh and cached as the "
+        "endpoint reported them."
     )
     return fig, caption
