@@ -13,7 +13,12 @@ a structured-action protocol for small local models (issue 25) plugs in through 
 :func:`run_context_ab` runs the grid (task x policy x seed) through :func:`agenteff.engines.sweep.run_sweep`: on
 a live endpoint the store is kept per settings under the endpoint's cache, so the same call after a kill resumes
 with every episode stored once. Each call's usage is recorded (prompt, cached, completion tokens, latency) as a
-STEPS row; every row says which model answered and whether it was simulated.
+STEPS row; every row says which model answered and whether it was simulated. On a live endpoint replies go
+through the client's response cache (that is what makes a resumed run exact): a request made before, such as every
+policy's identical first call, is answered once and replayed with the usage first measured.
+
+With native tool calls, SmolLM2-135M (the local server of the tests) never calls the tool: each episode is one
+answer and the policies do not differ; the A/B on it waits for a text protocol (issue 25).
 """
 
 from __future__ import annotations
