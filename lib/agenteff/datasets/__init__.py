@@ -230,6 +230,19 @@ REGISTRY: dict[str, Dataset] = {
             "Yao et al., 'tau-bench: A Benchmark for Tool-Agent-User Interaction in Real-World Domains', arXiv:2406.12045",
         ),
         Dataset(
+            "tau2-bench-airline",
+            "tau2-bench leaderboard: four submissions' airline simulations (Claude Opus 4.6 twice, Claude Sonnet "
+            "4.5, GPT-5.4; 194 runs) with per-call tokens and cost of the agent and of the user simulator kept "
+            "apart, rewards and gold actions; data card data/cards/tau2_bench.md",
+            _pinned("sierra-research/tau2-bench", "dfdc3f7", "web/")
+            + _pinned("sierra-research/tau2-bench", "1decfa1", "web/")
+            + _pinned("sierra-research/tau2-bench", "33b3701", "web/"),
+            "tau2_bench:parse",
+            "MIT",
+            "Barres et al., 'tau2-bench: Evaluating Conversational Agents in a Dual-Control Environment', "
+            "arXiv:2506.07982 (leaderboard submissions)",
+        ),
+        Dataset(
             "mcpp-node-templates",
             "5,000 node templates (success_prob, lat_mean, lat_std, cost_mean) from the MCPP authors' simulator",
             _pinned("WangXinglin/MCPP", "2a377ff", "simulator/example_rollout_stats.csv"),
@@ -250,6 +263,7 @@ REGISTRY: dict[str, Dataset] = {
                 LocalFile("published/markets/paper_values.csv"),
                 LocalFile("published/agentstop/paper_values.csv"),
                 LocalFile("published/mcpp/paper_values.csv"),
+                LocalFile("published/context/paper_values.csv"),
             ),
             "published:parse",
             "published figures, cited per row",

@@ -1321,6 +1321,17 @@ PINS = {
         "LICENSE": "243d23d45b80122b5ac575586ccef352fdc9c45e6d7d2605449aca8a17478b42",
         "historical_trajectories/gpt-4o-airline.json": "e9e6c0297660c537f83d4fd9c476ce7a9a86ecd2784874b7bfc13be598e37bfa",
     },
+    ("sierra-research/tau2-bench", "1decfa1ab4786c1ba974d2b5450b7b04b4c040c1"): {
+        "LICENSE": "e67c5aa0074dfcaefd3c3a1aedb94cb539234aecd15d5a972574e3200e6252fe",
+        "web/leaderboard/public/submissions/claude-sonnet-4-5_aide-platform_2025-10-31/trajectories/claude-sonnet-4-5_airline_default_gpt4.1_1trials.json": "aca69dd3e28e216e35d2ee484d8f289ed2110f1b2ba400bee13c61118ca1690e",
+    },
+    ("sierra-research/tau2-bench", "33b3701ab0ac3c06593a2b4cae25437362e4af21"): {
+        "web/leaderboard/public/submissions/ironshell-ironforge_ironshell-ui_2026-03-09/trajectories/ironshell_airline_gpt54_run1.json": "9cd99d0439e648c95f9ca5d25a51528d66ee14e5023aed2d223d267d5e61727b",
+        "web/leaderboard/public/submissions/ironshell-ironforge_ironshell-ui_2026-03-09/trajectories/ironshell_airline_opus46_run1.json": "6dacfe6a778ff74375683cba3cf4970e83a1c726855c8e370dc634463d56ac92",
+    },
+    ("sierra-research/tau2-bench", "dfdc3f7bf914cebb203339e3d03fcccf4de22437"): {
+        "web/leaderboard/public/submissions/button-claude-opus-4-6_distyl-ai_2026-03-04/trajectories/airline.json": "c597a057a4b4e7c9f04a9d0bd730a3309d9929bdba36a9eabee3f891ffd3d671",
+    },
     ("yuchenlin/ZeroEval", "570c6269a2e4930ee06a17e713fece1ba52cf1dd"): {
         "LICENSE": "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4",
         "result_dirs/math-l5.summary.json": "db625755347a226fe61dd42e5662711ba33b3a7686d12adc4cf716b24a1cd219",
