@@ -8,14 +8,16 @@ byte-stable metadata so re-runs do not churn), and writes its paper-vs-reproduce
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import matplotlib.figure
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -25,6 +27,9 @@ from .paths import figures_dir
 __all__ = [
     "set_style",
     "seed_global_rng",
+    "StudyFigure",
+    "figure",
+    "mark_simulated",
     "save_fig",
     "PaperValue",
     "PaperValues",
@@ -36,7 +41,9 @@ __all__ = [
     "MANIFEST",
 ]
 
-CLAIM_COLUMNS = ["claim", "paper_value", "reproduced_value", "unit", "status", "note"]
+CLAIM_COLUMNS = ["key", "claim", "paper_value", "reproduced_value", "unit", "status", "note"]
+# a claim's stable key: lower-case words joined by '-' or '_', in '/'-separated parts ("lodo/r2", "pass-hat-k/k4")
+CLAIM_KEY = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*(?:/[a-z0-9]+(?:[-_.][a-z0-9]+)*)*$")
 CLAIM_STATUSES = ("reproduced", "differs", "not reproducible", "new")
 MANIFEST = "figures.json"  # per-notebook {figure name: caption}
 
@@ -67,24 +74,51 @@ def seed_global_rng(seed: int) -> None:
     np.random.seed(seed)  # noqa: NPY002 -- the legacy global state is what seaborn draws from
 
 
-def save_fig(fig, name: str, notebook: str, caption: str, simulated: bool = False) -> None:
-    """Save ``fig`` as ``figures/<notebook>/<name>.png`` and ``.svg`` and record its caption.
+@dataclass(frozen=True)
+class StudyFigure:
+    """What a study's figure function returns: the figure, the name of the files it is saved as (the function's
+    own name) and its caption. A notebook passes it, as it is, to :func:`save_fig`."""
 
-    ``simulated=True`` is required for figures drawn from simulated data: the figure must then say so in a
-    title, and a 'simulated data' stamp is added to the corner.
-    """
-    if simulated:
-        titles = [fig._suptitle.get_text() if fig._suptitle else ""] + [ax.get_title() for ax in fig.axes]
-        if not any("simulated" in t.lower() for t in titles):
-            raise ValueError(f"figure {name!r} shows simulated data, so its title must say 'simulated'")
-        fig.text(0.995, 0.005, "simulated data", ha="right", va="bottom", fontsize=8, color="0.4")
+    name: str
+    figure: matplotlib.figure.Figure
+    caption: str
+
+
+def figure(function: Callable[..., tuple[matplotlib.figure.Figure, str]]) -> Callable[..., StudyFigure]:
+    """Marks a study's figure function. It returns ``(figure, caption)``; the decorated function returns a
+    :class:`StudyFigure` named after the function, which is the name of the files :func:`save_fig` writes."""
+
+    @functools.wraps(function)
+    def make(*args, **kwargs) -> StudyFigure:
+        fig, caption = function(*args, **kwargs)
+        if not isinstance(caption, str) or not caption.strip():
+            raise ValueError(f"figure function {function.__name__} returned no caption")
+        return StudyFigure(function.__name__, fig, caption)
+
+    make.study_figure = True  # type: ignore[attr-defined]  # how the study contract finds figure functions
+    return make
+
+
+def mark_simulated(fig: matplotlib.figure.Figure) -> matplotlib.figure.Figure:
+    """Stamp a figure drawn from simulated data. Its title (or one axis title) must already say 'simulated'."""
+    titles = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
+    if not any("simulated" in t.lower() for t in titles):
+        raise ValueError("a figure of simulated data must say 'simulated' in its title")
+    fig.text(0.995, 0.005, "simulated data", ha="right", va="bottom", fontsize=8, color="0.4")
+    return fig
+
+
+def save_fig(result: StudyFigure, notebook: str) -> None:
+    """Save a figure function's result as ``figures/<notebook>/<name>.png`` and ``.svg`` and record its caption."""
+    if not isinstance(result, StudyFigure):
+        raise TypeError(f"save_fig takes what a study's figure function returns, not {type(result).__name__}")
     out_dir = figures_dir() / notebook
     out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{name}.png", metadata={"Software": None})
-    _save_svg(fig, out_dir / f"{name}.svg")
+    result.figure.savefig(out_dir / f"{result.name}.png", metadata={"Software": None})
+    _save_svg(result.figure, out_dir / f"{result.name}.svg")
     manifest_path = out_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    manifest[name] = caption
+    manifest[result.name] = result.caption
     manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
 
 
@@ -194,6 +228,7 @@ class PaperValues(Mapping):
 
 
 def claim(
+    key: str,
     claim: str,
     paper_value,
     reproduced_value,
@@ -202,7 +237,7 @@ def claim(
     note: str = "",
     status: str | None = None,
 ) -> dict:
-    """One row of a claims table.
+    """One row of a claims table, under a stable ``key`` (unique within the study; see :data:`CLAIM_KEY`).
 
     ``paper_value`` is a :class:`PaperValue` (the normal case: every number a paper states comes from the
     ``paper-values`` data set), or a plain number or text, or None when the paper states nothing to compare.
@@ -212,6 +247,8 @@ def claim(
     difference). A :class:`PaperValue` also gives the unit, unless ``unit`` is set, and its source is added to
     the note.
     """
+    if not CLAIM_KEY.match(key):
+        raise ValueError(f"claim key {key!r} is not lower-case words joined by '-', '_' or '/'")
     published = paper_value if isinstance(paper_value, PaperValue) else None
     if published is not None:
         unit = unit or published.unit
@@ -243,6 +280,7 @@ def claim(
     if published is not None and published.source:
         note = f"{note} (paper: {published.source})" if note else f"paper: {published.source}"
     return {
+        "key": key,
         "claim": claim,
         "paper_value": paper_value,
         "reproduced_value": reproduced_value,
@@ -274,6 +312,9 @@ def write_claims(rows: list[dict], notebook: str) -> pd.DataFrame:
     bad = ~table["status"].isin(CLAIM_STATUSES)
     if bad.any():
         raise ValueError(f"claims for {notebook}: unknown status {table.loc[bad, 'status'].iloc[0]!r}")
+    repeated = table["key"][table["key"].duplicated()]
+    if len(repeated):
+        raise ValueError(f"claims for {notebook}: key {repeated.iloc[0]!r} is used twice")
     out_dir = figures_dir() / notebook
     out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "claims.csv", index=False)

@@ -468,7 +468,7 @@ HAND_PAPER = {
 
 
 def test_claims_on_hand_made_results():
-    rows = scaling.claims(_tiny_configs(), **_hand_results(), paper=_paper(HAND_PAPER))
+    rows = scaling.claims(_paper(HAND_PAPER), configs=_tiny_configs(), **_hand_results())
     table = {row["claim"]: row for row in rows}
     assert len(table) == len(rows) == 4 + 14 + 2 + 2 + 2 + 7
 
@@ -521,20 +521,33 @@ def test_claims_on_hand_made_results():
     assert note("R^2 train (v2, N=12)") == "paper: test paper"
 
 
+def test_claim_keys_are_stable_and_unique():
+    rows = scaling.claims(_paper(HAND_PAPER), configs=_tiny_configs(), **_hand_results())
+    keys = [row["key"] for row in rows]
+    assert len(set(keys)) == len(keys)
+    by_key = {row["key"]: row["claim"] for row in rows}
+    assert by_key["cv/r2"] == "R^2 2-fold CV, mean (v2)"
+    assert by_key["lodo/r2"] == "leave-one-domain-out R^2 (v1)"
+    assert by_key["coef/p_sa-x-log1p_n/ci-low"] == "coefficient P_SA x log(1+n), 95% CI low (v2)"
+    assert by_key["coef/p_sa-x-log1p_n/v1"] == "coefficient P_SA x log(1+n) (v1 abstract)"
+    # a relative change is keyed by its paper-values key's benchmark and architecture
+    assert by_key["rel-change/x-centralized"] == "relative change vs single agent: x, centralized"
+
+
 def test_claims_refuse_a_published_change_the_table_cannot_check():
     paper = _paper({**HAND_PAPER, "rel-change-y-hybrid": 5.0})
     with pytest.raises(KeyError, match="rel-change-y-hybrid"):
-        scaling.claims(_tiny_configs(), **_hand_results(), paper=paper)
+        scaling.claims(paper, configs=_tiny_configs(), **_hand_results())
 
 
 def test_claims_need_every_paper_value():
     paper = _paper({k: v for k, v in HAND_PAPER.items() if k != "lodo-r2"})
     with pytest.raises(KeyError, match="kim-scaling/lodo-r2"):
-        scaling.claims(_tiny_configs(), **_hand_results(), paper=paper)
+        scaling.claims(paper, configs=_tiny_configs(), **_hand_results())
 
 
 def test_gaps_lists_the_unsupported_claims():
-    table = pd.DataFrame(scaling.claims(_tiny_configs(), **_hand_results(), paper=_paper(HAND_PAPER)))
+    table = pd.DataFrame(scaling.claims(_paper(HAND_PAPER), configs=_tiny_configs(), **_hand_results()))
     lines = scaling.gaps(table).splitlines()
     assert len(lines) == int(table["status"].isin(["differs", "not reproducible"]).sum())
     assert lines[0].startswith("- R^2 2-fold CV, SD (v2): paper 0.1, here 0.05 (differs). differs by -0.05")
@@ -543,13 +556,17 @@ def test_gaps_lists_the_unsupported_claims():
 def test_figures_say_what_the_data_are():
     model, cv = _hand_fit(), _hand_results()["cv"]
     coefficients = scaling.compare_coefficients(model, _paper(HAND_PAPER))
-    fig, caption = scaling.coefficients_figure(coefficients, model)
+    made = scaling.coefficients_forest(coefficients, model)
+    fig, caption = made.figure, made.caption
+    assert made.name == "coefficients_forest"
     assert fig.axes[0].get_title().endswith("(v2, N = 12)")
     assert caption.startswith("All 20 coefficients of the 19-term model refitted on the 12 published")
-    fig, caption = scaling.predicted_vs_observed_figure(cv)
+    made = scaling.predicted_vs_observed(cv)
+    fig, caption = made.figure, made.caption
     assert fig.axes[0].get_title() == "Held-out predictions, 2-fold CV (R² = 0.550)" and "2-fold" in caption
     changes = scaling.relative_change(_tiny_configs())
-    fig, caption = scaling.relative_change_figure(changes, n_models=2)
+    made = scaling.relative_change_heatmap(changes, n_models=2)
+    fig, caption = made.figure, made.caption
     # columns in the project's architecture order, whatever order the table has
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["independent", "centralized"]
     assert "over 2 models" in caption
@@ -561,7 +578,8 @@ def test_claims_of_the_released_data(v2):
     cv = scaling.cross_validate(v2, k=5, seed=42)
     results = _hand_results()
     rows = scaling.claims(
-        v2,
+        datasets.paper_values(),
+        configs=v2,
         model=scaling.fit(v2),
         cv=cv,
         grouped=scaling.grouped_cross_validation(v2),

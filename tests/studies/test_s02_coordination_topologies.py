@@ -1,5 +1,6 @@
 """Study 02: the laws, the Table-5 comparison and the claims, on small hand-made inputs."""
 
+import importlib
 import os
 import signal
 import subprocess
@@ -25,9 +26,11 @@ from agenteff.studies.s02_coordination_topologies.laws import (
     failure_rate_ratio,
     fit_density_law,
     fit_turn_law,
-    turn_law,
+    turns_by_law,
 )
 
+# the module, which the package's 'claims' (the function) hides
+claims_module = importlib.import_module("agenteff.studies.s02_coordination_topologies.claims")
 SOURCE = "arXiv:1 v2, Section 5"
 
 
@@ -110,7 +113,14 @@ def inputs(paper):
         s02.TURN_FIT_FREE: _fit([("a", 9.0, 1.0, 20.0), ("b", 0.0, -0.5, 3.0), ("c", 1.0, 0.5, 2.0)], agent_counts=4),
     }
     density_fit = _fit([("a", 0.72, 0.6, 0.8), ("b", 0.1, 0.05, 0.15)], n=5)
-    return analysis.table5_comparison(measured, table5), published_ea, measured, turn_fits, density_fit, paper
+    return {
+        "paper": paper,
+        "table5": analysis.table5_comparison(measured, table5),
+        "published_ea": published_ea,
+        "measured": measured,
+        "turn_fits": turn_fits,
+        "density_fit": density_fit,
+    }
 
 
 def test_table5_comparison_and_claims():
@@ -142,8 +152,8 @@ def test_table5_comparison_and_claims():
     rows = {
         r["claim"]: r
         for r in [
-            analysis._interval_claim("x", 6.0, 6.5, 5.5, 7.0, "", "n"),
-            analysis._interval_claim("y", 50.0, 80.0, 60.0, 90.0, "%", "n"),
+            claims_module._interval_claim("t/x", "x", 6.0, 6.5, 5.5, 7.0, "", "n"),
+            claims_module._interval_claim("t/y", "y", 50.0, 80.0, 60.0, 90.0, "%", "n"),
         ]
     }
     assert rows["x"]["status"] == "reproduced" and rows["y"]["status"] == "differs"
@@ -156,8 +166,23 @@ def _runs_of(model, served, simulated):
 
 def test_claims_of_a_real_model_judged_by_the_interval(inputs):
     setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
-    rows = {r["claim"]: r for r in s02.claims(*inputs, setting)}
+    listed = s02.claims(**inputs, setting=setting)
+    rows = {r["claim"]: r for r in listed}
     assert len(rows) == 16 + 2 + 2 + 3 + 2 + 1  # Table 5 (2 x 8), released (2), measured EA (2), laws (3 + 2), c*
+    keys = [r["key"] for r in listed]
+    assert len(set(keys)) == len(keys) and keys[0] == "table5/turns/single"
+    assert keys[16:] == [
+        "error-amplification/v2-configs/independent",
+        "error-amplification/v3-instances/independent",
+        "error-amplification/measured/independent",
+        "error-amplification/measured-trace/independent",
+        "turn-law/a",
+        "turn-law/b",
+        "turn-law/c",
+        "density-law/a",
+        "density-law/b",
+        "density-law/saturation",
+    ]
     turns = rows["Table 5 turns: independent"]
     assert (turns["paper_value"], turns["reproduced_value"], turns["status"]) == (6.0, 6.5, "reproduced")
     assert turns["note"] == "95% CI [5.5, 7]; measured with gpt-x on synthetic suites"
@@ -196,18 +221,21 @@ def test_claims_of_a_real_model_judged_by_the_interval(inputs):
 
 def test_claims_name_a_protocol_shorter_than_the_papers(inputs):
     setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
-    shortened = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits(max_rounds=1, debate_rounds=2))}
+    shortened = {
+        r["claim"]: r
+        for r in s02.claims(**inputs, setting=setting, limits=topologies.Limits(max_rounds=1, debate_rounds=2))
+    }
     assert shortened["Table 5 turns: independent"]["note"] == (
         "95% CI [5.5, 7]; measured with gpt-x on synthetic suites, with a protocol shorter than the paper's "
         "(max_rounds=1, debate_rounds=2)"
     )
-    papers = {r["claim"]: r for r in s02.claims(*inputs, setting, topologies.Limits())}
+    papers = {r["claim"]: r for r in s02.claims(**inputs, setting=setting, limits=topologies.Limits())}
     assert papers["Table 5 turns: independent"]["note"] == "95% CI [5.5, 7]; measured with gpt-x on synthetic suites"
 
 
 def test_simulated_measurements_are_never_evidence(inputs):
     setting = s02.measured_setting(_runs_of("sim-medium", "sim-medium", True))
-    rows = {r["claim"]: r for r in s02.claims(*inputs, setting)}
+    rows = {r["claim"]: r for r in s02.claims(**inputs, setting=setting)}
     assert rows["Table 5 turns: independent"]["status"] == "not reproducible"
     assert rows["Table 5 turns: independent"]["reproduced_value"] == 6.5
     assert rows["turn law T = a (n + b)^c: a"]["status"] == "not reproducible"
@@ -315,7 +343,7 @@ def test_paper_laws_come_from_the_paper_values_by_key():
 
 def test_fit_turn_laws_fixes_the_offset_at_the_paper_value(paper):
     sweep = pd.DataFrame({"n_agents": np.repeat(np.arange(1, 6), 3)})
-    sweep["turns"] = turn_law(sweep["n_agents"], 3.0, 0.5, 1.2)
+    sweep["turns"] = turns_by_law(sweep["n_agents"], 3.0, 0.5, 1.2)
     fits = s02.fit_turn_laws(sweep, paper, n_boot=10, seed=0)
     fixed = fits[s02.TURN_FIT_FIXED].set_index("param")
     assert fixed.loc["b", "value"] == 0.5 and fixed.loc["c", "value"] == pytest.approx(1.2, rel=1e-4)
@@ -361,6 +389,7 @@ def test_moved_law_names_still_resolve_from_metrics_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert metrics.fit_turn_law is fit_turn_law
+        assert metrics.turn_law is turns_by_law  # renamed in the study, the old name keeps working
     assert any("has moved to agenteff.studies.s02_coordination_topologies.laws" in str(w.message) for w in caught)
     with pytest.raises(AttributeError):
         metrics.no_such_metric  # noqa: B018
@@ -394,12 +423,12 @@ def test_failure_rate_ratio_on_published_configs(shared_dir):
 def test_turn_law_fit_recovers_known_parameters():
     rng = np.random.default_rng(0)
     n = np.repeat(np.arange(1, 10), 12)
-    turns = turn_law(n, 2.72, 0.5, 1.724) * rng.normal(1, 0.02, size=n.size)
+    turns = turns_by_law(n, 2.72, 0.5, 1.724) * rng.normal(1, 0.02, size=n.size)
     fit = fit_turn_law(n, turns, n_boot=60).set_index("param")
     assert fit.loc["a", "value"] == pytest.approx(2.72, rel=0.15)
     assert fit.loc["c", "value"] == pytest.approx(1.724, rel=0.05)
     assert (fit["ci_low"] <= fit["value"]).all() and (fit["value"] <= fit["ci_high"]).all()
-    assert turn_law(1, 2.72, 0.5, 1.724) == pytest.approx(2.72 * 1.5**1.724)
+    assert turns_by_law(1, 2.72, 0.5, 1.724) == pytest.approx(2.72 * 1.5**1.724)
 
 
 def test_density_law_fit_is_exact_on_exact_data():
@@ -415,7 +444,7 @@ def test_density_law_fit_is_exact_on_exact_data():
 
 def test_turn_law_with_fixed_offset():
     n = np.repeat(np.arange(1, 10), 5)
-    turns = turn_law(n, 3.0, 0.5, 1.2)
+    turns = turns_by_law(n, 3.0, 0.5, 1.2)
     fit = fit_turn_law(n, turns, b=0.5, n_boot=20).set_index("param")
     assert fit.loc["a", "value"] == pytest.approx(3.0, rel=1e-4)
     assert fit.loc["c", "value"] == pytest.approx(1.2, rel=1e-4)
@@ -528,7 +557,9 @@ def test_the_error_amplification_figure_keeps_its_measured_bars_live_or_simulate
             "value": [2.0, 0.5, 0.8, 0.6],
         }
     )
-    fig, caption = s02.plot_error_amplification(published, measured, setting)
+    made = s02.error_amplification(published, measured, setting)
+    fig, caption = made.figure, made.caption
+    assert made.name == "error_amplification"
     (ax,) = fig.axes
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     source = "simulated" if simulated else "model m-served"
@@ -536,4 +567,5 @@ def test_the_error_amplification_figure_keeps_its_measured_bars_live_or_simulate
     heights = sorted(round(bar.get_height(), 3) for bar in ax.patches if bar.get_height() > 0)
     assert [h for h in heights if h in (0.5, 0.6, 0.8, 2.0)] == [0.5, 0.6, 0.8, 2.0]  # the measured bars
     assert ("simulated" in ax.get_title()) == simulated
+    assert ("simulated data" in [text.get_text() for text in fig.texts]) == simulated  # the stamp
     plt.close(fig)

@@ -78,8 +78,13 @@ def by_claim(rows):
 
 
 def test_claims_values_and_statuses_by_hand():
-    rows = s03.claims(**results(), tolerance=0.5, paper=PAPER)
+    rows = s03.claims(PAPER, **results(), tolerance=0.5)
     assert len(rows) == 16
+    keys = [row["key"] for row in rows]
+    assert len(set(keys)) == 16 and keys[0] == "zeroeval/protocol-matches" and keys[-1] == "demo/process-efficiency"
+    assert [row["claim"] for row in rows if row["key"] == "lead/aes-1.5b-4k"] == [
+        "LEAD 1.5B-4K: AES reported in Table 1 (LEAD README)"
+    ]
     table = by_claim(rows)
     matches = table["ZeroEval math-l5: models whose protocol accuracy matches the published summary within 0.5 points"]
     assert (matches["paper_value"], matches["reproduced_value"], matches["status"]) == (2, 1, "differs")
@@ -289,9 +294,12 @@ def test_simulated_figures_say_so_in_their_titles():
         }
     )
     stats_table = pd.DataFrame({"problem_id": ["a", "b"], "n_correct": [1, 2], "median_length": [150, 350]})
-    fig, caption = s03.correct_length_spread(multi, stats_table, shown=25)
-    assert fig.axes[0].get_title() == "Lengths of 2 samples per problem (simulated)"
-    assert caption == "Completion tokens of each sample for 2 problems, coloured by correctness (simulated)."
+    made = s03.correct_length_spread(multi, stats_table, shown=25)
+    assert made.name == "correct_length_spread"
+    assert made.figure.axes[0].get_title() == "Lengths of 2 samples per problem (simulated)"
+    assert made.caption == "Completion tokens of each sample for 2 problems, coloured by correctness (simulated)."
+    # simulated samples: the figure carries the stamp
+    assert "simulated data" in [text.get_text() for text in made.figure.texts]
 
 
 def test_nonsense_model_stride_is_refused():
@@ -394,7 +402,9 @@ def test_captions_name_the_model_that_answered():
 
 
 def test_recorded_samples_keep_the_first_k_of_the_first_problems(monkeypatch):
-    monkeypatch.setattr(s03.datasets, "load", lambda name: recorded_table() if name == s03.RECORDED_DATASET else None)
+    monkeypatch.setattr(
+        s03.analysis.datasets, "load", lambda name: recorded_table() if name == s03.RECORDED_DATASET else None
+    )
     fewer = s03.sample_problems(k=2, n_problems=1, samples_source="recorded")
     assert (fewer["problem_id"].tolist(), fewer["sample_index"].tolist()) == (["a000", "a000"], [0, 1])
     assert len(s03.sample_problems(k=8, n_problems=120)) == 6  # default source: recorded; all of it
@@ -417,18 +427,19 @@ def test_the_analyses_of_a_recorded_table_by_hand():
     # reward max(-1, 1 - |L - 30| / 30) on a000: 20 -> 2/3, 40 -> 2/3, 80 -> 1 - 50/30 = -2/3
     a000 = rewarded[rewarded["problem_id"] == "a000"]["efficiency_reward"].tolist()
     assert a000 == pytest.approx([2 / 3, 2 / 3, -2 / 3])
-    fig, _ = s03.lead_targets_rewards(targets, rewarded)
-    assert fig.axes[1].get_title() == "LEAD efficiency reward (smollm2-135m-instruct)"
+    made = s03.lead_targets_rewards(targets, rewarded)
+    assert made.figure.axes[1].get_title() == "LEAD efficiency reward (smollm2-135m-instruct)"
+    assert "simulated data" not in [text.get_text() for text in made.figure.texts]  # a real model's samples
 
 
 def test_the_spread_figure_shows_unsolved_problems_when_none_is_solved():
     multi = recorded_table()
-    _, caption = s03.correct_length_spread(multi, s03.sample_length_stats(multi))
+    caption = s03.correct_length_spread(multi, s03.sample_length_stats(multi)).caption
     assert (
         caption == "Completion tokens of each sample for 1 problems, coloured by correctness (smollm2-135m-instruct)."
     )
     unsolved = multi.assign(correct=False)
-    _, caption = s03.correct_length_spread(unsolved, s03.sample_length_stats(unsolved))
+    caption = s03.correct_length_spread(unsolved, s03.sample_length_stats(unsolved)).caption
     assert caption.startswith("Completion tokens of each sample for 2 problems, none solved, coloured")
 
 

@@ -175,7 +175,9 @@ def test_pass_hat_k_figure_names_the_paper_text_value():
         tau_bench__leaderboard_pass_hat_1=0.75, tau_bench__leaderboard_pass_hat_2=0.4, tau_bench__paper_pass_hat_1=0.7
     )
     reliability = s04.tau_reliability(tau_runs(), paper)
-    fig, caption = s04.pass_hat_k_figure(reliability, s04.humaneval_reliability(simple_runs()), paper)
+    made = s04.pass_hat_k(reliability, s04.humaneval_reliability(simple_runs()), paper)
+    fig, caption = made.figure, made.caption
+    assert made.name == "pass_hat_k"
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "paper text (about 70%)" in labels and fig.axes[0].get_ylim() == (0, 80)
     assert "released 2 x 2 trajectories" in caption and "2 runs per model" in caption
@@ -215,7 +217,7 @@ def test_token_spread_summary_and_claim():
             "completion_tokens": [10, 30, 5, 5, 8, 8, 4, 4],
         }
     )
-    prompt_spread, spread = s04.token_spread(runs)
+    prompt_spread, spread = s04.token_spread_by_task(runs)
     assert prompt_spread == 1.0
     summary = s04.token_spread_summary(spread)
     # model m: task a has cv = std(10, 30) / 20 = 14.142 / 20, task b none; the median of the two cvs
@@ -258,7 +260,7 @@ def test_claims_concatenates_every_section_in_order():
     strategies = s04.humaneval_strategies(evaluations([("r", "retry", 1.0, 5)]), n_boot=0, seed=0)
     reliability = s04.tau_reliability(tau_runs(), paper)
     trajectories = pd.DataFrame({"n_agent_steps": [1, 2], "success": [True, False]})
-    spread = s04.token_spread(
+    spread = s04.token_spread_by_task(
         pd.DataFrame({"model": ["m", "m"], "task": ["a", "a"], "prompt_tokens": [1, 1], "completion_tokens": [1, 3]})
     )[1]
     rows = s04.claims(
@@ -290,6 +292,21 @@ def test_claims_concatenates_every_section_in_order():
             }
         ),
     )
+    assert [r["key"] for r in rows] == [
+        "humaneval/baselines-on-frontier",
+        "aider/frontier-runs",
+        "tau-bench/pass-hat-1",
+        "tau-bench/pass-hat-2",
+        "tau-bench/pass-hat-1-paper-text",
+        "pass-hat-k/decline",
+        "trajectories/repetition-rate",
+        "trajectories/tool-calls",
+        "trajectories/eqa",
+        "token-spread/median-cv",
+        "topology/x/lowest-cost-of-pass",
+        "efficient-agents/as-cost-of-pass",
+        "efficient-agents/as-cost-per-task",
+    ]
     assert [r["status"] for r in rows] == [
         "reproduced",
         "new",
@@ -324,7 +341,7 @@ def test_a_caption_refuses_runs_of_different_sizes():
     table.loc[table["strategy_name"] == "warming", "n_tasks"] = 12
     strategies = s04.humaneval_strategies(table, n_boot=0, seed=0)
     with pytest.raises(ValueError, match="runs of different sizes"):
-        s04.humaneval_frontier_figure(strategies)
+        s04.humaneval_frontier(strategies)
     plt.close("all")
 
 
@@ -384,7 +401,13 @@ def test_an_unpriced_live_model_keeps_its_accuracy_and_has_no_cost():
     assert local["claim"] == "Topologies, local: lowest cost-of-pass" and local["reproduced_value"] is None
     assert local["note"].startswith("answered by local-q4; no price for local") and local["status"] == "new"
     assert priced["reproduced_value"] == "single at 0.4000" and priced["note"].startswith("answered by priced-2025")
-    fig, caption = s04.topology_figure(cost.reset_index())
+    made = s04.topology_cost_of_pass(cost.reset_index())
+    fig, caption = made.figure, made.caption
+    assert "simulated data" not in [text.get_text() for text in fig.texts]  # a live run: no stamp
+    assert [local["key"], priced["key"]] == [
+        "topology/local/lowest-cost-of-pass",
+        "topology/priced/lowest-cost-of-pass",
+    ]
     titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text()]
     assert not any("simulated" in t for t in titles) and "with model local-q4, priced-2025" in titles[-1]
     assert "1 unpriced" in titles[1] and "with model local-q4, priced-2025" in caption
@@ -397,7 +420,7 @@ def test_a_grid_of_unpriced_models_only_has_every_column_and_no_cost():
     assert table["cost_of_pass_usd"].isna().all() and table["accuracy_pct"].tolist() == [0.0]
     (row,) = s04.topology_claims(cost)
     assert row["reproduced_value"] is None and "no price for local" in row["note"]
-    fig, _ = s04.topology_figure(cost)
+    fig = s04.topology_cost_of_pass(cost).figure
     assert "1 unpriced" in fig.axes[1].get_title()
     plt.close(fig)
 
@@ -405,8 +428,10 @@ def test_a_grid_of_unpriced_models_only_has_every_column_and_no_cost():
 def test_the_topology_figure_says_simulated_when_the_runs_are():
     runs = _topology_runs("sim-x", "sim-x", True, [0.1, 0.2], [True, False])
     cost = s04.topology_cost(runs, n_boot=0, seed=0)
-    fig, caption = s04.topology_figure(cost)
+    made = s04.topology_cost_of_pass(cost)
+    fig, caption = made.figure, made.caption
     assert "(simulated" in fig.axes[0].get_title() and fig._suptitle.get_text().endswith("(simulated)")
+    assert "simulated data" in [text.get_text() for text in fig.texts]
     assert caption.startswith("Simulated runs of the 1 study-02 topologies")
     (row,) = s04.topology_claims(cost)
     assert row["claim"] == "Simulated topologies, sim-x: lowest cost-of-pass"

@@ -88,8 +88,19 @@ def test_advantage_by_baseline_by_hand():
 
 def test_claims_by_hand(paper, single):
     speed = pd.DataFrame({"case": ["x", "y"], "rollouts_per_second": [2e6, 1.5e6]})
-    rows = s05.claims(_grid("one model"), _grid("two models", mcpp_boost=0.1), single, speed, paper)
+    rows = s05.claims(
+        paper, one=_grid("one model"), two=_grid("two models", mcpp_boost=0.1), single=single, speed=speed
+    )
     assert len(rows) == 7
+    assert [row["key"] for row in rows] == [
+        "consistent-improvement/one-model",
+        "consistent-improvement/two-models",
+        "against-best/one-model",
+        "against-best/two-models",
+        "calibration/single-plan",
+        "calibration/full-mcpp-one-model",
+        "planning-speed/slowest",
+    ]
     one, two, best_one, best_two, single_plan, estimate, throughput = rows
     # one model: the weakest margin (against b) is 2.5 points with SE 2.0: not two SE above zero
     assert (one["reproduced_value"], one["status"], one["paper_value"]) == (2.5, "differs", "beats strong baselines")
@@ -117,7 +128,11 @@ def test_claims_by_hand(paper, single):
         "new",
     )
     slow = s05.claims(
-        _grid("one model"), _grid("two models"), single, speed.assign(rollouts_per_second=[2e6, 5e5]), paper
+        paper,
+        one=_grid("one model"),
+        two=_grid("two models"),
+        single=single,
+        speed=speed.assign(rollouts_per_second=[2e6, 5e5]),
     )[-1]
     assert slow["reproduced_value"] == "below 1,000,000 on one thread"
 
@@ -178,10 +193,16 @@ def test_figure_captions_come_from_the_inputs(paper):
 
     matplotlib.use("Agg")
     grid = _grid("two models")
-    _, caption = s05.plot_heatmaps(grid, ["MCPP", "a"])
-    assert "8-node layered DAGs" in caption and "a selection of the 2 baselines" in caption
+    made = s05.heatmaps_two_models(grid, ["MCPP", "a"])
+    assert made.name == "heatmaps_two_models"
+    assert "8-node layered DAGs" in made.caption and "a selection of the 2 baselines" in made.caption
+    assert "every baseline" in s05.heatmaps_one_model(_grid("one model")).caption
+    made = s05.advantage_one_model_fixed(_grid("one model"), "a")
+    assert made.name == "advantage_one_model_fixed" and made.caption.endswith("|z| > 2. One model.")
+    assert "simulated data" in [text.get_text() for text in made.figure.texts]  # every figure is stamped
     speed = pd.DataFrame({"case": ["x"], "rollouts_per_second": [3e5]})
-    fig, caption = s05.plot_speed(speed, paper, MCPP(k_values=(1, 2), n_rollouts=32))
+    made = s05.planning_speed(speed, paper, MCPP(k_values=(1, 2), n_rollouts=32))
+    fig, caption = made.figure, made.caption
     assert "32 rollouts per candidate" in caption and "k in {1, 2}" in caption and "1,000,000/s target" in caption
     assert [text.get_text() for text in fig.axes[0].get_legend().get_texts()][:2] == [
         "authors' Python planner",

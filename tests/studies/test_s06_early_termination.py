@@ -3,6 +3,7 @@
 import json
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -250,6 +251,27 @@ def test_overhead_tables_by_hand():
         s06.step_cap_hits(runs, cap=0)
 
 
+def test_figures_name_their_files_and_caption_the_agent_model_from_the_runs():
+    runs, steps, _ = hand_runs()
+    runs = runs.assign(model="tiny-agent")
+    per_task = s06.run_energy(runs, steps)
+    assert per_task["first_call_energy_mwh"].tolist() == [4.0, 5.0, 5.0, 7.0]
+    made = s06.energy_per_task(per_task)
+    assert made.name == "energy_per_task" and "of the tiny-agent agent" in made.caption
+    made = s06.cache_utilisation(s06.cache_by_step(steps))
+    assert made.name == "cache_utilisation" and made.caption.startswith("Prompt-cache utilisation")
+    roc = pd.DataFrame({"k": [1, 1], "auc": [0.7, 0.7], "fpr": [0.0, 1.0], "tpr": [0.0, 1.0]})
+    made = s06.roc_per_step(roc, s06.agent_model(runs))
+    assert made.name == "roc_per_step" and made.caption.endswith("(FRAMES, tiny-agent)")
+    plt.close("all")
+
+
+def test_agent_model_refuses_runs_of_several_models():
+    runs, _, _ = hand_runs()
+    with pytest.raises(ValueError, match=r"one agent model, found \['a', 'b'\]"):
+        s06.agent_model(runs.assign(model=["a", "b", "a", "b"]))
+
+
 def test_eqa_ranks_groups_of_equal_success_apart():
     # both groups succeed half the time; group "fast" succeeds in 1 step, group "slow" in 4 of a 4-step budget
     runs = pd.DataFrame({"run_id": list("abcd"), "n_steps": [1, 3, 4, 4], "success": [True, False, True, False]})
@@ -313,17 +335,24 @@ def test_claims_statuses_follow_the_numbers():
     spend = s06.spend_where_bare_correct(runs, s06.bare_model_correct(runs, bare, "m"))
     rows = s06.claims(
         _paper(),
-        best,
-        training,
-        sensitivity,
-        overhead,
-        s06.cache_by_step(steps),
-        s06.step_cap_hits(runs, 10),
-        10,
-        spend,
-        {"kendall_tau": 1.0, "pairs_swapped": 0, "pairs_total": 1, "close_in_success_separated_by_eqa": 1},
-        {"n": 100, "judge_accuracy": 0.2, "grader_accuracy": 0.25, "agreement": 0.9, "cohen_kappa": 0.8},
+        best=best,
+        best_training=training,
+        sensitivity=sensitivity,
+        overhead=overhead,
+        cache=s06.cache_by_step(steps),
+        cap_hits=s06.step_cap_hits(runs, 10),
+        cap=10,
+        spend=spend,
+        eqa_ranks={"kendall_tau": 1.0, "pairs_swapped": 0, "pairs_total": 1, "close_in_success_separated_by_eqa": 1},
+        agreement={"n": 100, "judge_accuracy": 0.2, "grader_accuracy": 0.25, "agreement": 0.9, "cohen_kappa": 0.8},
     )
+    assert [row["key"] for row in rows[:5]] == [
+        "agentstop/waste-reduction",
+        "agentstop/waste-reduction-cais",
+        "agentstop/utility-drop",
+        "agentstop/waste-reduction-training-thresholds",
+        "agentstop/waste-reduction-labels-strict",
+    ]
     table = pd.DataFrame(rows).set_index("claim")
     assert set(table["status"]) <= set(report.CLAIM_STATUSES)
     statuses = table["status"].tolist()

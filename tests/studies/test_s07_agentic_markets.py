@@ -447,13 +447,25 @@ def test_claims_have_statuses_from_the_results():
         "crash": crash,
         "missing_models": ["X"],
     }
-    rows = study.claims(paper, magentic, mechanisms, bazaar)
+    rows = study.claims(paper, magentic=magentic, mechanisms=mechanisms, bazaar=bazaar)
     status = {row["claim"].split(" (")[0].split(":")[0]: row["status"] for row in rows}
+    by_key = pd.DataFrame(rows).set_index("key")
+    assert by_key.index.is_unique and by_key.index[0] == f"magentic/{M}/optimal"
+    # the published baselines beside the recomputed ones (11.50 optimal, 2.00 cheapest), to the cent
+    optimal, cheapest = by_key.loc[f"magentic/{M}/optimal"], by_key.loc[f"magentic/{M}/cheapest"]
+    assert (optimal["paper_value"], optimal["reproduced_value"], optimal["unit"]) == (11.5, 11.5, "USD")
+    assert (cheapest["paper_value"], cheapest["reproduced_value"], cheapest["status"]) == (2.0, 2.0, "reproduced")
+    median = by_key.loc[f"magentic/{M}/random-median"]
+    assert median["paper_value"] == 0.0 and median["reproduced_value"] == round(median["reproduced_value"], 2)
+    exact = by_key.loc["magentic/exact-baselines/largest-difference"]
+    assert (exact["paper_value"], exact["reproduced_value"], exact["status"]) == (None, 0.0, "reproduced")
+    assert by_key.loc["magentic/median-intervals/coverage", "unit"] == "of 2 intervals"
     table = pd.DataFrame(rows).set_index("claim")
-    assert table.filter(like="optimal and cheapest", axis=0)["status"].item() == "reproduced"
     assert table.filter(like="by model rather than by size", axis=0)["status"].item() == "reproduced"
     assert table.filter(like="stabilizing firms", axis=0)["status"].item() == "reproduced"  # -0.3 and 0.2 > 0
-    assert table.filter(like="EAS recomputed", axis=0)["reproduced_value"].item() == 2
+    eas_cells = by_key.loc["bazaar/eas/cached-cells"]
+    assert (eas_cells["reproduced_value"], eas_cells["status"]) == (0.0, "reproduced")  # 1e-12 to 6 decimals
+    assert eas_cells["note"].startswith("2 cells of 1 releases")
     assert (
         table.filter(like="small consideration set", axis=0)["note"]
         .item()
@@ -466,7 +478,7 @@ def test_claims_have_statuses_from_the_results():
     assert "simulated assistants (value: the one nearest the range): a 0.2x, b 20.0x" in speed_claim["note"].item()
     # a live assistant: named from its replies, its own bias; the markets stay simulated, hence the statuses
     live = {**mechanisms, "llm_speed": llm_speed.iloc[[1]].assign(simulated=False, served_model="b.gguf")}
-    live_table = pd.DataFrame(study.claims(paper, magentic, live, bazaar)).set_index("claim")
+    live_table = pd.DataFrame(study.claims(paper, magentic=magentic, mechanisms=live, bazaar=bazaar)).set_index("claim")
     live_speed = live_table.filter(like="speed-over-quality", axis=0)
     assert (
         live_speed.index.item() == "Magentic speed-over-quality advantage: LLM assistant b (served as b.gguf), own bias"
@@ -474,12 +486,14 @@ def test_claims_have_statuses_from_the_results():
     assert live_speed["status"].item() == "not reproducible"
     assert live_table.filter(like="ideal search (measured LLM assistant", axis=0)["status"].item() == "not reproducible"
     unbeaten = {**live, "llm_speed": live["llm_speed"].assign(speed_advantage=np.inf)}  # the best sold nothing
-    unbeaten_speed = pd.DataFrame(study.claims(paper, magentic, unbeaten, bazaar)).set_index("claim")
+    unbeaten_speed = pd.DataFrame(study.claims(paper, magentic=magentic, mechanisms=unbeaten, bazaar=bazaar)).set_index(
+        "claim"
+    )
     unbeaten_speed = unbeaten_speed.filter(like="speed-over-quality", axis=0)
     assert unbeaten_speed["reproduced_value"].item() == "" or pd.isna(unbeaten_speed["reproduced_value"].item())
     assert unbeaten_speed["note"].item().endswith("none finite (the best business sold nothing)")
     mixed["p_slope"] = 0.001
-    rows = study.claims(paper, magentic, mechanisms, bazaar)
+    rows = study.claims(paper, magentic=magentic, mechanisms=mechanisms, bazaar=bazaar)
     assert pd.DataFrame(rows).set_index("claim").filter(like="by model rather", axis=0)["status"].item() == "differs"
 
 
@@ -501,3 +515,23 @@ def test_cell_health_follows_the_heatmap_script():
     assert table.loc[0, "composite"] == pytest.approx(0.25)
     assert table.loc[0, "composite_se"] == pytest.approx(np.std([0, 1 / 3], ddof=1) / np.sqrt(2))
     assert table.loc[5, "composite"] == pytest.approx(1.0) and table.loc[5, "composite_se"] == 0.0
+
+
+def test_figure_functions_name_their_files_and_stamp_simulated_markets():
+    import matplotlib.pyplot as plt
+
+    sweep = pd.DataFrame(
+        {"policy": ["first", "noisy", "noisy", "best_of_k"], "k": [1, 1, 5, 5], "welfare_share": [0.4, 0.5, 0.8, 0.9]}
+    )
+    live = pd.DataFrame(
+        {"model": "m", "served_model": "m.gguf", "k": [2, 5], "welfare_share": [0.6, 0.7], "simulated": False}
+    )
+    made = study.welfare_vs_consideration(sweep, live)
+    assert made.name == "welfare_vs_consideration"
+    assert made.caption.endswith("and LLM assistant m (served as m.gguf).")  # the model that answered
+    assert "simulated data" in [text.get_text() for text in made.figure.texts]  # the markets are simulated
+    eas = pd.DataFrame({"release": ["R"], "tokens_per_eas": [2e6]})
+    crash = pd.DataFrame({"release": ["R", "S"], "tokens_per_surviving_firm": [1e6, np.inf]})
+    made = study.tokens_per_eas(eas, crash)
+    assert made.name == "tokens_per_eas" and "simulated data" not in [t.get_text() for t in made.figure.texts]
+    plt.close("all")

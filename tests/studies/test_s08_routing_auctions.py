@@ -2,10 +2,12 @@
 
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
+from agenteff.llm.endpoints import resolve_endpoint
 from agenteff.llm.pricing import PriceTable
 from agenteff.metrics.grading import count_tokens
 from agenteff.report import PaperValue, PaperValues
@@ -187,7 +189,7 @@ def test_ratio_by_complexity_by_hand():
     links = ratios[ratios["proxy"] == "linked articles"].set_index("level")
     # level 2: 8b right on q0, q1 (2/2), 32b on both: ratio 1; level 5+: 8b 0/2, 32b 1/2: ratio 0
     assert links.loc["2", "ratio"] == 1 and links.loc["5+", "ratio"] == 0
-    accuracy = s08.accuracy_by_complexity(out, bins, n_boot=50, seed=0)
+    accuracy = s08.size_accuracy_by_complexity(out, bins, n_boot=50, seed=0)
     row = accuracy[
         (accuracy["proxy"] == "reasoning types") & (accuracy["level"] == "3+") & (accuracy["model"] == "qwen3-32b")
     ].iloc[0]
@@ -239,8 +241,20 @@ def test_claims_statuses_on_hand_made_results():
             }
         ]
     )
-    rows = s08.claims(evaluated, ratios, contrast, auction, PAPER, run=auction_run(simulated=True))
+    rows = s08.claims(
+        PAPER, evaluated=evaluated, ratios=ratios, contrast=contrast, auction=auction, run=auction_run(simulated=True)
+    )
     assert len(rows) == 10
+    keys = [r["key"] for r in rows]
+    assert len(set(keys)) == 10 and keys[:2] == ["auction/largest-reliance-reduction", "auction/cost-reduction"]
+    assert keys[-5:] == [
+        "small-fail-to-scale/reasoning-types",
+        "ratio/fewest-linked-articles",
+        "ratio/most-linked-articles",
+        "simpleqa-contrast/ratio",
+        "auction/beats-largest-pass1",
+    ]
+    assert all(key.startswith("routers/") for key in keys[2:4])
     assert "auction reduces reliance on the largest agent (simulated auction)" in [r["claim"] for r in rows]
 
     def find(start):
@@ -262,7 +276,9 @@ def test_claims_statuses_on_hand_made_results():
     assert [r["status"] for r in rows].count("new") == 2
     assert [r["status"] for r in find("auction pass@1")] == ["not reproducible"]
 
-    live = s08.claims(evaluated, ratios, contrast, auction, PAPER, run=auction_run(simulated=False))
+    live = s08.claims(
+        PAPER, evaluated=evaluated, ratios=ratios, contrast=contrast, auction=auction, run=auction_run(simulated=False)
+    )
     (live_reliance,) = [r for r in live if r["claim"].startswith("auction reduces reliance")]
     assert live_reliance["claim"] == "auction reduces reliance on the largest agent (auction of small, large)"
     assert live_reliance["status"] == "not reproducible"  # SALE released nothing to reproduce against
@@ -274,6 +290,28 @@ def auction_run(simulated: bool, served=("small", "large")):
     bids = pd.DataFrame({"task_id": ["t0", "t0"], "model": ["small", "large"], "served_model": list(served)})
     outcomes = pd.DataFrame({"task_id": ["t0"], "winner": ["large"], "simulated": [simulated]})
     return SimpleNamespace(bids=bids, outcomes=outcomes)
+
+
+def test_the_auction_figure_says_whether_its_agents_are_simulated():
+    summaries = pd.DataFrame(
+        {
+            "complexity": ["1", "2", "all"],
+            "tasks": [4, 6, 10],
+            "largest_share": [0.25, 0.5, 0.4],
+            "largest_cost": [10.0, 20.0, 30.0],
+            "execution_cost": [5.0, 15.0, 20.0],
+            "auction_cost": [8.0, 22.0, 30.0],
+        }
+    )
+    simulated = s08.auction_reliance_cost(summaries, auction_run(True))
+    assert simulated.name == "auction_reliance_cost"
+    assert simulated.figure.axes[0].get_title() == "Auction: reliance on the largest agent (simulated)"
+    assert "simulated data" in [text.get_text() for text in simulated.figure.texts]
+    assert simulated.caption.startswith("SIMULATED agents on 10 arithmetic tasks")
+    live = s08.auction_reliance_cost(summaries, auction_run(False))
+    assert live.caption.startswith("Agents small, large on 10 arithmetic tasks")
+    assert "simulated data" not in [text.get_text() for text in live.figure.texts]
+    plt.close("all")
 
 
 def test_the_auction_is_labelled_from_its_replies():
@@ -309,4 +347,4 @@ def test_nonsense_max_tokens_is_an_error():
 
 def test_a_live_auction_needs_one_size_per_model():
     with pytest.raises(ValueError, match="one size per auction model: 1 models, 2 sizes"):
-        s08.run_auctions(s08.resolve_endpoint("http://127.0.0.1:9/v1"), pd.DataFrame(), [4, 32], ["m"])
+        s08.run_auctions(resolve_endpoint("http://127.0.0.1:9/v1"), pd.DataFrame(), [4, 32], ["m"])

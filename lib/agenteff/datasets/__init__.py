@@ -95,11 +95,15 @@ class Dataset:
 
     @property
     def source(self) -> str:
+        if not self.files:
+            return "nothing pinned yet"
         first = self.files[0]
         return first.repo if isinstance(first, RemoteFile) else "this repository (data/)"
 
     @property
     def commit(self) -> str:
+        if not self.files:
+            return ""
         first = self.files[0]
         return first.commit[:7] if isinstance(first, RemoteFile) else ""
 
@@ -211,6 +215,17 @@ REGISTRY: dict[str, Dataset] = {
             "Yao et al., 'tau-bench: A Benchmark for Tool-Agent-User Interaction in Real-World Domains', arXiv:2406.12045",
         ),
         Dataset(
+            "tau2-bench-airline",
+            "tau2-bench leaderboard: four submissions' airline simulations (Claude Opus 4.6 twice, Claude Sonnet "
+            "4.5, GPT-5.4; 194 runs) with per-call tokens and cost of the agent and of the user simulator kept "
+            "apart, rewards and gold actions; data card data/cards/tau2_bench.md",
+            _pinned("tau2-bench-airline"),
+            "tau2_bench:parse",
+            "MIT",
+            "Barres et al., 'tau2-bench: Evaluating Conversational Agents in a Dual-Control Environment', "
+            "arXiv:2506.07982 (leaderboard submissions)",
+        ),
+        Dataset(
             "mcpp-node-templates",
             "5,000 node templates (success_prob, lat_mean, lat_std, cost_mean) from the MCPP authors' simulator",
             _pinned("mcpp-node-templates"),
@@ -231,6 +246,7 @@ REGISTRY: dict[str, Dataset] = {
                 LocalFile("published/markets/paper_values.csv"),
                 LocalFile("published/agentstop/paper_values.csv"),
                 LocalFile("published/mcpp/paper_values.csv"),
+                LocalFile("published/context/paper_values.csv"),
             ),
             "published:parse",
             "published figures, cited per row",
@@ -454,6 +470,9 @@ def check_registry(path: Path = registry.REGISTRY_FILE) -> int:
     undeclared = sorted(pinned_sets - set(REGISTRY))
     if undeclared:
         raise RegistryError(f"{path}: data sets {undeclared} have pins but REGISTRY does not declare them")
+    empty = [name for name, dataset in REGISTRY.items() if not dataset.files]
+    if empty:
+        raise RegistryError(f"{path}: data sets {empty} have no file; add them with `python -m agenteff data pin`")
     for name, dataset in REGISTRY.items():
         declared = tuple(f for f in dataset.files if isinstance(f, RemoteFile))
         if not declared and name not in pinned_sets:
@@ -489,6 +508,11 @@ def pin(dataset: str, source: str, paths: list[str], path: Path = registry.REGIS
 def fetch(name: str) -> dict[str, Path]:
     """Make the data set's files available locally and verified; return ``{path in repo: local path}``."""
     dataset = _get(name)
+    if not dataset.files:
+        raise DataIntegrityError(
+            f"data set {name!r} has no file pinned in {registry.REGISTRY_FILE}; add them with "
+            f"`python -m agenteff data pin {name} <owner>/<repo>@<commit> <path>...`"
+        )
     paths = {}
     recorded = _manifest() if any(isinstance(f, LocalFile) for f in dataset.files) else {}
     for file in dataset.files:

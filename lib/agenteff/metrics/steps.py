@@ -234,21 +234,27 @@ def coordination_table(result: pd.DataFrame, by=()) -> pd.DataFrame:
 
 # --- trajectory metrics (PANDO) -----------------------------------------------------------------------
 
-#: Names that moved to study 02 in 0.2.0 (see CHANGELOG.md); the old ``agenteff.metrics.<name>`` works until 0.3.0.
-_MOVED_TO_STUDY_02 = ("failure_rate_ratio", "turn_law", "fit_turn_law", "fit_density_law")
+#: Names that moved to study 02 in 0.2.0, old -> new (see CHANGELOG.md); the old ``agenteff.metrics.<name>``
+#: works until 0.3.0. ``turn_law`` is ``turns_by_law`` since the study's figure function took its name.
+_MOVED_TO_STUDY_02 = {
+    "failure_rate_ratio": "failure_rate_ratio",
+    "turn_law": "turns_by_law",
+    "fit_turn_law": "fit_turn_law",
+    "fit_density_law": "fit_density_law",
+}
 
 
 def __getattr__(name: str):
     if name in _MOVED_TO_STUDY_02:
         import importlib
 
-        new = "agenteff.studies.s02_coordination_topologies.laws"
+        new, moved = "agenteff.studies.s02_coordination_topologies.laws", _MOVED_TO_STUDY_02[name]
         warnings.warn(
-            f"agenteff.metrics.{name} has moved to {new}.{name}; the old name goes in agenteff 0.3.0",
+            f"agenteff.metrics.{name} has moved to {new}.{moved}; the old name goes in agenteff 0.3.0",
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(importlib.import_module(new), name)
+        return getattr(importlib.import_module(new), moved)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -1,7 +1,7 @@
-"""One module (or package) per notebook: ``studies/sNN_name`` backs ``notebooks/NN_name.ipynb``.
+"""One package per notebook: ``studies/sNN_name/`` backs ``notebooks/NN_name.ipynb``.
 
-A study module holds the study's own analysis, one function per figure the notebook saves (each returns a
-matplotlib Figure; the notebook passes it to :func:`agenteff.report.save_fig`), and ``claims(...)``, which builds
-the notebook's claims table from its results and the paper values. Tests mirror it in
-``tests/studies/test_sNN_name.py``.
+Each study keeps the contract stated and checked in :mod:`agenteff.studies.contract`: modules ``analysis``,
+``figures`` (one ``@report.figure`` function per saved file, returning the figure and its caption) and ``claims``
+(``claims(paper, *, ...)``, one keyed row per claim), ``NOTEBOOK`` and ``__all__``. Tests mirror it in
+``tests/studies/test_sNN_name.py``; ``tests/studies/test_contract.py`` checks every study against the contract.
 """

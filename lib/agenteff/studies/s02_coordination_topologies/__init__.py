@@ -1,10 +1,16 @@
 """Study 02: coordination topologies and error amplification (Kim et al., arXiv:2512.08296).
 
-:mod:`.analysis` (tables and :func:`~.analysis.claims`), :mod:`.figures` (one function per saved figure) and
-:mod:`.laws` (the paper's turn and message-density laws, their fits, the failure-rate ratio); the orchestration
-engine the experiment runs is :mod:`agenteff.engines.topologies`.
+:mod:`.analysis` (the experiment and its tables), :mod:`.figures` (one figure function per saved figure),
+:mod:`.claims` (the claims table) and :mod:`.laws` (the paper's turn and message-density laws, their fits, the
+failure-rate ratio); the orchestration engine the experiment runs is :mod:`agenteff.engines.topologies`.
 """
 
-from .analysis import *  # noqa: F401,F403
-from .figures import *  # noqa: F401,F403
-from .laws import *  # noqa: F401,F403
+from . import analysis, figures, laws
+from .analysis import *  # noqa: F403
+from .claims import claims
+from .figures import *  # noqa: F403
+from .laws import *  # noqa: F403
+
+NOTEBOOK = "02_coordination_topologies"
+
+__all__ = ["NOTEBOOK", "claims", *analysis.__all__, *figures.__all__, *laws.__all__]

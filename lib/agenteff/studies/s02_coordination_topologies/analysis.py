@@ -1,5 +1,5 @@
 """Study 02's tables: the published outcomes by architecture, the paper's Table 5 beside measured coordination
-metrics, the agent-count sweep and its fitted laws, and the claims rows. Frames in, frames out."""
+metrics, the agent-count sweep and its fitted laws. Frames in, frames out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
-from ... import metrics
 from ...engines import topologies
 from ...engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
 from ...llm.endpoints import Endpoint, resolve_endpoint
-from ...report import PaperValue, PaperValues, claim
-from .laws import DENSITY_SATURATION_KEY, PAPER_LAW_KEYS, failure_rate_ratio, fit_turn_law, paper_law
+from ...report import PaperValues
+from .laws import failure_rate_ratio, fit_turn_law, paper_law
 
 __all__ = [
     "DEFAULTS",
@@ -40,7 +39,6 @@ __all__ = [
     "law_table",
     "density_points",
     "error_amplification_table",
-    "claims",
 ]
 
 #: Sizes ``fast`` shrinks: (full run, fast run); settled by :func:`agenteff.params.settle`.
@@ -60,15 +58,6 @@ TABLE5_METRICS = {
 TURN_FIT_FIXED = "b fixed at the paper's"
 TURN_FIT_FREE = "all free"
 _ORDER = {a: i for i, a in enumerate(ARCHITECTURES)}
-#: What a reader needs to know to compare a Table-5 metric with ours.
-_METRIC_NOTES = {
-    "success_per_1k_tokens": "the paper's values would mean fewer than 100 tokens per success, so its unit "
-    "cannot be successes per 1,000 tokens; the paper does not define it further",
-    "message_density": "messages counted point to point (a report read by three agents is three messages)",
-    "error_amplification": "failure-rate ratio (1 - S_MAS)/(1 - S_SAS)",
-}
-#: Table-5 values fixed by definition for the single-agent baseline.
-_DEFINITIONAL = {"overhead_pct": "0", "message_density": "0", "redundancy": "0", "error_amplification": "1"}
 #: The cap on every completion: an agent's turn is a tool call, a few NOTE lines or a final answer.
 DEFAULT_MAX_TOKENS = 256
 #: The simulated model the agent-count sweep uses when no real model is given.
@@ -351,155 +340,3 @@ def error_amplification_table(measured: pd.DataFrame, published_ea: pd.DataFrame
     wide = rows.pivot(index="architecture", columns="metric", values="value")
     wide = wide.join(published_ea.set_index("architecture")[["paper", "v2_configs", "v3_instances"]])
     return wide.loc[[a for a in MULTI_AGENT_ARCHITECTURES if a in wide.index]]
-
-
-def _interval_claim(name, paper_value, value, low, high, unit, note, simulated=False):
-    """A claim judged by the measurement's confidence interval: reproduced when it contains the paper's value
-    (a number, or a :class:`~agenteff.report.PaperValue` whose point value is compared).
-
-    A measurement on simulated agents is shown beside the paper's value but cannot confirm or refute it: its
-    status is 'not reproducible' (the paper's trajectories were not released), as in the other studies.
-    """
-    if value is None or not np.isfinite(value):
-        return claim(name, paper_value, None, unit, note=note)
-    published = paper_value.value if isinstance(paper_value, PaperValue) else paper_value
-    inside = np.isfinite(low) and low <= published <= high
-    status = "not reproducible" if simulated else "reproduced" if inside else "differs"
-    interval = f"95% CI [{low:.3g}, {high:.3g}]" if np.isfinite(low) else "no CI"
-    prefix = "" if inside or simulated else f"differs by {value - published:+.3g} {unit}".rstrip() + "; "
-    return claim(name, paper_value, round(float(value), 4), unit, status=status, note=f"{prefix}{interval}; {note}")
-
-
-def claims(
-    table5: pd.DataFrame,
-    published_ea: pd.DataFrame,
-    measured: pd.DataFrame,
-    turn_fits: dict[str, pd.DataFrame],
-    density_fit: pd.DataFrame,
-    paper: PaperValues,
-    setting: Setting,
-    limits: topologies.Limits | None = None,
-) -> list[dict]:
-    """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
-    measured trajectories), the turn law and the message-density law, paper beside measured.
-
-    ``table5`` is :func:`table5_comparison` (the paper's Table 5, an input table, beside the measurement),
-    ``turn_fits`` :func:`fit_turn_laws` (``a`` and ``c`` from the fit with ``b`` fixed, ``b`` from the free
-    fit), ``paper`` the paper values (:func:`agenteff.datasets.paper_values`), looked up by key. With
-    ``setting.simulated`` the measurements are an illustration (see :func:`_interval_claim`), except the
-    single-agent values that hold by definition. ``limits``: the protocol the runs used, named in the notes of
-    the measurements when it is not the paper's.
-    """
-    measured_note, simulated = setting.measured_note, setting.simulated
-    if limits is not None and limits != topologies.Limits():
-        changed = [
-            f"{f.name}={getattr(limits, f.name)}"
-            for f in fields(limits)
-            if getattr(limits, f.name) != getattr(topologies.Limits(), f.name)
-        ]
-        measured_note += f", with a protocol shorter than the paper's ({', '.join(changed)})"
-    rows = []
-    units = metrics.COORDINATION_METRICS
-    for r in table5.itertuples(index=False):
-        note = f"{_METRIC_NOTES[r.metric]}; {measured_note}" if r.metric in _METRIC_NOTES else measured_note
-        definitional = r.architecture == "single" and r.metric in _DEFINITIONAL
-        if definitional:
-            note = f"{_DEFINITIONAL[r.metric]} by definition for the single-agent baseline"
-        rows.append(
-            _interval_claim(
-                f"Table 5 {r.metric}: {r.architecture}",
-                r.paper,
-                r.measured,
-                r.ci_low,
-                r.ci_high,
-                units[r.metric],
-                note,
-                simulated and not definitional,
-            )
-        )
-    for r in published_ea.itertuples(index=False):
-        rows.append(
-            claim(
-                f"error amplification as failure-rate ratio, released v2 configurations: {r.architecture}",
-                r.paper,
-                round(float(r.v2_configs), 4),
-                "x",
-                tolerance=0.05 * r.paper,
-                note=f"mean over {r.v2_groups} benchmark-model pairs of (1 - S_MAS)/(1 - S_SAS); the "
-                "paper's figure is not a failure-rate ratio of its own released outcomes",
-            )
-        )
-        rows.append(
-            claim(
-                f"error amplification as failure-rate ratio, released v3 instances: {r.architecture}",
-                r.paper,
-                round(float(r.v3_instances), 4),
-                "x",
-                tolerance=0.05 * r.paper,
-                note=f"mean over {r.v3_groups} benchmark-model pairs (SWE-bench Verified, "
-                "Terminal-Bench; 20 instances each)",
-            )
-        )
-    paper_ea = published_ea.set_index("architecture")["paper"]
-    by_metric = measured.set_index(["architecture", "metric"])
-    for arch in MULTI_AGENT_ARCHITECTURES:
-        for metric, label in (
-            ("error_amplification", "failure-rate ratio"),
-            ("error_amplification_trace", "trace-level tokens-per-success ratio"),
-        ):
-            if (arch, metric) in by_metric.index:
-                m = by_metric.loc[(arch, metric)]
-                rows.append(
-                    _interval_claim(
-                        f"error amplification as {label}, measured: {arch}",
-                        paper_ea[arch],
-                        m["value"],
-                        m["ci_low"],
-                        m["ci_high"],
-                        "x",
-                        measured_note,
-                        simulated,
-                    )
-                )
-    fixed, free = turn_fits[TURN_FIT_FIXED].set_index("param"), turn_fits[TURN_FIT_FREE].set_index("param")
-    weakly = f"all three fitted; b is weakly identified by {free['agent_counts'].iloc[0]} agent counts"
-    for param, fit, how in (
-        ("a", fixed, "b fixed at the paper's value"),
-        ("b", free, weakly),
-        ("c", fixed, "b fixed at the paper's value"),
-    ):
-        r = fit.loc[param]
-        rows.append(
-            _interval_claim(
-                f"turn law T = a (n + b)^c: {param}",
-                paper[PAPER_LAW_KEYS["turn"][param]],
-                r["value"],
-                r["ci_low"],
-                r["ci_high"],
-                "",
-                f"least squares on per-run turns over the agent-count sweep, {how}; {measured_note}",
-                simulated,
-            )
-        )
-    for r in density_fit.itertuples(index=False):
-        rows.append(
-            _interval_claim(
-                f"message-density law S = a + b ln(c): {r.param}",
-                paper[PAPER_LAW_KEYS["density"][r.param]],
-                r.value,
-                r.ci_low,
-                r.ci_high,
-                "",
-                f"OLS over {r.n} configurations; {measured_note}",
-                simulated,
-            )
-        )
-    rows.append(
-        claim(
-            "message-density saturation c*",
-            paper[DENSITY_SATURATION_KEY],
-            None,
-            note="the paper gives no operational definition of the saturation point to compute it from trajectories",
-        )
-    )
-    return rows

@@ -1,5 +1,6 @@
-"""Study 02's figures: one function per figure the notebook saves, frames in, ``(figure, caption)`` out (style
-from :func:`agenteff.report.set_style`). Titles of figures drawn from simulated runs say so."""
+"""Study 02's figures: one figure function per saved figure, named after its files, frames in, ``(figure,
+caption)`` out (:func:`agenteff.report.figure`; style from :func:`agenteff.report.set_style`). Figures drawn from
+simulated runs say so in their titles and carry the 'simulated data' stamp (:func:`agenteff.report.mark_simulated`)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,18 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.container import BarContainer
 
-from ... import metrics
+from ... import metrics, report
 from ...engines.topologies import ARCHITECTURES, MULTI_AGENT_ARCHITECTURES
-from ...report import PaperValues
 from .analysis import Setting
-from .laws import density_saturation, paper_law, turn_law
+from .laws import density_saturation, paper_law, turns_by_law
 
 __all__ = [
-    "plot_published_outcomes",
-    "plot_error_amplification",
-    "plot_table5",
-    "plot_success",
-    "plot_turn_law",
-    "plot_density",
+    "published_outcomes",
+    "error_amplification",
+    "table5_measured_vs_paper",
+    "success_by_architecture",
+    "turn_law",
+    "success_vs_message_density",
 ]
 
 ORDER = list(ARCHITECTURES)
@@ -29,7 +29,13 @@ ORDER = list(ARCHITECTURES)
 _LOG_PANELS = ("error_amplification", "success_per_1k_tokens")
 
 
-def plot_published_outcomes(configs: pd.DataFrame, instances: pd.DataFrame):
+def _mark_if_simulated(fig, setting: Setting) -> None:
+    if setting.simulated:
+        report.mark_simulated(fig)
+
+
+@report.figure
+def published_outcomes(configs: pd.DataFrame, instances: pd.DataFrame):
     """Success by architecture per benchmark (v2 configurations and v3 instances), and v3 steps."""
     v3 = (
         instances.assign(resolved=instances["resolved"].astype(float))
@@ -82,7 +88,8 @@ def plot_published_outcomes(configs: pd.DataFrame, instances: pd.DataFrame):
     )
 
 
-def plot_error_amplification(table: pd.DataFrame, measured: pd.DataFrame, setting: Setting):
+@report.figure
+def error_amplification(table: pd.DataFrame, measured: pd.DataFrame, setting: Setting):
     """The paper's error amplification beside failure-rate ratios from released outcomes and measured runs
     (``table`` from :func:`~.analysis.published_error_amplification`, ``measured`` from
     :func:`agenteff.metrics.coordination`)."""
@@ -122,13 +129,15 @@ def plot_error_amplification(table: pd.DataFrame, measured: pd.DataFrame, settin
         title += " (measured bars: simulated)"
     ax.set(title=title, xlabel="architecture", ylabel="amplification vs single agent (x, log scale)")
     ax.legend(fontsize=8)
+    _mark_if_simulated(fig, setting)
     return fig, (
         "Error amplification per architecture: the paper's Table 5 beside failure-rate ratios from the "
         f"released v2 configurations and v3 instances, and from measured runs ({setting.label})."
     )
 
 
-def plot_table5(comparison: pd.DataFrame, setting: Setting):
+@report.figure
+def table5_measured_vs_paper(comparison: pd.DataFrame, setting: Setting):
     """One panel per Table-5 metric: measured (with 95% CI) as bars, the paper's value as a marker."""
     shown = [m for m in comparison["metric"].unique() if m != "turns_sd"]
     fig, axes = plt.subplots(2, 4, figsize=(15, 7))
@@ -148,13 +157,15 @@ def plot_table5(comparison: pd.DataFrame, setting: Setting):
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"Table 5 measured from trajectories ({setting.label}) vs paper")
     fig.tight_layout()
+    _mark_if_simulated(fig, setting)
     return fig, (
         f"Table 5 coordination metrics measured from trajectories ({setting.label}), 95% bootstrap CIs, "
         "with the paper's values as diamonds."
     )
 
 
-def plot_success(result: pd.DataFrame, setting: Setting):
+@report.figure
+def success_by_architecture(result: pd.DataFrame, setting: Setting):
     """Success by architecture per suite and model, with 95% CIs (``result`` from
     :func:`agenteff.metrics.coordination` grouped by suite and model)."""
     rows = result[result["metric"] == "success"]
@@ -172,13 +183,15 @@ def plot_success(result: pd.DataFrame, setting: Setting):
     g.axes.flat[-1].legend(title="model", fontsize=8, bbox_to_anchor=(1.02, 1.0), loc="upper left")
     g.figure.suptitle(f"Success by architecture, suite and model ({setting.label})", y=1.03)
     g.figure.subplots_adjust(bottom=0.3)  # room below the tick labels for the 'simulated data' stamp
+    _mark_if_simulated(g.figure, setting)
     return g.figure, (
         f"Success rate by architecture on the parallel and sequential suites per model "
         f"({setting.label}), 95% bootstrap CIs."
     )
 
 
-def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: PaperValues, setting: Setting):
+@report.figure
+def turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: report.PaperValues, setting: Setting):
     """Turns per run against agent count, per architecture, with the fitted laws (``{label: fit}``, from
     :func:`~.analysis.fit_turn_laws`) and the paper's law."""
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -189,7 +202,7 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
         p = fit.set_index("param")["value"]
         ax.plot(
             grid,
-            turn_law(grid, p["a"], p["b"], p["c"]),
+            turns_by_law(grid, p["a"], p["b"], p["c"]),
             color="k",
             lw=2,
             ls=style,
@@ -198,7 +211,7 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
     law = paper_law(paper, "turn")
     ax.plot(
         grid,
-        turn_law(grid, law["a"], law["b"], law["c"]),
+        turns_by_law(grid, law["a"], law["b"], law["c"]),
         color="0.5",
         lw=2,
         ls="--",
@@ -210,6 +223,7 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
         ylabel="turns per run (model calls)",
     )
     ax.legend(fontsize=8)
+    _mark_if_simulated(fig, setting)
     who = f"{setting.label}, {', '.join(setting.models)}" if setting.simulated else setting.label
     return fig, (
         f"Mean turns per run by architecture and agent count ({who}), the fitted law T = a (n + b)^c and the "
@@ -217,7 +231,8 @@ def plot_turn_law(per_run: pd.DataFrame, fits: dict[str, pd.DataFrame], paper: P
     )
 
 
-def plot_density(configs: pd.DataFrame, fit: pd.DataFrame, paper: PaperValues, setting: Setting):
+@report.figure
+def success_vs_message_density(configs: pd.DataFrame, fit: pd.DataFrame, paper: report.PaperValues, setting: Setting):
     """Success rate against message density per configuration, with the fitted and the paper's log law and the
     paper's saturation density."""
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -250,6 +265,7 @@ def plot_density(configs: pd.DataFrame, fit: pd.DataFrame, paper: PaperValues, s
         ylabel="success rate (fraction of runs)",
     )
     ax.legend(fontsize=7, bbox_to_anchor=(1.0, 1.0), loc="upper left")
+    _mark_if_simulated(fig, setting)
     return fig, (
         f"Success rate against inter-agent messages per turn per configuration ({setting.label}), with "
         "the fitted and the paper's log law and the paper's saturation density."

@@ -20,7 +20,7 @@ __all__ = [
     "density_saturation",
     "paper_law",
     "failure_rate_ratio",
-    "turn_law",
+    "turns_by_law",
     "fit_turn_law",
     "fit_density_law",
 ]
@@ -75,7 +75,7 @@ def failure_rate_ratio(
     return out
 
 
-def turn_law(n, a: float, b: float, c: float):
+def turns_by_law(n, a: float, b: float, c: float):
     """Turns as a function of agent count: ``T = a (n + b)^c``."""
     return a * np.power(np.asarray(n, dtype=float) + b, c)
 
@@ -86,7 +86,7 @@ def _fit_law(n: np.ndarray, turns: np.ndarray, b: float | None) -> np.ndarray:
         warnings.simplefilter("ignore", OptimizeWarning)
         if b is not None:
             (a, c), _ = curve_fit(
-                lambda x, a, c: turn_law(x, a, b, c),
+                lambda x, a, c: turns_by_law(x, a, b, c),
                 n,
                 turns,
                 p0=(2.72, 1.724),
@@ -95,7 +95,7 @@ def _fit_law(n: np.ndarray, turns: np.ndarray, b: float | None) -> np.ndarray:
             )
             return np.array([a, b, c])
         params, _ = curve_fit(
-            turn_law, n, turns, p0=(2.72, 0.5, 1.724), bounds=([1e-6, -0.99, 0.0], [1e3, 20.0, 5.0]), maxfev=20000
+            turns_by_law, n, turns, p0=(2.72, 0.5, 1.724), bounds=([1e-6, -0.99, 0.0], [1e3, 20.0, 5.0]), maxfev=20000
         )
     return params
 

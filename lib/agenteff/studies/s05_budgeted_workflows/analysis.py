@@ -1,4 +1,4 @@
-"""The budget x deadline study of MCPP against its baselines (study 05), its summaries and its claims.
+"""The budget x deadline study of MCPP against its baselines (study 05) and its summaries.
 
 The budget axis is in units of the instance's reference cost (one sample of the first model on every node) and
 the deadline axis in units of its reference latency (the critical path of mean one-sample latencies): the
@@ -18,7 +18,6 @@ import pandas as pd
 from ...engines.workflows.dag import Dag, Instance, chain_dag, layered_dag, load_instances, portfolio, save_instances
 from ...engines.workflows.policies import MCPP, SPLIT_RULES, Seq, StaticSplit, evaluate, plan_decision, simulate
 from ...paths import figures_dir
-from ...report import PaperValues, claim
 
 __all__ = [
     "DEFAULTS",
@@ -47,7 +46,7 @@ __all__ = [
     "verdict_counts",
     "advantage_by_baseline",
     "strongest_baseline",
-    "calibration",
+    "calibration_cells",
     "single_plan_grid",
     "single_plan_check",
     "calibration_table",
@@ -56,9 +55,8 @@ __all__ = [
     "chain_check",
     "budget_below_one_sample",
     "speed_cases",
-    "planning_speed",
+    "measure_planning_speed",
     "speed_table",
-    "claims",
 ]
 
 #: Sizes ``fast`` shrinks: (full run, fast run); settled by :func:`agenteff.params.settle`.
@@ -298,7 +296,7 @@ def strongest_baseline(selection: pd.DataFrame, baselines) -> str:
     return str(pool.groupby("policy")["p"].mean().idxmax())
 
 
-def calibration(summary: pd.DataFrame, policy: str = "MCPP") -> pd.DataFrame:
+def calibration_cells(summary: pd.DataFrame, policy: str = "MCPP") -> pd.DataFrame:
     """``policy``'s first-decision estimate of its completion probability beside the measured probability."""
     rows = summary[summary["policy"] == policy][["budget_x", "deadline_x", "estimate", "p", "se"]].copy()
     rows["difference"] = rows["p"] - rows["estimate"]
@@ -340,7 +338,9 @@ def single_plan_grid(dags: list[Dag], budget_x, deadline_x, n_trials: int, seed:
     """:func:`calibration` of a single-plan MCPP (one candidate, ``k`` samples, one continuation) on the grid:
     neither replanning nor best-of-many selection applies, so its estimate must match within Monte Carlo error."""
     policy = MCPP(k_values=(k,), n_random=0)
-    return calibration(grid_summary(evaluate_grid(dags, [policy], budget_x, deadline_x, n_trials, seed)), policy.name)
+    return calibration_cells(
+        grid_summary(evaluate_grid(dags, [policy], budget_x, deadline_x, n_trials, seed)), policy.name
+    )
 
 
 def single_plan_check(cells: pd.DataFrame, informative: tuple[float, float] = INFORMATIVE) -> pd.Series:
@@ -362,8 +362,8 @@ def calibration_table(one: Grid, two: Grid, single: pd.DataFrame) -> pd.DataFram
     """Estimate beside measured probability per cell for MCPP on both grids and the single-plan MCPP."""
     return pd.concat(
         [
-            calibration(one.summary).assign(setting=f"MCPP, {one.label}"),
-            calibration(two.summary).assign(setting=f"MCPP, {two.label}"),
+            calibration_cells(one.summary).assign(setting=f"MCPP, {one.label}"),
+            calibration_cells(two.summary).assign(setting=f"MCPP, {two.label}"),
             single.assign(setting="single plan"),
         ],
         ignore_index=True,
@@ -404,7 +404,7 @@ def speed_cases(
     return cases
 
 
-def planning_speed(
+def measure_planning_speed(
     cases: dict[str, Instance], policy: MCPP | None = None, repeats: int = 20, parallel: bool = True
 ) -> pd.DataFrame:
     """Wall time of MCPP's first decision per case (best of ``repeats``, so other load on the machine counts as
@@ -431,82 +431,7 @@ def planning_speed(
 
 
 def speed_table(speed: pd.DataFrame) -> pd.DataFrame:
-    """:func:`planning_speed` with the time per decision in milliseconds."""
+    """:func:`measure_planning_speed` with the time per decision in milliseconds."""
     return speed.assign(milliseconds_per_decision=1000 * speed["seconds_per_decision"]).drop(
         columns="seconds_per_decision"
     )
-
-
-def _verdicts(table: pd.DataFrame) -> str:
-    return f"{table['better'].sum()} better / {table['tie'].sum()} tied / {table['worse'].sum()} worse"
-
-
-def _consistent_improvement(grid: Grid, paper: PaperValues, note: str) -> dict:
-    """The paper's headline claim on one grid: MCPP's smallest mean advantage over any baseline, reproduced when
-    it is positive by more than two standard errors."""
-    by_baseline = advantage_by_baseline(grid.summary, grid.baselines)
-    weakest = by_baseline.loc[by_baseline["mean_advantage"].idxmin()]
-    improves = weakest["mean_advantage"] > 2 * weakest["mean_advantage_se"]
-    return claim(
-        f"MCPP improves constrained completion probability over each baseline, {grid.label} "
-        "(smallest mean advantage over a baseline, informative cells)",
-        paper["mcpp/consistent-improvement"],
-        round(100 * weakest["mean_advantage"], 1),
-        "percentage points",
-        status="reproduced" if improves else "differs",
-        note=f"weakest margin against {weakest['baseline']} (SE {100 * weakest['mean_advantage_se']:.1f}); "
-        f"cell verdicts over all {len(grid.baselines)} baselines: {_verdicts(by_baseline)}{note}",
-    )
-
-
-def _against_best(grid: Grid, note: str) -> dict:
-    cells = advantage_over_best(grid)
-    counts = verdict_counts(cells)
-    return claim(
-        f"MCPP against the best baseline of each cell (chosen on independent trials), {grid.label}: mean difference",
-        None,
-        round(100 * cells["difference"].mean(), 1),
-        "percentage points",
-        note=f"cells better/tied/worse: {counts['better']}/{counts['tie']}/{counts['worse']}{note}",
-    )
-
-
-def claims(one: Grid, two: Grid, single: pd.DataFrame, speed: pd.DataFrame, paper: PaperValues) -> list[dict]:
-    """Claims rows: the paper's headline claim on both grids, MCPP against a per-cell oracle, MCPP's estimate of
-    its own completion probability, and its planning throughput beside the figures quoted for the authors'
-    planner. ``single`` is :func:`single_plan_grid`, ``speed`` :func:`planning_speed`; ``paper`` the paper
-    values (:func:`agenteff.datasets.paper_values`), looked up by key."""
-    check = single_plan_check(single)
-    kernel = paper["mcpp/numba-kernel-speed"]
-    slowest = speed["rollouts_per_second"].min()
-    return [
-        _consistent_improvement(one, paper, " (|z| > 2 flags ~1 cell in 40 by chance)"),
-        _consistent_improvement(two, paper, "; the second model is our assumption"),
-        _against_best(one, "; a per-cell oracle, not a comparison the paper makes"),
-        _against_best(two, ""),
-        claim(
-            "A single-plan MCPP's estimate matches its measured completion probability (share of informative "
-            "cells within 2 SE)",
-            None,
-            round(check["share_within_2_se"], 2),
-            "share of cells",
-            note=f"mean |measured - estimate| {check['mean_abs_difference']:.3f} over "
-            f"{int(check['informative_cells'])} cells",
-        ),
-        claim(
-            f"Full MCPP's first-decision estimate vs measured probability (mean measured - estimate, {one.label})",
-            None,
-            round(float(calibration(one.summary)["difference"].mean()), 3),
-            "probability",
-            note="replanning raises the measured probability above the open-loop estimate; best-of-many "
-            "selection inflates the estimate",
-        ),
-        claim(
-            f"Planning throughput, slowest of {'- and '.join(map(str, SPEED_SIZES))}-node DAGs with 1 and 2 models "
-            f"(authors' numba kernel: {kernel.low:,.0f}-{kernel.high:,.0f} {kernel.unit})",
-            kernel,
-            f"{'at least' if slowest >= SPEED_TARGET else 'below'} {SPEED_TARGET:,.0f} on one thread",
-            status="new",
-            note="same M and k set; figures per machine, on one and two threads, from benchmarks/mcpp.py",
-        ),
-    ]

@@ -1,7 +1,7 @@
 """Figures of study 05: completion-probability heat-maps over the budget x deadline grid, MCPP's advantage,
-its calibration and its planning speed. The ``plot_*`` functions draw the figures the notebook saves and return
-``(figure, caption)``; :func:`heatmaps`, :func:`advantage_map`, :func:`calibration_plot` and :func:`speed_plot`
-draw any such table."""
+its calibration and its planning speed. One figure function per saved figure, named after its files, returning
+the figure and its caption (:func:`agenteff.report.figure`); every one is drawn from simulated workflows, so
+each says so in its title and carries the 'simulated data' stamp."""
 
 from __future__ import annotations
 
@@ -12,20 +12,20 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ... import report
 from ...engines.workflows.policies import MCPP
 from ...report import PaperValues
-from .analysis import SPEED_TARGET, Grid, advantage_over
+from .analysis import SHOWN_TWO_MODELS, SPEED_TARGET, Grid, advantage_over
 
 __all__ = [
-    "plot_heatmaps",
-    "plot_advantage_fixed",
-    "plot_advantage_best",
-    "plot_calibration",
-    "plot_speed",
-    "heatmaps",
-    "advantage_map",
-    "calibration_plot",
-    "speed_plot",
+    "heatmaps_one_model",
+    "heatmaps_two_models",
+    "advantage_one_model_fixed",
+    "advantage_two_models_fixed",
+    "advantage_one_model",
+    "advantage_two_models",
+    "calibration",
+    "planning_speed",
 ]
 #: Published planning speeds shown beside ours: label -> paper-value key.
 PUBLISHED_SPEEDS = {
@@ -44,7 +44,7 @@ def _grid(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     return table
 
 
-def heatmaps(summary: pd.DataFrame, policies, title: str, columns: int = 5):
+def _heatmaps(summary: pd.DataFrame, policies, title: str, columns: int = 5):
     """One heat-map of completion probability per policy, same colour scale, values annotated."""
     rows = math.ceil(len(policies) / columns)
     fig, axes = plt.subplots(
@@ -75,7 +75,7 @@ def heatmaps(summary: pd.DataFrame, policies, title: str, columns: int = 5):
     return fig
 
 
-def advantage_map(cells: pd.DataFrame, title: str):
+def _advantage_map(cells: pd.DataFrame, title: str):
     """MCPP minus the reference per cell (percentage points); significant differences (|z| > 2) are starred."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     points = cells.assign(points=100 * cells["difference"])
@@ -102,7 +102,7 @@ def advantage_map(cells: pd.DataFrame, title: str):
     return fig
 
 
-def calibration_plot(cells: pd.DataFrame, title: str):
+def _calibration_plot(cells: pd.DataFrame, title: str):
     """MCPP's first-decision estimate against the measured completion probability, one point per cell."""
     fig, ax = plt.subplots(figsize=(5.2, 4.6))
     sns.scatterplot(data=cells, x="estimate", y="p", hue="setting", ax=ax, s=30)
@@ -115,7 +115,7 @@ def calibration_plot(cells: pd.DataFrame, title: str):
     return fig
 
 
-def speed_plot(speed: pd.DataFrame, published: dict[str, tuple[float, float]], target: float, title: str):
+def _speed_plot(speed: pd.DataFrame, published: dict[str, tuple[float, float]], target: float, title: str):
     """Rollouts per second per case (log scale) beside published ranges and the target."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     sns.barplot(data=speed, y="case", x="rollouts_per_second", ax=ax, color="C0")
@@ -130,47 +130,84 @@ def speed_plot(speed: pd.DataFrame, published: dict[str, tuple[float, float]], t
     return fig
 
 
-def plot_heatmaps(grid: Grid, policies=None):
+def _grid_heatmaps(grid: Grid, policies=None):
     """Completion-probability heat-maps of MCPP and the baselines (all, or ``policies``) on one grid."""
     shown = ["MCPP", *grid.baselines] if policies is None else list(policies)
-    fig = heatmaps(grid.summary, shown, f"Constrained completion probability, {grid.label} (simulated)")
+    fig = _heatmaps(grid.summary, shown, f"Constrained completion probability, {grid.label} (simulated)")
     which = (
         "every baseline"
         if policies is None
         else f"a selection of the {len(grid.baselines)} baselines (all are in the tables)"
     )
-    return fig, (
+    return report.mark_simulated(fig), (
         f"Share of simulated trials completing the whole DAG within budget and deadline, per policy, over "
         f"the budget x deadline grid; {grid.label} (authors' node templates), {grid.n_nodes}-node layered "
         f"DAGs; MCPP and {which}."
     )
 
 
-def plot_advantage_fixed(grid: Grid, baseline: str):
-    """MCPP minus one fixed baseline (the strongest over the grid) per cell."""
-    fig = advantage_map(
+@report.figure
+def heatmaps_one_model(grid: Grid):
+    """Completion-probability heat-maps of MCPP and every baseline on the one-model grid."""
+    return _grid_heatmaps(grid)
+
+
+@report.figure
+def heatmaps_two_models(grid: Grid, policies=SHOWN_TWO_MODELS):
+    """Completion-probability heat-maps of MCPP and a selection of the baselines on the two-model grid."""
+    return _grid_heatmaps(grid, policies)
+
+
+def _advantage_fixed(grid: Grid, baseline: str):
+    fig = _advantage_map(
         advantage_over(grid, baseline), f"MCPP minus {baseline}, the strongest fixed baseline, {grid.label} (simulated)"
     )
-    return fig, (
+    return report.mark_simulated(fig), (
         "MCPP's completion probability minus that of the baseline with the best grid average (chosen on "
         f"independent trials), percentage points; * marks |z| > 2. {grid.label.capitalize()}."
     )
 
 
-def plot_advantage_best(grid: Grid, cells: pd.DataFrame):
-    """MCPP minus the best baseline of each cell (``cells`` from :func:`~.analysis.advantage_over_best`)."""
-    fig = advantage_map(cells, f"MCPP minus best baseline per cell, {grid.label} (simulated)")
-    return fig, (
+@report.figure
+def advantage_one_model_fixed(grid: Grid, baseline: str):
+    """MCPP minus one fixed baseline (the strongest over the grid, :func:`~.analysis.strongest_baseline`) per cell
+    of the one-model grid."""
+    return _advantage_fixed(grid, baseline)
+
+
+@report.figure
+def advantage_two_models_fixed(grid: Grid, baseline: str):
+    """The same on the two-model grid."""
+    return _advantage_fixed(grid, baseline)
+
+
+def _advantage_best(grid: Grid, cells: pd.DataFrame):
+    fig = _advantage_map(cells, f"MCPP minus best baseline per cell, {grid.label} (simulated)")
+    return report.mark_simulated(fig), (
         f"MCPP's completion probability minus that of the best of {len(grid.baselines)} baselines of each "
         "cell (chosen on independent trials), percentage points; * marks significant differences "
         f"(|z| > 2). {grid.label.capitalize()}."
     )
 
 
-def plot_calibration(calibrated: pd.DataFrame):
+@report.figure
+def advantage_one_model(grid: Grid, cells: pd.DataFrame):
+    """MCPP minus the best baseline of each cell of the one-model grid (``cells`` from
+    :func:`~.analysis.advantage_over_best`)."""
+    return _advantage_best(grid, cells)
+
+
+@report.figure
+def advantage_two_models(grid: Grid, cells: pd.DataFrame):
+    """The same on the two-model grid."""
+    return _advantage_best(grid, cells)
+
+
+@report.figure
+def calibration(calibrated: pd.DataFrame):
     """MCPP's first-decision estimates against measured probabilities (from :func:`~.analysis.calibration_table`)."""
-    fig = calibration_plot(calibrated, "MCPP's estimate vs measured (simulated)")
-    return fig, (
+    fig = _calibration_plot(calibrated, "MCPP's estimate vs measured (simulated)")
+    return report.mark_simulated(fig), (
         "MCPP's first-decision estimate of its completion probability against the measured share of "
         "successful trials, one point per grid cell (+-2 SE)."
     )
@@ -183,13 +220,15 @@ def _range(paper: PaperValues, key: str) -> tuple[float, float]:
     return low, high
 
 
-def plot_speed(speed: pd.DataFrame, paper: PaperValues, policy: MCPP | None = None):
-    """Rollouts per second of one MCPP decision on one thread beside the published ranges and the target."""
+@report.figure
+def planning_speed(speed: pd.DataFrame, paper: PaperValues, policy: MCPP | None = None):
+    """Rollouts per second of one MCPP decision on one thread (``speed`` from
+    :func:`~.analysis.measure_planning_speed`) beside the published ranges and the target."""
     policy = policy or MCPP()
     published = {label: _range(paper, key) for label, key in PUBLISHED_SPEEDS.items()}
-    fig = speed_plot(speed, published, SPEED_TARGET, "MCPP planning speed on one thread (simulated workflows)")
+    fig = _speed_plot(speed, published, SPEED_TARGET, "MCPP planning speed on one thread (simulated workflows)")
     ks = ", ".join(map(str, policy.k_values))
-    return fig, (
+    return report.mark_simulated(fig), (
         f"Simulated rollouts per second of one MCPP decision on one thread ({policy.n_rollouts} rollouts per "
         f"candidate and continuation, k in {{{ks}}}) beside the ranges quoted for the authors' planner and "
         f"the {SPEED_TARGET:,.0f}/s target."

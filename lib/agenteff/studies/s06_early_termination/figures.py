@@ -1,4 +1,5 @@
-"""Study 06's figures; each returns a matplotlib Figure for :func:`agenteff.report.save_fig`."""
+"""Study 06's figures: one figure function per saved figure, named after its files, returning the figure and
+its caption (:func:`agenteff.report.figure`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["waste_vs_drop_figure", "roc_figure", "energy_figure", "cache_figure"]
+from ... import report
+from .overhead import agent_model
+
+__all__ = ["waste_vs_drop", "roc_per_step", "energy_per_task", "cache_utilisation"]
 
 _METHOD_LABELS = {
     "agentstop": "AgentStop classifier",
@@ -18,11 +22,13 @@ _METHOD_LABELS = {
 }
 
 
-def waste_vs_drop_figure(
-    table: pd.DataFrame, focus_step: int, max_drop_pct: float = 5.0, max_axis_pct: float = 30.0
-) -> plt.Figure:
+@report.figure
+def waste_vs_drop(
+    table: pd.DataFrame, focus_step: int, model: str, max_drop_pct: float = 5.0, max_axis_pct: float = 30.0
+):
     """Left: AgentStop's waste reduction against performance drop per decision step k. Right: at ``focus_step``,
-    AgentStop (with its bootstrap band), the baselines and the stop-everything rule."""
+    AgentStop (with its bootstrap band), the baselines and the stop-everything rule. ``model``: the agent's model
+    (:func:`~.overhead.agent_model`)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
     ours = table[table["method"] == "agentstop"]
     colours = sns.color_palette("viridis", ours["k"].nunique())
@@ -72,10 +78,14 @@ def waste_vs_drop_figure(
     left.set_ylabel("waste reduction (% of failed runs' energy)")
     fig.suptitle("Early termination on FRAMES (Qwen3-1.7B agent): energy saved against successes lost")
     fig.tight_layout()
-    return fig
+    return fig, (
+        f"Waste reduction against performance drop per decision step (left) and all methods at k = {focus_step} "
+        f"(right), FRAMES, {model} agent, grader labels"
+    )
 
 
-def roc_figure(roc: pd.DataFrame) -> plt.Figure:
+@report.figure
+def roc_per_step(roc: pd.DataFrame, model: str):
     """Pooled out-of-fold ROC curve of the failure classifier at each decision step k, AUC in the legend."""
     fig, ax = plt.subplots(figsize=(6, 5))
     colours = sns.color_palette("viridis", roc["k"].nunique())
@@ -87,11 +97,13 @@ def roc_figure(roc: pd.DataFrame) -> plt.Figure:
     ax.set_title("Failure prediction per decision step (out-of-fold)")
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    return fig
+    return fig, f"Out-of-fold ROC of the AgentStop failure classifier per decision step k (FRAMES, {model})"
 
 
-def energy_figure(per_task: pd.DataFrame) -> plt.Figure:
-    """Energy per task of the agent run against the energy of its first LLM call (mWh, log scale), by outcome."""
+@report.figure
+def energy_per_task(per_task: pd.DataFrame):
+    """Energy per task of the agent run against the energy of its first LLM call (mWh, log scale), by outcome
+    (``per_task`` from :func:`~.overhead.run_energy`)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     values = np.concatenate([per_task["run_energy_mwh"], per_task["first_call_energy_mwh"]])
     bins = np.geomspace(max(values[values > 0].min(), 1e-3), values.max(), 40).tolist()
@@ -110,10 +122,14 @@ def energy_figure(per_task: pd.DataFrame) -> plt.Figure:
     ax.set_title("Energy per task: agent run vs one LLM call (bare-LLM energy not released)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return fig, (
+        f"Energy per FRAMES task of the {agent_model(per_task)} agent (whole run, by outcome) against the energy of "
+        "the run's first LLM call; the bare model's energy was not released"
+    )
 
 
-def cache_figure(cache: pd.DataFrame) -> plt.Figure:
+@report.figure
+def cache_utilisation(cache: pd.DataFrame):
     """Prompt-cache utilisation per step index, pooled over runs, with the number of calls above each bar."""
     per_step = cache[cache["step"] != "all"]
     overall = cache.loc[cache["step"] == "all", "prompt_cache_utilization"].iloc[0]
@@ -128,4 +144,4 @@ def cache_figure(cache: pd.DataFrame) -> plt.Figure:
     ax.set_title("Prompt-cache utilisation per agent step")
     ax.legend(loc="lower right")
     fig.tight_layout()
-    return fig
+    return fig, "Prompt-cache utilisation (cached / prompt tokens, pooled) per agent step on FRAMES"

@@ -15,8 +15,9 @@ from ... import metrics
 from ...metrics.grading import fill_token_counts
 
 __all__ = [
+    "agent_model",
     "agent_overhead",
-    "energy_per_task",
+    "run_energy",
     "cache_by_step",
     "step_cap_hits",
     "bare_model_correct",
@@ -25,6 +26,14 @@ __all__ = [
     "rank_changes",
     "reasoning_groups",
 ]
+
+
+def agent_model(runs: pd.DataFrame) -> str:
+    """The one model whose agent runs ``runs`` holds (a RUNS table, or any table with its ``model`` column)."""
+    models = runs["model"].dropna().unique()
+    if len(models) != 1:
+        raise ValueError(f"expected the runs of one agent model, found {sorted(map(str, models)) or 'none'}")
+    return str(models[0])
 
 
 def _stat_row(quantity, unit, agent, bare=None, note=""):
@@ -93,13 +102,15 @@ def agent_overhead(runs: pd.DataFrame, steps: pd.DataFrame, bare: pd.DataFrame |
     )
 
 
-def energy_per_task(runs: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
-    """One row per run: the run's energy, the sum of its steps' energy and its first call's energy (mWh)."""
+def run_energy(runs: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: its model, outcome, energy, the sum of its steps' energy and its first call's energy (mWh)."""
     ordered = steps.sort_values(["run_id", "step"])
     per_run = ordered.groupby("run_id").agg(
         steps_energy_mwh=("energy_mwh", "sum"), first_call_energy_mwh=("energy_mwh", "first")
     )
-    out = runs[["run_id", "success", "energy_mwh"]].merge(per_run, left_on="run_id", right_index=True, how="left")
+    out = runs[["run_id", "model", "success", "energy_mwh"]].merge(
+        per_run, left_on="run_id", right_index=True, how="left"
+    )
     return out.rename(columns={"energy_mwh": "run_energy_mwh"})
 
 

@@ -50,7 +50,7 @@ __all__ = [
     "bootstrap_counts",
     "baseline_scores",
     "score_traces",
-    "waste_vs_drop",
+    "operating_points",
     "best_under_drop",
     "roc_points",
     "stop_all_at_step",
@@ -320,7 +320,7 @@ def score_traces(
     return out
 
 
-def waste_vs_drop(
+def operating_points(
     traces: Traces,
     scored: list[StopScores],
     targets: np.ndarray = FPR_TARGETS,
@@ -381,7 +381,7 @@ def roc_points(scored: list[StopScores], method: str = "agentstop") -> pd.DataFr
 
 def stop_all_at_step(traces: Traces, steps=range(1, 11), n_boot: int = 1000, seed: int = 42) -> pd.DataFrame:
     """The rule with no predictor: stop every run still going after step k. The reference any predictor must
-    beat, since long runs fail more often (rows in :func:`waste_vs_drop`'s columns, ``fpr_target`` NaN)."""
+    beat, since long runs fail more often (rows in :func:`operating_points`' columns, ``fpr_target`` NaN)."""
     counts = bootstrap_counts(len(traces), n_boot, seed)
     rows = []
     for k in steps:

@@ -1,4 +1,5 @@
-"""Study 07 figures: each function returns a Figure for :func:`agenteff.report.save_fig`."""
+"""Study 07 figures: one figure function per saved figure, named after its files, returning the figure and its
+caption (:func:`agenteff.report.figure`); figures with simulated panels say so and carry the stamp."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ... import report
 from .simulations import llm_label
 
 __all__ = [
     "welfare_vs_consideration",
     "first_proposal_advantage",
-    "first_proposal_caption",
     "bankruptcy_vs_size",
     "stabilizer_dose_response",
-    "tokens_per_outcome",
+    "tokens_per_eas",
 ]
 
 
-def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame) -> plt.Figure:
+@report.figure
+def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame):
     """Welfare share of the optimum against consideration-set size, rule-based policies and LLM assistants."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
     labels = {"best_of_k": "best of first k", "noisy": "noisy ranker of first k"}
@@ -38,10 +40,14 @@ def welfare_vs_consideration(sweep: pd.DataFrame, llm: pd.DataFrame) -> plt.Figu
     ax.set_ylabel("welfare / optimal welfare")
     ax.set_title("Welfare vs consideration-set size (simulated)")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
+    return report.mark_simulated(fig), (
+        "Simulated welfare as a share of the optimum against the number of proposals considered, for "
+        f"rule-based assistants (mean and SD over markets) and {llm_label(llm)}."
+    )
 
 
-def first_proposal_advantage(sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float) -> plt.Figure:
+@report.figure
+def first_proposal_advantage(sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: float, paper_high: float):
     """Sales of the fastest over the best business: best-of-k by market size (left), first-proposal bias (right):
     each LLM assistant at the share of its customers that took the first proposal (measured, not its setting)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -72,19 +78,15 @@ def first_proposal_advantage(sweep: pd.DataFrame, llm: pd.DataFrame, paper_low: 
     right.set_title("First-proposal bias (simulated)")
     right.legend(fontsize=7)
     fig.tight_layout()
-    return fig
-
-
-def first_proposal_caption(llm: pd.DataFrame, paper_low: float, paper_high: float) -> str:
-    """The caption of :func:`first_proposal_advantage`, naming the LLM assistants that answered."""
-    return (
+    return report.mark_simulated(fig), (
         "Simulated sales of the fastest over the best business: best of the first k proposals by market size "
         f"(left); share of customers taking the first proposal, with {llm_label(llm)} (right). Shaded: "
         f"the paper's {paper_low:g}-{paper_high:g}x."
     )
 
 
-def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict) -> plt.Figure:
+@report.figure
+def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict):
     """Per open-weight model: mean bankruptcy rate and health (bootstrap 95% intervals) against parameters."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     table = model_table.dropna(subset=["params_b"])
@@ -113,10 +115,14 @@ def bankruptcy_vs_size(model_table: pd.DataFrame, correlation: dict) -> plt.Figu
     axes[1].legend(fontsize=7, ncol=2)
     fig.suptitle("THE_CRASH, open-weight LLM firms (released outcomes)")
     fig.tight_layout()
-    return fig
+    return fig, (
+        f"THE_CRASH outcomes of open-weight LLM firms ({len(table)} models; released per-seed data, thesis branch): "
+        "mean bankruptcy rate and health score per model against parameters, bootstrap 95% intervals."
+    )
 
 
-def stabilizer_dose_response(released: pd.DataFrame, simulated: pd.DataFrame) -> plt.Figure:
+@report.figure
+def stabilizer_dose_response(released: pd.DataFrame, simulated: pd.DataFrame):
     """Bankruptcy rate against stabilizing firms k: released open-weight outcomes, and the rule-based simulation."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     err = np.vstack(
@@ -139,10 +145,14 @@ def stabilizer_dose_response(released: pd.DataFrame, simulated: pd.DataFrame) ->
         axis.legend(fontsize=7)
     left.set_ylabel("bankruptcy rate")
     fig.tight_layout()
-    return fig
+    return report.mark_simulated(fig), (
+        "Bankruptcy rate against stabilizing firms: released open-weight outcomes (left, 95% bootstrap over "
+        "models) and rule-based firms in a simulated THE_CRASH by consumer discovery limit (right)."
+    )
 
 
-def tokens_per_outcome(eas: pd.DataFrame, crash: pd.DataFrame) -> plt.Figure:
+@report.figure
+def tokens_per_eas(eas: pd.DataFrame, crash: pd.DataFrame):
     """Tokens per unit of EAS (THE_LEMON_MARKET) and per surviving firm (THE_CRASH), per release."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     eas = eas.sort_values("tokens_per_eas")
@@ -156,4 +166,7 @@ def tokens_per_outcome(eas: pd.DataFrame, crash: pd.DataFrame) -> plt.Figure:
     for axis in (left, right):
         axis.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
-    return fig
+    return fig, (
+        "Released Agent Bazaar runs: tokens per run divided by the release's EAS (THE_LEMON_MARKET) and tokens "
+        "per surviving firm (THE_CRASH), per release folder (thesis branch)."
+    )

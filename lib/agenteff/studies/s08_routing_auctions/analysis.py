@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -28,13 +27,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from .. import metrics, params, plots, report
-from ..engines import auction as auction_engine
-from ..engines.sampling import generation_timeout_s
-from ..llm.endpoints import Endpoint, resolve_endpoint
-from ..llm.pricing import PriceTable
-from ..metrics.answers import grade_short_answer
-from ..metrics.grading import count_tokens
+from ... import metrics, params
+from ...engines import auction as auction_engine
+from ...engines.sampling import generation_timeout_s
+from ...llm.endpoints import Endpoint, resolve_endpoint
+from ...llm.pricing import PriceTable
+from ...metrics.answers import grade_short_answer
+from ...metrics.grading import count_tokens
 
 __all__ = [
     "DEFAULTS",
@@ -61,14 +60,10 @@ __all__ = [
     "frontier",
     "headroom",
     "complexity_bins",
-    "accuracy_by_complexity",
+    "size_accuracy_by_complexity",
     "ratio_by_complexity",
     "simpleqa_contrast",
-    "frontier_figure",
-    "complexity_figure",
-    "auction_figure",
     "auction_summary",
-    "claims",
 ]
 
 #: sizes that fast mode shrinks: (full run, fast run)
@@ -419,7 +414,7 @@ def _long_outcomes(out: Outcomes, bins: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(bins, on="problem_id", validate="many_to_one")
 
 
-def accuracy_by_complexity(out: Outcomes, bins: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+def size_accuracy_by_complexity(out: Outcomes, bins: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     """Accuracy of each size in each bin of each proxy, with a 95% bootstrap interval (questions resampled)."""
     long = _long_outcomes(out, bins)
     rng = np.random.default_rng(seed)
@@ -609,261 +604,3 @@ def auction_summary(run, baseline: pd.DataFrame, tasks: pd.DataFrame, largest: s
             for level, sub in groups
         ]
     )
-
-
-# --- figures ----------------------------------------------------------------------------------------------
-
-
-def frontier_figure(frontiers: dict[str, pd.DataFrame]):
-    """One accuracy-cost panel per cost model: every router with its intervals, the frontier outlined."""
-    fig, axes = plt.subplots(1, len(frontiers), figsize=(6.5 * len(frontiers), 5), squeeze=False)
-    for ax, (cost_model, points) in zip(axes[0], frontiers.items()):
-        kind = points["router"].str.split(" ").str[0].replace({"always": "one size"})
-        points = points.assign(kind=kind)
-        ax.errorbar(
-            points["cost"],
-            points["accuracy"] * 100,
-            yerr=[
-                (points["accuracy"] - points["accuracy_low"]) * 100,
-                (points["accuracy_high"] - points["accuracy"]) * 100,
-            ],
-            xerr=[points["cost"] - points["cost_low"], points["cost_high"] - points["cost"]],
-            fmt="none",
-            ecolor="0.75",
-            lw=0.8,
-            zorder=0,
-        )
-        plots.draw_frontier(
-            ax, points, cost="cost", accuracy="accuracy", hue="kind", label="router", accuracy_scale=100
-        )
-        for name in ("oracle", f"always {LARGEST}"):
-            ax.annotate(
-                name,
-                (points.loc[name, "cost"], points.loc[name, "accuracy"] * 100),
-                fontsize=7,
-                textcoords="offset points",
-                xytext=(6, 4),
-            )
-        ax.set_xlabel(f"mean cost per question [{COST_UNITS.get(cost_model, cost_model)}]")
-        ax.set_ylabel("accuracy (judge: CORRECT) [%]")
-        ax.set_title(f"FRAMES routers, cost by {cost_model}")
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    n = int(points["router"].size)
-    caption = (
-        f"Accuracy against mean cost per question of {n} routers over six Qwen3 sizes on the 824 FRAMES "
-        "questions (AgentStop release, authors' judge), one panel per cost model; bars: 95% bootstrap "
-        "intervals; outlined points and the grey step: the Pareto frontier of the deployable routers (the "
-        "oracle, which needs the verdicts, is shown for reference)."
-    )
-    return fig, caption
-
-
-def complexity_figure(by_complexity: pd.DataFrame, ratios: pd.DataFrame):
-    """Top: accuracy of each size by complexity proxy; bottom: the small/large accuracy ratio by proxy."""
-    proxies = list(by_complexity["proxy"].unique())
-    fig, axes = plt.subplots(2, len(proxies), figsize=(6 * len(proxies), 8), squeeze=False)
-    order = [m for m in SIZES if m in set(by_complexity["model"])]
-    for column, proxy in enumerate(proxies):
-        ax = axes[0, column]
-        for model in order:
-            sub = by_complexity[(by_complexity["proxy"] == proxy) & (by_complexity["model"] == model)]
-            ax.errorbar(
-                sub["level"],
-                sub["accuracy"] * 100,
-                yerr=[(sub["accuracy"] - sub["low"]) * 100, (sub["high"] - sub["accuracy"]) * 100],
-                marker="o",
-                capsize=3,
-                label=model,
-            )
-        ax.set_xlabel(f"{proxy} per question")
-        ax.set_ylabel("accuracy [%]")
-        ax.set_title(f"FRAMES accuracy by {proxy}")
-        ax.legend(fontsize=7)
-        ax = axes[1, column]
-        sub = ratios[ratios["proxy"] == proxy]
-        ax.errorbar(
-            sub["level"],
-            sub["ratio"] * 100,
-            yerr=[(sub["ratio"] - sub["low"]) * 100, (sub["high"] - sub["ratio"]) * 100],
-            marker="s",
-            capsize=3,
-            color="k",
-        )
-        ax.axhline(100, color="0.6", lw=0.8, ls="--")
-        ax.set_xlabel(f"{proxy} per question")
-        ax.set_ylabel(f"{sub['small'].iloc[0]} / {sub['large'].iloc[0]} accuracy [%]")
-        ax.set_title(f"small/large ratio by {proxy}")
-    fig.tight_layout()
-    caption = (
-        "FRAMES accuracy of six Qwen3 sizes (one inference, authors' judge) by two complexity proxies, "
-        "and the small-to-large accuracy ratio, with 95% bootstrap intervals over questions."
-    )
-    return fig, caption
-
-
-def auction_figure(summaries: pd.DataFrame, run):
-    """The largest agent's share of wins and the cost of the auction against always-largest; titled simulated
-    or with the models that answered, from ``run`` (the :class:`agenteff.engines.auction.AuctionRun`)."""
-    simulated = is_simulated(run)
-    tag = "simulated" if simulated else auction_models_label(run)
-    levels = summaries[summaries["complexity"] != "all"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    axes[0].plot(levels["complexity"], levels["largest_share"] * 100, marker="o")
-    axes[0].axhline(100, color="0.6", ls="--", lw=0.8, label="always largest")
-    axes[0].set_xlabel("task complexity [steps]")
-    axes[0].set_ylabel("tasks won by the largest agent [%]")
-    axes[0].set_title(f"Auction: reliance on the largest agent ({tag})")
-    axes[0].legend()
-    x = np.arange(len(levels))
-    for offset, column, label in (
-        (-0.27, "largest_cost", "always largest"),
-        (0.0, "execution_cost", "auction: execution only"),
-        (0.27, "auction_cost", "auction: with plans and jury"),
-    ):
-        axes[1].bar(x + offset, levels[column], width=0.27, label=label)
-    axes[1].set_xticks(x, levels["complexity"])
-    axes[1].set_xlabel("task complexity [steps]")
-    axes[1].set_ylabel("total cost [cost units]")
-    axes[1].set_title(f"Auction cost against always-largest ({tag})")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    total = summaries[summaries["complexity"] == "all"].iloc[0]
-    who = "SIMULATED agents" if simulated else f"Agents {tag}"
-    caption = (
-        f"{who} on {int(total['tasks'])} arithmetic tasks: share of tasks the largest agent wins "
-        "in the auction, and total cost (execution only, and with the planning and jury calls) against the "
-        "largest agent alone, by complexity. "
-        + ("Simulated; not" if simulated else "A live run of this re-implementation, not")
-        + " a measurement of the paper's system."
-    )
-    return fig, caption
-
-
-# --- claims -----------------------------------------------------------------------------------------------
-
-
-def claims(
-    evaluated: dict[str, pd.DataFrame],
-    ratios: pd.DataFrame,
-    contrast: pd.DataFrame,
-    auction: pd.DataFrame,
-    paper,
-    small: str = "qwen3-4b",
-    *,
-    run,
-) -> list[dict]:
-    """The claims table: the paper's five claims and the two secondary-source ratios, each with a status.
-
-    ``evaluated``: :func:`evaluate_routers` per cost model; ``ratios``: :func:`ratio_by_complexity` of
-    ``small`` over the largest; ``contrast``: :func:`simpleqa_contrast`; ``auction``: :func:`auction_summary`
-    of the auction ``run`` (simulated or live, read from its replies). SALE released no code or data, so the
-    auction's numbers, simulated or measured on other agents, are never a reproduction of the paper's.
-    """
-    simulated = is_simulated(run)
-    which = "simulated auction" if simulated else f"auction of {auction_models_label(run)}"
-    agents = "SIMULATED agents" if simulated else f"live agents {auction_models_label(run)}"
-    rows = []
-    total = auction[auction["complexity"] == "all"].iloc[0]
-    share = float(total["largest_share"])
-    rows.append(
-        report.claim(
-            f"auction reduces reliance on the largest agent ({which})",
-            paper["sale/largest-reliance-reduction"],
-            round(100 * (1 - share), 1),
-            status="not reproducible",
-            note=f"{agents}: the largest won {100 * share:.1f}% of {int(total['tasks'])} tasks; no SALE code or "
-            "data were released, so no measurement can be set against the paper's",
-        )
-    )
-    total_cost = 100 * (1 - total["auction_cost"] / total["largest_cost"])
-    execution_cost = 100 * (1 - total["execution_cost"] / total["largest_cost"])
-    rows.append(
-        report.claim(
-            f"auction lowers overall cost vs always-largest ({which}, all calls)",
-            paper["sale/cost-reduction"],
-            round(float(total_cost), 1),
-            status="not reproducible",
-            note=f"{'SIMULATED' if simulated else agents}; counting execution only the reduction is "
-            f"{execution_cost:.1f}%: the planning and jury calls are what decides the sign",
-        )
-    )
-    for cost_model, table in evaluated.items():
-        routers = table.set_index("router")
-        largest = routers.loc[f"always {LARGEST}"]
-        realistic = routers.drop(index=["oracle", f"always {LARGEST}"])
-        described = realistic[realistic.index.str.startswith("description")]
-        beats = described[(described["accuracy"] >= largest["accuracy"]) & (described["cost"] < largest["cost"])]
-        rows.append(
-            report.claim(
-                f"description routers underperform always-largest or fail to cut cost (FRAMES, cost by {cost_model})",
-                paper["sale/description-routers"],
-                f"{len(beats)} of {len(described)} match its accuracy at lower cost",
-                status="reproduced" if beats.empty else "differs",
-                note=f"always {LARGEST}: accuracy {largest['accuracy']:.3f}, cost {largest['cost']:.3g}; best description "
-                f"router {described['accuracy'].idxmax()} {described['accuracy'].max():.3f}; cross-validated "
-                "on the released outcomes (one inference, not agents)",
-            )
-        )
-        best_router = realistic["accuracy"].idxmax()
-        rows.append(
-            report.claim(
-                f"headroom of a perfect router over always-largest (FRAMES, cost by {cost_model})",
-                None,
-                round(float(routers.loc["oracle", "accuracy"] - largest["accuracy"]) * 100, 1),
-                unit="accuracy points",
-                note=f"the oracle costs {routers.loc['oracle', 'cost'] / largest['cost']:.2f}x the largest's cost; "
-                f"best realistic router {best_router} ({realistic.loc[best_router, 'accuracy']:.3f})",
-            )
-        )
-    for proxy in ("linked articles", "reasoning types"):
-        sub = ratios[ratios["proxy"] == proxy].reset_index(drop=True)
-        lowest, highest = sub.iloc[0], sub.iloc[-1]
-        declines = highest["high"] < lowest["low"]
-        rows.append(
-            report.claim(
-                f"small agents fail to scale with complexity: {small} / {LARGEST} accuracy, fewest vs most {proxy}",
-                paper["sale/small-fail-to-scale"],
-                f"{100 * lowest['ratio']:.0f}% -> {100 * highest['ratio']:.0f}%",
-                status="reproduced" if declines else "differs",
-                note=f"ratio at {proxy} {lowest['level']} {100 * lowest['ratio']:.0f}% [{100 * lowest['low']:.0f}, "
-                f"{100 * lowest['high']:.0f}], at {highest['level']} {100 * highest['ratio']:.0f}% "
-                f"[{100 * highest['low']:.0f}, {100 * highest['high']:.0f}] (95% bootstrap); reproduced only if "
-                "the intervals separate; bare-LLM answers, not agents",
-            )
-        )
-    link = ratios[ratios["proxy"] == "linked articles"].reset_index(drop=True)
-    for key, row, where in (
-        ("sale/ratio-4b-32b-simple", link.iloc[0], "fewest"),
-        ("sale/ratio-4b-32b-complex", link.iloc[-1], "most"),
-    ):
-        rows.append(
-            report.claim(
-                f"{small} pass@1 as a share of {LARGEST}'s, {where} linked articles ({row['level']}, FRAMES)",
-                paper[key],
-                round(100 * float(row["ratio"]), 1),
-                tolerance=0.0,
-                note=f"paper value from a SECONDARY SOURCE (its tasks, not FRAMES); interval [{100 * row['low']:.0f}, "
-                f"{100 * row['high']:.0f}], {int(row['n'])} questions",
-            )
-        )
-    simple = contrast.set_index("dataset")
-    rows.append(
-        report.claim(
-            "small/large accuracy ratio, SimpleQA (single fact) vs FRAMES (multi-hop), 1.7B / 30B-A3B-2507",
-            None,
-            f"{100 * simple.loc['simpleqa', 'ratio']:.0f}% vs {100 * simple.loc['frames', 'ratio']:.0f}%",
-            note=f"intervals [{100 * simple.loc['simpleqa', 'low']:.0f}, {100 * simple.loc['simpleqa', 'high']:.0f}] and "
-            f"[{100 * simple.loc['frames', 'low']:.0f}, {100 * simple.loc['frames', 'high']:.0f}]",
-        )
-    )
-    rows.append(
-        report.claim(
-            f"auction pass@1 above the largest agent's ({which})",
-            paper["sale/beats-largest-pass1"],
-            f"{total['auction_pass1']:.3f} vs {total['largest_pass1']:.3f}",
-            status="not reproducible",
-            note=f"{agents}; the paper's benchmarks and agents were not released",
-        )
-    )
-    return rows

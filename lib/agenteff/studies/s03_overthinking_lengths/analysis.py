@@ -15,25 +15,22 @@ arithmetic word problems, ``data/recorded/``), else LEAD's MATH test problems sa
 the simulated reasoner of :mod:`agenteff.engines.sampling`; the overthinking authors' demo file of responses split into solution rounds.
 
 The length analyses themselves are shared metrics (:mod:`agenteff.metrics.samples`); this module composes them
-into the notebook's tables, draws its six figures (each function returns the figure and its caption) and builds
-its claims table (:func:`claims`).
+into the notebook's tables (its figures are in :mod:`.figures`, its claims table in :mod:`.claims`).
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from scipy import stats
 
-from .. import datasets, metrics, params, plots, report
-from ..datasets import zeroeval
-from ..engines import sampling
-from ..llm.endpoints import SIMULATED, Endpoint, resolve_endpoint
-from ..metrics import grading, samples
+from ... import datasets, metrics, params
+from ...datasets import zeroeval
+from ...engines import sampling
+from ...llm.endpoints import SIMULATED, Endpoint, resolve_endpoint
+from ...metrics import grading, samples
 
 __all__ = [
     "DEFAULTS",
@@ -51,14 +48,11 @@ __all__ = [
     "strictly_graded",
     "model_lengths",
     "accuracy_length_correlation",
-    "accuracy_vs_length",
     "within_problem_gaps",
     "gap_summary",
-    "incorrect_vs_correct_length",
     "accuracy_by_length_rank",
     "length_by_difficulty",
     "difficulty_length_correlation",
-    "length_vs_difficulty",
     "reasoning_vs_rest",
     "SAMPLE_SOURCES",
     "RECORDED_DATASET",
@@ -75,18 +69,14 @@ __all__ = [
     "sampling_summary",
     "sample_length_stats",
     "correct_length_spread_table",
-    "correct_length_spread",
     "savings_summary",
     "selection_policies",
     "lead_bounds",
     "lead_targets_and_rewards",
     "lead_target_summary",
     "reward_table",
-    "lead_targets_rewards",
     "demo_round_efficiency",
     "demo_summary",
-    "round_efficiency",
-    "claims",
 ]
 
 #: Sizes that ``fast`` shrinks: (full run, fast run). ``zeroeval_every`` keeps every n-th model of the summary
@@ -96,9 +86,6 @@ DEFAULTS = {"zeroeval_every": (1, 10), "n_problems": (120, 30), "k": (8, 4)}
 PER_PROBLEM = ("dataset", "problem_id")
 #: LEAD 1.5B-4K's AES, the paper value this study can only quote (data/published/overthinking/).
 LEAD_AES_KEY = "lead/aes-1.5b-4k"
-_SIMULATED_NOTE = (
-    'simulated endpoint: illustrates the pipeline, not a model; samples_source="recorded" shows a real one'
-)
 _TOKENS = f"tokens by {grading.TOKENIZER}"
 
 
@@ -219,23 +206,6 @@ def accuracy_length_correlation(by_model: pd.DataFrame) -> float:
     return float(stats.spearmanr(by_model["accuracy"], by_model["mean_length"]).statistic)
 
 
-def accuracy_vs_length(by_model: pd.DataFrame):
-    """Figure: each model's strict accuracy against its mean output length, with the Pareto frontier."""
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    points = by_model.assign(kind=np.where(by_model["reasoning_model"], "reasoning model (o1)", "other model"))
-    plots.draw_frontier(ax, points, cost="mean_length", accuracy="accuracy", hue="kind", label="model", log_cost=False)
-    ax.set(
-        xlabel=f"mean output length (tokens, {grading.TOKENIZER})",
-        ylabel="accuracy, strict grader (%)",
-        title="ZeroEval MATH level 5: accuracy vs output length per model",
-    )
-    ax.legend(fontsize=8)
-    return fig, (
-        "Accuracy (strict grader) against mean output tokens for each ZeroEval model; grey steps: the "
-        "Pareto frontier, its models outlined and named."
-    )
-
-
 # --- 4. correct vs incorrect length, within problem ---------------------------------------------------------
 
 
@@ -250,22 +220,6 @@ def within_problem_gaps(strict: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def gap_summary(gaps: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per length measure: how often and by how much wrong answers run longer than right ones."""
     return pd.DataFrame({name: samples.summarize_gap(table) for name, table in gaps.items()}).T
-
-
-def incorrect_vs_correct_length(relative_gaps: pd.DataFrame):
-    """Figure: histogram over problems of log2(mean relative length of wrong answers / of right answers)."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    sns.histplot(np.log2(relative_gaps["ratio"]), bins=40, ax=ax)
-    ax.axvline(0, color="0.3", lw=1)
-    ax.set(
-        xlabel="log2(mean relative length of wrong answers / of right answers), per problem",
-        ylabel="problems",
-        title="Within each problem, wrong answers run longer",
-    )
-    return fig, (
-        "Per ZeroEval problem: log2 ratio of the mean relative length (length over the model's median) of "
-        "wrong vs right answers; right of 0 means the wrong answers were longer."
-    )
 
 
 def accuracy_by_length_rank(strict: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
@@ -300,21 +254,6 @@ def difficulty_length_correlation(strict: pd.DataFrame) -> float:
     problem_length = strict.groupby(list(PER_PROBLEM))["relative_length"].median().rename("median_relative_length")
     both = difficulty.merge(problem_length.reset_index(), on=list(PER_PROBLEM))
     return float(stats.spearmanr(both["fail_share"], both["median_relative_length"]).statistic)
-
-
-def length_vs_difficulty(by_difficulty: pd.DataFrame):
-    """Figure: median relative length (left) and accuracy (right) by difficulty bin, o1 models vs the rest."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, column, label in [
-        (axes[0], "median_length", "median relative length (x model median)"),
-        (axes[1], "accuracy", "accuracy, strict grader"),
-    ]:
-        sns.lineplot(data=by_difficulty, x="difficulty_bin", y=column, hue="models", marker="o", ax=ax)
-        ax.set(xlabel="difficulty: share of the models that fail the problem", ylabel=label)
-        ax.tick_params(axis="x", labelsize=8)
-    axes[0].set_title("Harder problems draw longer answers")
-    axes[1].set_title("and fewer right ones")
-    return fig, "ZeroEval: median relative answer length and accuracy by problem difficulty, o1 models vs the rest."
 
 
 def reasoning_vs_rest(by_model: pd.DataFrame) -> pd.DataFrame:
@@ -441,10 +380,6 @@ def answering_model(multi: pd.DataFrame) -> str:
     return f"{asked} (served as {', '.join(reported)})" if reported else asked
 
 
-def _tag(multi: pd.DataFrame) -> str:
-    return " (simulated)" if is_simulated(multi) else f" ({answering_model(multi)})"
-
-
 def cut_short_share(multi: pd.DataFrame) -> float:
     """Share of the samples the endpoint stopped at ``max_tokens`` (finish reason "length")."""
     return float((multi["finish_reason"] == "length").mean())
@@ -470,34 +405,6 @@ def correct_length_spread_table(stats_table: pd.DataFrame) -> pd.DataFrame:
     of variation, longest/shortest)."""
     spread = stats_table[stats_table["n_correct"] >= 2]
     return spread[["cv_correct", "range_ratio_correct"]].describe()
-
-
-def correct_length_spread(multi: pd.DataFrame, stats_table: pd.DataFrame, shown: int = 25):
-    """Figure: every sample's length for ``shown`` solved problems spread evenly by median length, coloured by
-    correctness (when no problem is solved, as in a small model's short live run: the unsolved ones)."""
-    solved = stats_table[stats_table["n_correct"] >= 1]
-    which = "problems" if len(solved) else "problems, none solved"
-    pool = (solved if len(solved) else stats_table).sort_values("median_length")["problem_id"]
-    chosen = pool.iloc[np.linspace(0, len(pool) - 1, min(shown, len(pool))).astype(int)]
-    per_problem = int(multi.groupby("problem_id").size().max())
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    sns.stripplot(
-        data=multi[multi["problem_id"].isin(chosen)],
-        x="problem_id",
-        y="completion_tokens",
-        hue="correct",
-        order=list(chosen),
-        jitter=0.15,
-        ax=ax,
-        size=5,
-    )
-    ax.set(
-        xlabel="problem (sorted by median length)",
-        ylabel="completion tokens",
-        title=f"Lengths of {per_problem} samples per problem{_tag(multi)}",
-    )
-    ax.tick_params(axis="x", labelsize=7, rotation=90)
-    return fig, f"Completion tokens of each sample for {len(chosen)} {which}, coloured by correctness{_tag(multi)}."
 
 
 def savings_summary(multi: pd.DataFrame) -> pd.Series:
@@ -559,31 +466,6 @@ def reward_table(rewarded: pd.DataFrame) -> pd.DataFrame:
     return rewarded.groupby("correct")["efficiency_reward"].describe()[["count", "mean", "50%", "min", "max"]]
 
 
-def lead_targets_rewards(targets: pd.DataFrame, rewarded: pd.DataFrame):
-    """Figure: the distribution of LEAD targets (left) and each sample's reward against length/target (right)."""
-    tag = _tag(rewarded)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    sns.histplot(targets["target_length"], bins=30, ax=axes[0])
-    axes[0].set(xlabel="LEAD target length L*_q (tokens)", ylabel="problems", title=f"Per-problem targets{tag}")
-    solved = rewarded[rewarded["problem_id"].isin(targets.loc[targets["n_correct"] > 0, "problem_id"])]
-    sns.scatterplot(
-        data=solved,
-        x=solved["completion_tokens"] / solved["target_length"],
-        y="efficiency_reward",
-        hue="correct",
-        s=12,
-        ax=axes[1],
-    )
-    axes[1].set(
-        xlabel="sample length / target length", ylabel="efficiency reward", title=f"LEAD efficiency reward{tag}"
-    )
-    lower, upper = targets["lower_clamp"].iloc[0], targets["unsolved_target"].iloc[0]
-    return fig, (
-        f"LEAD targets (mean correct length clamped to [{lower:g}, {upper:g}]) and each sample's "
-        f"efficiency reward{tag}."
-    )
-
-
 # --- 7. outcome and process efficiency on the demo rounds ---------------------------------------------------
 
 
@@ -602,217 +484,3 @@ def demo_summary(efficiency: pd.DataFrame) -> str:
         f"mean outcome efficiency {efficiency['outcome_efficiency'].mean():.3f}, "
         f"mean process efficiency {efficiency['process_efficiency'].mean():.3f} over {len(efficiency)} responses"
     )
-
-
-def round_efficiency(efficiency: pd.DataFrame):
-    """Figure: outcome and process efficiency of each demo response."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    long = efficiency.melt(
-        id_vars="problem_id",
-        value_vars=["outcome_efficiency", "process_efficiency"],
-        var_name="measure",
-        value_name="efficiency",
-    )
-    sns.barplot(data=long, x="problem_id", y="efficiency", hue="measure", ax=ax)
-    ax.set(
-        xlabel="response (demo file)",
-        ylabel="efficiency (share of tokens)",
-        ylim=(0, 1),
-        title="Outcome and process efficiency of the demo responses",
-    )
-    return fig, (f"Outcome and process efficiency (Chen et al.) of the {len(efficiency)} demo responses, {_TOKENS}.")
-
-
-# --- claims -------------------------------------------------------------------------------------------------
-
-
-def _zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho, groups) -> list[dict]:
-    only_protocol = int((differences["direction"] == "only correct").sum())
-    only_strict = int((differences["direction"] == "only strict_correct").sum())
-    not_found = int((differences["reason"] == "not_found").sum())
-    relative = gaps.loc["relative length"]
-    share = "quarter" if len(ranks) == 4 else f"1/{len(ranks)}"
-    return [
-        report.claim(
-            f"ZeroEval math-l5: models whose protocol accuracy matches the published summary within "
-            f"{tolerance:g} points",
-            len(check),
-            int(check["within_tolerance"].sum()),
-            "models",
-            tolerance=0,
-            note=f"repository protocol re-implemented from its description; {len(check)} result files",
-        ),
-        # the summary is the published reference: a faithful re-implementation differs from it by nothing
-        report.claim(
-            "ZeroEval math-l5: largest |accuracy difference| to the summary",
-            0.0,
-            round(float(check["accuracy_difference"].abs().max()), 2),
-            "points",
-            tolerance=tolerance,
-        ),
-        report.claim(
-            "ZeroEval math-l5: largest |mean reasoning length difference| to the summary",
-            0.0,
-            round(float(check["reasoning_chars_difference"].abs().max()), 2),
-            "characters",
-            tolerance=tolerance,
-            note="characters of the reasoning field, answered items only",
-        ),
-        report.claim(
-            "ZeroEval math-l5: answers the first-number protocol and the strict grader judge differently",
-            None,
-            len(differences),
-            "answers",
-            note=f"{only_protocol} protocol-only correct (first number matches, value differs), "
-            f"{only_strict} strict-only correct, {not_found} of them answers the protocol did not find",
-        ),
-        report.claim(
-            "ZeroEval: share of problems where wrong answers are longer than right ones (relative length, "
-            "within problem)",
-            None,
-            round(float(relative["share_incorrect_longer"]), 4),
-            "share of problems",
-            note=f"{int(relative['problems'])} problems with both; geometric mean ratio "
-            f"{relative['geometric_mean_ratio']:.3f}; Wilcoxon p={relative['p_value']:.2g}",
-        ),
-        report.claim(
-            f"ZeroEval: accuracy of the shortest vs the longest {share} of answers within problem",
-            None,
-            round(float(ranks["accuracy"].iloc[0] - ranks["accuracy"].iloc[-1]), 4),
-            "accuracy difference",
-            note=f"within-problem rank of relative length, {len(ranks)} bins",
-        ),
-        report.claim(
-            "ZeroEval: correlation of problem difficulty and median relative answer length",
-            None,
-            round(float(difficulty_rho), 3),
-            "Spearman rho",
-            note="difficulty = share of models failing",
-        ),
-        report.claim(
-            "ZeroEval: mean accuracy of the o1 models minus that of the others (strict grader)",
-            None,
-            round(float(groups.loc[True, "mean_accuracy"] - groups.loc[False, "mean_accuracy"]), 2),
-            "points",
-            note="visible outputs only: the o1 models' hidden reasoning tokens are not in the data",
-        ),
-    ]
-
-
-def _sampling_claims(stats_table, savings, multi, policies, paper) -> list[dict]:
-    simulated = is_simulated(multi)
-    status = "not reproducible" if simulated else None  # a simulation is not a measurement of any model
-    why = (
-        _SIMULATED_NOTE
-        if simulated
-        else f"{answering_model(multi)}, {multi['method'].iloc[0]}, {multi['problem_id'].nunique()} problems of "
-        f"{multi['dataset'].iloc[0]}: "
-        + (
-            "a 135M model on easy problems, not a reasoning model on MATH"
-            if multi["dataset"].iloc[0] == sampling.ARITHMETIC_DATASET
-            else "one live run, not the papers' models"
-        )
-    )
-    correct_spread = stats_table[stats_table["n_correct"] >= 2]
-    shortest = policies.set_index("rule").loc["shortest"]
-    return [
-        report.claim(
-            "Multi-sample run: accuracy of all samples",
-            None,
-            round(float(multi["correct"].mean()), 3),
-            "share",
-            status=status,
-            note=f"{why}; share of replies cut at max_tokens {cut_short_share(multi):.3f}",
-        ),
-        report.claim(
-            "Correct paths vary in length: median longest/shortest correct length per problem (2506.15647)",
-            None,
-            round(float(correct_spread["range_ratio_correct"].median()), 3) if len(correct_spread) else None,
-            "ratio",
-            status=status,
-            note=f"{why}; {len(correct_spread)} problems with two or more correct samples",
-        ),
-        report.claim(
-            "Shortest correct vs mean correct length, median over problems (2506.15647)",
-            None,
-            round(float(savings["median_shortest_to_mean_correct"]), 3),
-            "ratio",
-            status=status,
-            note=why if len(correct_spread) else f"{why}; 1 by construction: no problem has two correct samples",
-        ),
-        report.claim(
-            "Tokens saved by keeping the shortest correct sample (oracle), share of mean sample length",
-            None,
-            round(float(savings["share_saved_vs_mean"]), 3),
-            "share",
-            status=status,
-            note=why,
-        ),
-        report.claim(
-            "AES of keeping the shortest of the k samples (grade-blind) against one random sample",
-            None,
-            round(float(shortest["aes_vs_random"]), 3),
-            "AES",
-            status=status,
-            note=f"{why}; accuracy {shortest['accuracy']:.3f} at mean length {shortest['mean_length']:.1f} tokens",
-        ),
-        report.claim(
-            "LEAD 1.5B-4K: AES reported in Table 1 (LEAD README)",
-            paper[LEAD_AES_KEY],
-            None,
-            note="needs the trained checkpoint and a GPU; the AES formula is implemented and unit-tested",
-        ),
-    ]
-
-
-def _demo_claims(efficiency) -> list[dict]:
-    note = f"{len(efficiency)} demo responses, not the paper's evaluation set; {_TOKENS}"
-    return [
-        report.claim(
-            "Demo responses: mean outcome efficiency (Chen et al. definition)",
-            None,
-            round(float(efficiency["outcome_efficiency"].mean()), 3),
-            "share",
-            note=note,
-        ),
-        report.claim(
-            "Demo responses: mean process efficiency (Chen et al. definition)",
-            None,
-            round(float(efficiency["process_efficiency"].mean()), 3),
-            "share",
-            note=note,
-        ),
-    ]
-
-
-def claims(
-    *,
-    check: pd.DataFrame,
-    differences: pd.DataFrame,
-    gaps: pd.DataFrame,
-    ranks: pd.DataFrame,
-    difficulty_rho: float,
-    groups: pd.DataFrame,
-    stats_table: pd.DataFrame,
-    savings: pd.Series,
-    multi: pd.DataFrame,
-    policies: pd.DataFrame,
-    efficiency: pd.DataFrame,
-    tolerance: float = 0.5,
-    paper: report.PaperValues | None = None,
-) -> list[dict]:
-    """The claims table of study 03.
-
-    ``check`` from :func:`protocol_check` (with ``tolerance``), ``differences`` from :func:`grader_differences`,
-    ``gaps`` from :func:`gap_summary`, ``ranks`` from :func:`accuracy_by_length_rank`, ``difficulty_rho`` from
-    :func:`difficulty_length_correlation`, ``groups`` from :func:`reasoning_vs_rest`; ``stats_table``
-    (:func:`agenteff.metrics.samples.problem_length_stats`), ``savings`` (:func:`savings_summary`) and ``multi``
-    (:func:`sample_problems`) and ``policies`` (:func:`selection_policies`) from the multi-sample run; ``efficiency`` from :func:`demo_round_efficiency`;
-    ``paper`` the published values (default :func:`agenteff.datasets.paper_values`).
-    """
-    paper = datasets.paper_values() if paper is None else paper
-    return [
-        *_zeroeval_claims(check, tolerance, differences, gaps, ranks, difficulty_rho, groups),
-        *_sampling_claims(stats_table, savings, multi, policies, paper),
-        *_demo_claims(efficiency),
-    ]
