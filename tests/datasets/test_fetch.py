@@ -244,3 +244,13 @@ def test_pin_refuses_a_malformed_source_before_fetching(tmp_path, tiny_mirror):
 def test_pin_from_the_command_line_needs_a_data_set_a_source_and_a_path(capsys):
     assert main(["data", "pin", "tiny", "someone/repo@" + "0" * 40]) == 2
     assert "usage: python -m agenteff data pin <data set>" in capsys.readouterr().out
+
+
+def test_a_declared_data_set_with_no_pinned_file_is_named_by_fetch_and_the_check(monkeypatch):
+    # what REGISTRY holds between declaring a data set and `data pin`: importing and pinning still work
+    monkeypatch.setitem(datasets.REGISTRY, "unpinned", Dataset("unpinned", "test", (), "unused:parse", "MIT", "none"))
+    with pytest.raises(DataIntegrityError, match="'unpinned' has no file pinned .* data pin unpinned"):
+        datasets.fetch("unpinned")
+    with pytest.raises(registry.RegistryError, match=r"\['unpinned'\] have no file"):
+        datasets.check_registry()
+    assert datasets.available().set_index("name").loc["unpinned", "source"] == "nothing pinned yet"
