@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import schema
 from ._common import RunRecord, fail, outcome_fields
 
-__all__ = ["read", "is_continuation"]
+__all__ = ["read", "read_trajectory", "trajectory_tables", "is_continuation"]
 
 _CONTINUATION = re.compile(r"\.cont-\d+\.json$")
 _ROLES = {"agent": "single", "user": "user", "system": "system"}
@@ -31,6 +32,16 @@ def is_continuation(path: Path) -> bool:
 
 
 def read(path: Path, outcomes: dict | None = None, threshold: float = 1.0) -> tuple[list[RunRecord], dict]:
+    """The run of one trajectory (with its continuations) and its ``files`` row."""
+    record, files = read_trajectory(path, outcomes)
+    record.run |= _outcome(path, record.run["run_id"], outcomes, threshold)
+    note = f"{len(files) - 1} continuation file(s)" if len(files) > 1 else ""
+    row = {"path": str(path), "format": "atif", "status": record.run["status"], "runs": 1, "note": note}
+    return [record], row
+
+
+def read_trajectory(path: Path, outcomes: dict | None = None) -> tuple[RunRecord, list[Path]]:
+    """A trajectory and its continuations as one run, without its outcome, and the files read."""
     chain = [_load(path)]
     files = [path]
     while ref := chain[-1].get("continued_trajectory_ref"):
@@ -58,16 +69,23 @@ def read(path: Path, outcomes: dict | None = None, threshold: float = 1.0) -> tu
         "n_agents": 1,
         "model": model,
         "seed": 0,
-        **_totals(chain, files),
-        **_outcome(path, run_id, outcomes, threshold),
+        **_totals(chain),
     }
-    note = f"{len(files) - 1} continuation file(s)" if len(files) > 1 else ""
-    return [RunRecord(run, steps)], {
-        "path": str(path),
-        "format": "atif",
-        "status": run["status"],
-        "runs": 1,
-        "note": note,
+    return RunRecord(run, steps), files
+
+
+def trajectory_tables(paths: list[Path]) -> dict[str, pd.DataFrame]:
+    """Trajectories whose outcome is not known: per-trajectory totals and validated STEPS (no RUNS, which needs
+    an outcome)."""
+    records = [read_trajectory(path)[0] for path in paths]
+    steps = [
+        {"run_id": r.run["run_id"], "step": position, "round": 0, **step}
+        for r in records
+        for position, step in enumerate(r.steps)
+    ]
+    return {
+        "trajectories": pd.DataFrame([r.run for r in records]),
+        "steps": schema.validate(pd.DataFrame(steps), schema.STEPS, source="ATIF trajectories (steps)"),
     }
 
 
@@ -139,7 +157,7 @@ def _content(message) -> object:
     return str(message)
 
 
-def _totals(chain: list[dict], files: list[Path]) -> dict:
+def _totals(chain: list[dict]) -> dict:
     sums = {"prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": 0, "cost_usd": 0.0}
     keys = {
         "prompt_tokens": "total_prompt_tokens",
