@@ -117,7 +117,7 @@ def load(
 
 def _single_call_samples(log: ImportedLog) -> pd.DataFrame | None:
     """SAMPLES when every run is one model call without tools (a single-call evaluation), else None."""
-    if log.runs.empty:
+    if log.runs.empty or "content" not in log.steps:
         return None
     calls = log.steps[log.steps["kind"].str.startswith("model", na=False) & log.steps["role"].ne("judge")]
     if "tool_calls" in calls and calls["tool_calls"].notna().any():
