@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ class LogFormatError(ValueError):
     """A log cannot be imported; the message names the file, the sample or span, and the field."""
 
 
-def fail(path, where: str | None, field_name: str | None, message: str):
+def fail(path, where: str | None, field_name: str | None, message: str) -> NoReturn:
     parts = [str(path)]
     if where:
         parts.append(where)
@@ -142,7 +143,6 @@ def score_value(value, path, where: str, field_name: str) -> float:
         parts = [score_value(v, path, where, f"{field_name}.{k}") for k, v in value.items()]
         return sum(parts) / len(parts)
     fail(path, where, field_name, f"cannot read {value!r} as a score")
-    raise AssertionError  # fail() raises
 
 
 def read_outcomes(path: str | os.PathLike) -> dict[str, dict]:
@@ -164,7 +164,7 @@ def read_outcomes(path: str | os.PathLike) -> dict[str, dict]:
     outcomes = {}
     for position, row in enumerate(table.to_dict("records")):
         where = f"row {position + 1}"
-        entry = {}
+        entry: dict[str, object] = {}
         if "score" in row and not pd.isna(row["score"]):
             entry["score"] = score_value(row["score"], path, where, "score")
         if "success" in row and not pd.isna(row["success"]):

@@ -126,6 +126,7 @@ def _usage(model: str, usage: dict, path: Path, where: str) -> dict:
     write = usage.get("cache_creation_input_tokens")
     if inp is None or out is None:
         fail(path, where, "usage.prompt_tokens", "a call without prompt or completion tokens")
+    inp, out = int(inp), int(out)
     # Anthropic's prompt count never holds its cache tokens; others' may, unless the reads outnumber it
     excluded = "claude" in model or "anthropic" in model or int(read or 0) + int(write or 0) > int(inp)
     total = int(inp) + int(out) + (int(read or 0) + int(write or 0) if excluded else 0)

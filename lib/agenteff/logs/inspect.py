@@ -89,7 +89,6 @@ def _member(archive, path: Path, name: str) -> dict:
         fail(path, name, None, f"the member is truncated or corrupt: {exc}")
     except json.JSONDecodeError as exc:
         fail(path, name, None, f"not valid JSON: {exc}")
-    raise AssertionError  # fail() raises
 
 
 def _json_container(path: Path) -> tuple[dict, Iterator[tuple[str, dict]]]:
