@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import schema
 from ..llm.pricing import PriceTable, call_cost
+from ..progress import progress
 from . import atif, hal, inspect, otlp
 from ._common import ImportedLog, LogFormatError, RunRecord, assemble, read_outcomes
 
@@ -95,7 +96,8 @@ def load(
     outcome_table = read_outcomes(outcomes) if outcomes is not None else None
     records: list[RunRecord] = []
     rows = []
-    for path, kind in _files(paths, format):
+    files = _files(paths, format)
+    for path, kind in progress(files, desc="reading logs", unit="file"):
         if kind == "inspect":
             found, row = inspect.read(path, scorer=scorer, threshold=threshold)
         elif kind == "atif":
