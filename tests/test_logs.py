@@ -375,3 +375,58 @@ def test_cli_import_writes_validated_tables(tmp_path, capsys):
     assert "gpt-4.1" in printed and "taubench_gpt41_r1_UPLOAD.json" in printed
     assert main(["import", str(FIXTURES / "agent_traces.otlp.jsonl"), "--out", str(out)]) == 2
     assert "no outcome" in capsys.readouterr().err
+
+
+def _with_error_and_limit(name, doc):
+    if name == "samples/1_epoch_1.json":
+        doc["error"] = {"message": "sandbox died", "traceback": ""}
+        doc["scores"] = {}
+    if name == "samples/2_epoch_1.json":
+        doc["limit"] = {"type": "token", "limit": 100}
+    return doc
+
+
+def test_inspect_error_and_limit_samples_are_kept_with_their_status(inspect_files, tmp_path):
+    path = _rewrite_eval(_one(inspect_files, "log_streaming.eval"), tmp_path / "faults.eval", _with_error_and_limit)
+    runs = logs.load(path).runs.set_index(["task", "seed"])
+    assert runs.loc[("1", 1), "status"] == "error" and not runs.loc[("1", 1), "success"]
+    assert pd.isna(runs.loc[("1", 1), "score"])
+    assert runs.loc[("2", 1), "status"] == "limit" and not runs.loc[("2", 1), "success"]
+    assert runs.loc[("1", 2), "status"] == "success"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("C", 1.0),
+        ("P", 0.5),
+        ("I", 0.0),
+        ("N", 0.0),
+        (True, 1.0),
+        (0.25, 0.25),
+        ("0.75", 0.75),
+        ({"a": "C", "b": 0}, 0.5),
+    ],
+)
+def test_every_score_type(value, expected):
+    from agenteff.logs._common import score_value
+
+    assert score_value(value, "f", "sample 1", "scores.x.value") == expected
+
+
+def test_a_score_that_is_no_score_names_its_place():
+    from agenteff.logs._common import score_value
+
+    with pytest.raises(logs.LogFormatError, match=r"f: sample 1: field 'scores.x.value': cannot read 'maybe'"):
+        score_value("maybe", "f", "sample 1", "scores.x.value")
+
+
+def test_threshold_turns_partial_credit_into_success(inspect_files, tmp_path):
+    def partial(name, doc):
+        if name.startswith("samples/"):
+            doc["scores"]["match"]["value"] = "P"
+        return doc
+
+    path = _rewrite_eval(_one(inspect_files, "log_streaming.eval"), tmp_path / "partial.eval", partial)
+    assert not logs.load(path).runs["success"].any()
+    assert logs.load(path, threshold=0.5).runs["success"].all()
