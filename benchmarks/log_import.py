@@ -57,7 +57,7 @@ def build_log(target: Path, samples: int, calls: int) -> tuple[int, int]:
             largest = max(largest, len(body))
             archive.writestr(f"samples/{index}_epoch_1.json", body)
             summaries.append(
-                {"id": index, "epoch": 1, "scores": sample["scores"], "model_usage": sample["model_usage"]}
+                {key: sample[key] for key in ("id", "epoch", "input", "target", "scores", "model_usage")}
             )
         archive.writestr("summaries.json", json.dumps(summaries))
     return largest, model_events * repeats
