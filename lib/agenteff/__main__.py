@@ -64,7 +64,7 @@ def _import(args) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 70):
         print(files.to_string(index=False))
         print()
-        print(imported.summary().to_string(index=False))
+        print(imported.summary().to_string(index=False) if len(imported.runs) else "no runs: see each file's status")
     print("\nwrote " + ", ".join(str(p) for p in written))
     return 0
 
