@@ -430,3 +430,17 @@ def test_threshold_turns_partial_credit_into_success(inspect_files, tmp_path):
     path = _rewrite_eval(_one(inspect_files, "log_streaming.eval"), tmp_path / "partial.eval", partial)
     assert not logs.load(path).runs["success"].any()
     assert logs.load(path, threshold=0.5).runs["success"].all()
+
+
+def test_inspect_calls_nested_in_tool_events_of_older_logs_are_counted(inspect_files, tmp_path):
+    def nest(name, doc):  # pre-span logs kept a sub-agent's calls inside the tool event that ran it
+        if name == "samples/1_epoch_1.json":
+            model = next(e for e in doc["events"] if e["event"] == "model")
+            doc["events"].append({"event": "tool", "function": "helper", "result": "ok", "events": [model]})
+        return doc
+
+    source = _one(inspect_files, "log_streaming.eval")
+    path = _rewrite_eval(source, tmp_path / "nested.eval", nest)
+    before = logs.load(source).runs.set_index(["task", "seed"]).loc[("1", 1), "prompt_tokens"]
+    after = logs.load(path).runs.set_index(["task", "seed"]).loc[("1", 1), "prompt_tokens"]
+    assert after == 2 * before

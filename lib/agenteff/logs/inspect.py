@@ -261,7 +261,7 @@ class _Context:
         open_scorers: list[str] = []  # logs older than spans mark scorers with step events
         steps: list[dict] = []
         turns = {"single": 0, "judge": 0}
-        for event in sample.get("events") or []:
+        for event in _flatten(sample.get("events") or []):
             kind = event.get("event")
             if kind == "span_begin":
                 span_types[event.get("id")] = (event.get("parent_id"), event.get("type"))
@@ -309,6 +309,14 @@ class _Context:
         cost = (usage or {}).get("total_cost")
         step["cost_usd"] = float(cost) if cost is not None else pd.NA
         return step
+
+
+def _flatten(events: list) -> Iterator[dict]:
+    """Events in order, with those that logs before spans nested inside tool and subtask events (sub-agents)
+    right after their parent; logs with spans keep every event at the top level, so nothing is seen twice."""
+    for event in events:
+        yield event
+        yield from _flatten(event.get("events") or [])
 
 
 def _inside_scorer(span_id, span_types: dict) -> bool:
