@@ -6,8 +6,10 @@ tool calls, with its attachments) has its events repeated to reach ``--calls`` m
 
 * ours: ``agenteff.logs.load(path)`` (RUNS and STEPS, validated);
 * inspect_ai's ``read_eval_log(path)`` (every sample into its pydantic model) and
-  ``inspect_ai.analysis.samples_df(path)`` (its one-row-per-sample table), when ``inspect_ai`` is importable
-  (it is not a dependency: ``pip install inspect-ai`` in the environment running this script).
+  ``inspect_ai.analysis.samples_df(path)`` (its one-row-per-sample table), when ``inspect_ai`` is importable.
+  It is not a dependency, nor an extra: installed into the project's environment it would downgrade fsspec and
+  python-dateutil (a pandas requirement), so run this script from a separate virtual environment holding
+  inspect-ai, with the project on its path.
 
 Each is timed once after a warm-up on a small log; the ratio is their time over ours (target of issue 24: >= 10).
 Memory: the Python heap's peak during our import (tracemalloc, one extra untimed run), beside the size of the
@@ -56,9 +58,7 @@ def build_log(target: Path, samples: int, calls: int) -> tuple[int, int]:
             body = json.dumps(sample)
             largest = max(largest, len(body))
             archive.writestr(f"samples/{index}_epoch_1.json", body)
-            summaries.append(
-                {key: sample[key] for key in ("id", "epoch", "input", "target", "scores", "model_usage")}
-            )
+            summaries.append({key: sample[key] for key in ("id", "epoch", "input", "target", "scores", "model_usage")})
         archive.writestr("summaries.json", json.dumps(summaries))
     return largest, model_events * repeats
 

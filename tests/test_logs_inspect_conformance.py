@@ -1,7 +1,8 @@
 """Conformance of agenteff.logs with inspect_ai's own reader on the mirrored Inspect logs.
 
-inspect_ai is not a dependency of the project (about 40 requirements); the test runs where it is installed
-(``pip install inspect-ai``) and is skipped elsewhere. Same samples, same scores, same token totals.
+inspect_ai is not a dependency of the project, nor an extra (about 40 requirements; installed into the project's
+environment it would downgrade fsspec and python-dateutil): the test runs in an environment that has it and the
+project on its path, and is skipped elsewhere. Same samples, same scores, same token totals.
 """
 
 from pathlib import Path
