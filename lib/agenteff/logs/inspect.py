@@ -257,8 +257,8 @@ class _Context:
 
     def _steps(self, sample: dict, where: str) -> list[dict]:
         attachments = sample.get("attachments") or {}
-        span_types: dict[str, tuple[str | None, str | None]] = {}  # span id -> (parent id, type)
-        open_scorers: list[str] = []  # logs older than spans mark scorers with step events
+        span_types: dict[object, tuple[object, object]] = {}  # span id -> (parent id, type)
+        open_scorers: list[object] = []  # logs older than spans mark scorers with step events
         steps: list[dict] = []
         turns = {"single": 0, "judge": 0}
         for event in _flatten(sample.get("events") or []):

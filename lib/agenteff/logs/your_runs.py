@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -294,7 +295,7 @@ def pass_hat_k_curves(table: pd.DataFrame):
     for (suite, model), sub in table.groupby(_GROUP, sort=True):
         ax.plot(sub["k"], sub["pass_hat_k"] * 100, marker="o", label=f"{model} ({suite})")
     ax.set(xlabel="k (trials that must all succeed)", ylabel="pass^k (%)", ylim=(0, 105))
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
     caption = (
         "pass^k, the chance that k independent trials of a task all succeed (C(c, k) / C(n, k) averaged over "
