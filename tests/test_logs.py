@@ -95,6 +95,8 @@ def test_inspect_epochs_are_seeds_and_pass_hat_k_applies(inspect_files):
     k2 = pass_hat_k(log.runs, 2)["pass_hat_k"].iloc[0]
     assert k2 == pytest.approx(sum(c == 2 for c in by_task.values()) / 2)
     assert log.samples is not None and len(log.samples) == 4  # one call per run: a single-call evaluation
+    answer = log.samples.set_index(["problem_id", "sample_index"]).loc[("2", 1)]
+    assert (answer["answer"], answer["gold"], answer["correct"]) == ("No", " No", True)  # sample 2, epoch 2
 
 
 def test_inspect_no_usage_is_unknown_not_zero_and_v3_reads(inspect_files):
@@ -444,3 +446,11 @@ def test_inspect_calls_nested_in_tool_events_of_older_logs_are_counted(inspect_f
     before = logs.load(source).runs.set_index(["task", "seed"]).loc[("1", 1), "prompt_tokens"]
     after = logs.load(path).runs.set_index(["task", "seed"]).loc[("1", 1), "prompt_tokens"]
     assert after == 2 * before
+
+
+def test_reprice_counts_calls_that_are_no_step(atif_files, tmp_path):
+    root = atif_files["terminus_2_hello-world-context-summarization-linear-history.trajectory.json"]
+    log = logs.reprice(logs.load(root, outcomes=_outcomes(tmp_path, {root.name.removesuffix(".json"): True})))
+    # the run's totals (summarisation calls included): 10054 prompt, 1190 completion tokens, no cache, gpt-4o
+    assert log.runs.loc[0, "cost_usd"] == pytest.approx((10054 * 2.5 + 1190 * 10.0) / 1e6)
+    assert log.runs.loc[0, "cost_usd"] == pytest.approx(log.runs.loc[0, "recorded_cost_usd"])  # Harbor's own

@@ -136,8 +136,8 @@ def _single_call_samples(log: ImportedLog) -> pd.DataFrame | None:
             "sample_index": (log.runs["seed"].astype("int64") - 1).clip(lower=0).to_numpy(),
             "output": call["content"].to_numpy(),
             "completion_tokens": call["completion_tokens"].to_numpy(),
-            "answer": pd.NA,
-            "gold": "",
+            "answer": log.runs["answer"].to_numpy() if "answer" in log.runs else pd.NA,
+            "gold": log.runs["target"].fillna("").to_numpy() if "target" in log.runs else "",
             "correct": log.runs["success"].to_numpy(),
         }
     )
@@ -150,8 +150,9 @@ def reprice(log: ImportedLog, prices=None) -> ImportedLog:
 
     Each step's and run's ``cost_usd`` becomes the re-priced cost (``cost_source`` "repriced"), and
     ``recorded_cost_usd`` keeps what the log recorded. A run's cost sums its agent calls; grader calls go to
-    ``judge_cost_usd``. Calls answered from Inspect's local cache cost nothing. A call whose model has no price
-    or whose tokens are unknown leaves its run's cost unknown (NA, cost_source "none").
+    ``judge_cost_usd``. Calls answered from Inspect's local cache cost nothing. A run whose recorded totals hold
+    calls that are no step (ATIF's summarisation calls) is priced from its totals and its model. A call whose
+    model has no price or whose tokens are unknown leaves its run's cost unknown (NA, cost_source "none").
     """
     table = PriceTable.load(prices)
     steps = log.steps.copy()
@@ -176,7 +177,15 @@ def reprice(log: ImportedLog, prices=None) -> ImportedLog:
     from_runs = pd.Series(
         [_run_price(table, run) for run in runs.itertuples(index=False)], index=runs.index, dtype="float64"
     )
-    has_steps = runs["run_id"].isin(agent_cost.index)
+    agent_calls = steps[is_call & steps["role"].ne("judge")].groupby("run_id")[["prompt_tokens", "completion_tokens"]]
+    step_tokens = agent_calls.sum(min_count=1)
+    # steps price a run when they hold all its tokens; totals that also count calls logged as no step (ATIF's
+    # context summarisation) price it from the totals instead
+    whole = (
+        runs["prompt_tokens"].eq(runs["run_id"].map(step_tokens["prompt_tokens"]))
+        & runs["completion_tokens"].eq(runs["run_id"].map(step_tokens["completion_tokens"]))
+    ).fillna(False)
+    has_steps = runs["run_id"].isin(agent_cost.index) & (whole | runs["prompt_tokens"].isna())
     runs["cost_usd"] = from_steps.where(has_steps, from_runs).astype("float64")
     runs["judge_cost_usd"] = runs["run_id"].map(judge_cost).astype("float64")
     runs["cost_source"] = ["repriced" if not pd.isna(c) else "none" for c in runs["cost_usd"]]

@@ -39,6 +39,7 @@ def read(path: Path, threshold: float = 1.0) -> tuple[list[RunRecord], dict]:
     calls = _calls(doc.get("raw_logging_results"), path)
     successful = set(map(str, (doc.get("results") or {}).get("successful_tasks") or []))
     default_model = next(iter(doc.get("total_usage") or {}), "unknown")
+    latencies = (doc.get("results") or {}).get("latencies") or {}
     records = []
     for task, result in sorted(doc["raw_eval_results"].items()):
         where = f"raw_eval_results[{task!r}]"
@@ -71,6 +72,7 @@ def read(path: Path, threshold: float = 1.0) -> tuple[list[RunRecord], dict]:
             "success": bool(success),
             "score": score,
             "status": "success",
+            "latency_s": (latencies.get(str(task)) or {}).get("total_time", pd.NA),
         }
         cost = result.get("cost") if isinstance(result, dict) else None
         if cost is not None:

@@ -8,7 +8,8 @@ Each sample and epoch is a run (``seed`` = epoch). Every model event is a step; 
 (or, in logs older than spans, between a scorer's ``step`` begin and end events) are grading: kept as steps of
 role ``judge`` and left out of the run's tokens and cost (``judge_cost_usd`` keeps their cost apart). Tool
 events are steps of role ``tool``; the calls themselves sit on the model step that made them. Samples that
-errored, hit a limit or never finished in a cancelled log are kept, with their ``status``.
+errored, hit a limit or never finished in a cancelled log are kept, with their ``status``. Two extra RUNS
+columns keep the scored ``answer`` and the sample's ``target`` (SAMPLES' answer and gold, for single-call logs).
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ class _Context:
         where = f"{where} (sample {sample_id!r}, epoch {epoch})"
         if sample_id is None:
             fail(self.path, where, "id", "a sample without an id")
-        score = self._score(sample, where)
+        score, answer = self._score(sample, where)
         status = self._status(sample, score)
         steps = self._steps(sample, where)
         run = {
@@ -203,6 +204,8 @@ class _Context:
             "score": score,
             "latency_s": sample.get("total_time"),
             "status": status,
+            "answer": answer,
+            "target": _target(sample.get("target")),
         }
         if not any(s["kind"].startswith("model") for s in steps):
             run.update(self._usage_without_events(sample))
@@ -220,16 +223,18 @@ class _Context:
     def _score(self, sample: dict, where: str):
         scores = sample.get("scores") or {}
         if not scores:
-            return pd.NA
+            return pd.NA, pd.NA
         name, _, key = (self.scorer or next(iter(scores))).partition("/")
         if name not in scores:
             fail(self.path, where, "scores", f"no score named {name!r}; the sample has {sorted(scores)}")
         value = scores[name].get("value") if isinstance(scores[name], dict) else scores[name]
+        answer = scores[name].get("answer") if isinstance(scores[name], dict) else None
         if key:
             if not isinstance(value, dict) or key not in value:
                 fail(self.path, where, f"scores.{name}.value", f"no value {key!r} in {value!r}")
             value = value[key]
-        return score_value(value, self.path, where, f"scores.{name}.value")
+        score = score_value(value, self.path, where, f"scores.{name}.value")
+        return score, pd.NA if answer is None else str(answer)
 
     def _usage_without_events(self, sample: dict) -> dict:
         """A sample logged without events: its ``model_usage`` totals (grader calls cannot be told apart)."""
@@ -347,6 +352,13 @@ def _text(content, attachments: dict) -> object:
     if text.startswith("attachment://"):
         text = str(attachments.get(text.removeprefix("attachment://"), text))
     return text
+
+
+def _target(target) -> object:
+    """A sample's target as text (a list of accepted answers joined by " | ")."""
+    if target is None:
+        return pd.NA
+    return " | ".join(map(str, target)) if isinstance(target, list) else str(target)
 
 
 def _tool_calls(calls) -> object:
