@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 from backports.zstd import zipfile  # the standard zipfile plus zstd members (compress type 93)
 
+from ..progress import progress
 from ._common import RunRecord, fail, score_value
 from ._usage import EXCLUDES_CACHE_SINCE, normalise, version_tuple
 
@@ -36,14 +37,16 @@ _SAMPLE_MEMBER = re.compile(r"^samples/(.+)_epoch_(\d+)\.json$")
 def read(path: Path, scorer: str | None = None, threshold: float = 1.0) -> tuple[list[RunRecord], dict]:
     """The runs of one Inspect log and its ``files`` row."""
     if path.suffix == ".eval":
-        header, samples = _eval_container(path)
+        header, samples, count = _eval_container(path)
     else:
         header, samples = _json_container(path)
+        count = None  # a stream: unknown until read
     version = header.get("version")
     if version not in SUPPORTED_VERSIONS:
         fail(path, "header", "version", f"log format version {version!r} is not one of {SUPPORTED_VERSIONS}")
     context = _Context(path, header, scorer, threshold)
-    records = [context.run(sample, where) for where, sample in samples]
+    bar = progress(samples, desc=path.name[:40], unit="sample", total=count, leave=False)
+    records = [context.run(sample, where) for where, sample in bar]
     status = header.get("status")
     note = ""
     if status == "error":
@@ -57,7 +60,7 @@ def read(path: Path, scorer: str | None = None, threshold: float = 1.0) -> tuple
 # --- containers -------------------------------------------------------------------------------------------
 
 
-def _eval_container(path: Path) -> tuple[dict, Iterator[tuple[str, dict]]]:
+def _eval_container(path: Path) -> tuple[dict, Iterator[tuple[str, dict]], int]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, stdlib_zipfile.BadZipFile, EOFError) as exc:
@@ -68,16 +71,17 @@ def _eval_container(path: Path) -> tuple[dict, Iterator[tuple[str, dict]]]:
         fail(path, None, "header.json", "the .eval has no header.json (still being written, or truncated)")
     header = _member(archive, path, "header.json")
 
+    members = sorted(
+        (m for m in names if _SAMPLE_MEMBER.match(m)),
+        key=lambda m: (_natural(_SAMPLE_MEMBER.match(m).group(1)), int(_SAMPLE_MEMBER.match(m).group(2))),
+    )
+
     def samples():
-        members = sorted(
-            (m for m in names if _SAMPLE_MEMBER.match(m)),
-            key=lambda m: (_natural(_SAMPLE_MEMBER.match(m).group(1)), int(_SAMPLE_MEMBER.match(m).group(2))),
-        )
         with archive:
             for member in members:
                 yield member, _member(archive, path, member)
 
-    return header, samples()
+    return header, samples(), len(members)
 
 
 def _member(archive, path: Path, name: str) -> dict:
