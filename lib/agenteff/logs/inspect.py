@@ -71,10 +71,9 @@ def _eval_container(path: Path) -> tuple[dict, Iterator[tuple[str, dict]], int]:
         fail(path, None, "header.json", "the .eval has no header.json (still being written, or truncated)")
     header = _member(archive, path, "header.json")
 
-    members = sorted(
-        (m for m in names if _SAMPLE_MEMBER.match(m)),
-        key=lambda m: (_natural(_SAMPLE_MEMBER.match(m).group(1)), int(_SAMPLE_MEMBER.match(m).group(2))),
-    )
+    found = [(name, match) for name in names if (match := _SAMPLE_MEMBER.match(name))]
+    found.sort(key=lambda pair: (_natural(pair[1].group(1)), int(pair[1].group(2))))  # sample id, then epoch
+    members = [name for name, _ in found]
 
     def samples():
         with archive:
