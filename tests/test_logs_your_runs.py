@@ -1,6 +1,7 @@
 """The analyses of notebook 90 (agenteff.logs.your_runs) on small hand-made imported logs."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -111,3 +112,24 @@ def test_figures_say_when_there_is_nothing_to_draw():
     log = make_log([("a", "t1", 1, True, np.nan)])
     assert yours.accuracy_cost_frontier(yours.frontier(log)).caption.startswith("Nothing to draw")
     assert "more than once" in yours.pass_hat_k_curves(yours.pass_hat_k(log, 3)).caption
+
+
+@pytest.mark.parametrize(
+    "names, pair",
+    [
+        (["taubench_gpt41_r1_UPLOAD.json", "taubench_sonnet_r0_UPLOAD.json"], ("gpt-4.1", "claude-sonnet-4")),
+        (["agent_traces.otlp.jsonl"], ("gpt-4o", "claude-sonnet-4")),
+    ],
+)
+def test_every_analysis_runs_on_each_format(names, pair):
+    """HAL steps carry no text or tool calls, OTLP no log-probabilities: every analysis still applies or says why."""
+    fixtures = Path(__file__).parent / "fixtures" / "logs"
+    log = yours.import_runs([fixtures / n for n in names], outcomes=fixtures / "agent_traces.outcomes.csv")
+    assert len(yours.accuracy_and_cost(log, 50, 0)) == log.runs.groupby(["suite", "model"]).ngroups
+    yours.cost_of_pass(log, 50, 0)
+    yours.pass_hat_k(log, 3)
+    yours.paired_comparison(log, *pair, 50, 0)
+    yours.cache_use(log)
+    assert yours.trajectories(log)["runs"].sum() == len(log.runs)
+    yours.early_stop(log)
+    yours.accuracy_cost_frontier(yours.frontier(log))

@@ -103,8 +103,8 @@ def assemble(records: list[RunRecord], files: list[dict], source: str) -> Import
             row.setdefault("cost_source", "none" if pd.isna(row.get("cost_usd", pd.NA)) else "recorded")
             row.setdefault("recorded_cost_usd", row.get("cost_usd", pd.NA))
             steps.append(row)
-    run_frame = pd.DataFrame(runs, columns=_columns(schema.RUNS, runs))
-    step_frame = pd.DataFrame(steps, columns=_columns(schema.STEPS, steps))
+    run_frame = pd.DataFrame(runs, columns=_columns(schema.RUNS, runs, _RUN_COLUMNS))
+    step_frame = pd.DataFrame(steps, columns=_columns(schema.STEPS, steps, _STEP_COLUMNS))
     return ImportedLog(
         runs=schema.validate(run_frame, schema.RUNS, source=f"{source} (runs)"),
         steps=schema.validate(step_frame, schema.STEPS, source=f"{source} (steps)"),
@@ -112,9 +112,26 @@ def assemble(records: list[RunRecord], files: list[dict], source: str) -> Import
     )
 
 
-def _columns(table_schema: schema.Schema, rows: list[dict]) -> list[str]:
-    """The schema's columns (required ones always, optional ones a reader filled), then any extra ones."""
-    present: dict[str, None] = {}
+#: Columns every imported table has, whatever its format filled, so analyses need not ask (missing: NA).
+_RUN_COLUMNS = (*_RUN_TOKENS, "cost_usd", "cost_source", "recorded_cost_usd", "judge_cost_usd", "latency_s", "status")
+_STEP_COLUMNS = (
+    *_RUN_TOKENS,
+    "content",
+    "tool_calls",
+    "latency_s",
+    "kind",
+    "model",
+    "cost_usd",
+    "cost_source",
+    "recorded_cost_usd",
+    "cache_convention",
+    "logprobs",
+)
+
+
+def _columns(table_schema: schema.Schema, rows: list[dict], always: tuple[str, ...]) -> list[str]:
+    """The schema's required columns, ``always``, and the optional ones a reader filled; then any extra ones."""
+    present: dict[str, None] = dict.fromkeys(always)
     for row in rows:
         present.update(dict.fromkeys(row))
     named = [c.name for c in table_schema.columns if c.required or c.name in present]
