@@ -21,6 +21,15 @@ PINS = {
         "example_traces/swebench-verified/single-agent/run_config.yaml": "d55c0c8aa874a62bd4411f5bae6de9dbc3b954d048477b83366f840cd327b5d2",
         "scripts/per_instance_results_swe_tb.csv": "c7bde9eac1f28a29397c10ab10e29f0962595e9dd45f17aedc2d309289b12007",
     },
+    ("UKGovernmentBEIS/inspect_ai", "499e6152e7b8fc8cbd8ac5283536572aa6e4ab17"): {
+        "LICENSE": "c593c2afc81388521eaeb03f0d1a4b01bc3e5147ed9cb16c1f129e5be353b6af",
+        "tests/analysis/test_logs/2025-05-12T20-27-36-04-00_browser.json": "e19b39ad6bf6358cd79ab3b71495b27cafde6835df72648b2988ef0af326d327",
+        "tests/analysis/test_logs/2025-05-12T20-28-13-04-00_popularity.json": "85cd23ca8e6f5adba046db1e0d97e9b9a52c604fd3eed0f99bc27d734c308e3b",
+        "tests/analysis/test_logs/2025-05-12T20-28-26-04-00_security-guide.json": "44f6203d88252de0c33f76c948ad7c537b412cff628c704e9a5449ffba9d5a34",
+        "tests/log/test_eval_log/log_message_deduplication.eval": "74d2314a43500fc02aa5f9824dee5ef89cf243c324c960133039f2208db7140a",
+        "tests/log/test_eval_log/log_streaming.eval": "2904309c50fd8ca91af5371f45ec897a9b3072d8d9200e8ce335c909b3010ce1",
+        "tests/test_eval_set/2024-08-29T15-11-18+00-00_popularity_5EAmX6wjMFqea6WY7XHzZp.json": "5aa539464399cb36d9ed5820960da34caa9f8568b42571f8a2371f9b4589220d",
+    },
     ("WangXinglin/MCPP", "2a377ff210afbc2041b81c539a7c3d53d53ed7bb"): {
         "simulator/example_rollout_stats.csv": "defcbe9bbebaa0b575f6af73ee639fc63abf527a407c39fc60b78b99e0cef439",
     },
@@ -1316,6 +1325,15 @@ PINS = {
         "paper/fig/exp2/exp2_openai_gpt-5.4/data/exp2_heatmap_car.json": "05fa633edc3e647b3c09b08428a068d99418143bd5b9abc48fc6b78e1fd90c0d",
         "paper/fig/exp2/exp2_openai_gpt-5.4/data/exp2_tokens_tokens.json": "85b8ba3eaa007912fef3fe8aa35fa6224fd123612de774f3b49c5f4d5481e403",
         "paper/fig/scripts/exp1/exp1_health_vs_size.py": "202598587e9f68eb6de15065d5b474f38af45960e7a865ed3ad9b49c7f2b1a9f",
+    },
+    ("meridianlabs-ai/inspect_scout", "63b481d64db14b98fb476b0071827f1d41b3c96d"): {
+        "LICENSE": "1e2dd40dc6c3eb208a67599c82dee9a6bcd21b4ac31274ab6eb9b75e29f28830",
+        "tests/recorder/logs/2025-09-23T08-09-58-04-00_security-guide_LuxZJVwvymC3S3SyoJczxB.eval": "ce055d4dc4115962d177426a734927645bfebcdf8ff57f6858411d377599a002",
+        "tests/recorder/logs/2025-11-07T10-59-47-05-00_websearch-addition-problem_LqPDntDnkk4h2fSqQ8i6CE.eval": "d0887f67e5c484d71a284030be5074adf04fb7cc415affc36b1fe9c303285819",
+        "tests/sources/atif_source/fixtures/openhands_hello-world.trajectory.json": "6ddc5ffacd4381db351eb8e54347f3829bf75827fade52468dc020526d11c01c",
+        "tests/sources/atif_source/fixtures/openhands_hello-world.trajectory.no_function_calling.json": "4695678cfb1fcbf88607b539c1b0ec883a84050d94ee703345ce501b21e3cf43",
+        "tests/sources/atif_source/fixtures/terminus_2_hello-world-context-summarization-linear-history.trajectory.cont-1.json": "054dfbe7e9835830dca2d7c58dc01a8c7129362538b49df4f50468a875d69082",
+        "tests/sources/atif_source/fixtures/terminus_2_hello-world-context-summarization-linear-history.trajectory.json": "06b56ab49c627ae3410a0dcb8650a41bb1b30f113d601d10060e590a5018c2bb",
     },
     ("sierra-research/tau-bench", "59a200c6d575d595120f1cb70fea53cef0632f6b"): {
         "LICENSE": "243d23d45b80122b5ac575586ccef352fdc9c45e6d7d2605449aca8a17478b42",
