@@ -13,7 +13,7 @@ def make_notebook(path, body: str, name: str):
         nbformat.v4.new_code_cell(
             "import matplotlib.pyplot as plt\nfrom agenteff import report\n"
             f"fig, ax = plt.subplots(); ax.plot(range(size)); ax.set(title='t', xlabel='x', ylabel='y')\n"
-            f"report.save_fig(fig, 'line', {name!r}, 'A line.')\nprint(size * 2)"
+            f"report.save_fig(report.StudyFigure('line', fig, 'A line.'), {name!r})\nprint(size * 2)"
         ),
         nbformat.v4.new_code_cell(body),
     ]
