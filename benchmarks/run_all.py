@@ -9,12 +9,14 @@ Composes the benchmark modules beside it, each of which still runs alone:
   ``llm_throughput.measure`` / ``cache_hits`` as they are: requests/s against the ideal c / L, CPU per request;
 * ``reproduce.rows()``: wall time of all notebooks with ``--jobs 1`` and ``--jobs 2`` (minutes of work: skip with
   ``--skip reproduce``);
-* ``agentstop_load.rows()`` when that module exists.
+* ``agentstop_load.rows()`` when that module exists;
+* ``log_import.rows(1000)``: importing a large synthetic Inspect log against inspect_ai's readers (compared only
+  where inspect_ai is importable: run from an environment that has it).
 
 Times are compared within one run (alternating where possible), so a loaded machine still gives stable ratios;
 the load average is printed beside the table.
 
-    AGENTEFF_MIRROR=../shared/mirror python benchmarks/run_all.py [--skip reproduce llm mcpp agentstop]
+    AGENTEFF_MIRROR=../shared/mirror python benchmarks/run_all.py [--skip reproduce llm mcpp agentstop logs]
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ SECTIONS = {
     "llm": llm_rows,
     "reproduce": lambda: _module_rows("reproduce"),
     "agentstop": lambda: _module_rows("agentstop_load"),
+    "logs": lambda: importlib.import_module("log_import").rows(samples=1000),
 }
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m agenteff reproduce | serve-sim | data | live-setup | serve-local | record-samples``."""
+"""Command line: ``python -m agenteff reproduce | import | serve-sim | data | live-setup | serve-local |
+record-samples``."""
 
 from __future__ import annotations
 
@@ -63,6 +64,32 @@ def _registry(check_only: bool) -> int:
         print(f"registry check FAILED: {exc}")
         return 1
     print(f"{registry.REGISTRY_FILE}: {count} pins, sorted, each of a declared data set")
+    return 0
+
+
+def _import(args) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from . import logs
+
+    try:
+        imported = logs.load(
+            args.paths, args.format, scorer=args.scorer, threshold=args.threshold, outcomes=args.outcomes
+        )
+        if args.reprice:
+            imported = logs.reprice(imported, args.prices)
+    except (logs.LogFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"cannot import: {exc}", file=sys.stderr)
+        return 2
+    written = logs.write(imported, args.out)
+    files = imported.files.assign(path=[Path(p).name for p in imported.files["path"]])
+    with pd.option_context("display.width", 200, "display.max_colwidth", 70):
+        print(files.to_string(index=False))
+        print()
+        print(imported.summary().to_string(index=False) if len(imported.runs) else "no runs: see each file's status")
+    print("\nwrote " + ", ".join(str(p) for p in written))
     return 0
 
 
@@ -133,6 +160,21 @@ def main(argv: list[str] | None = None) -> int:
         "(default: such runs go to .cache/runs/<notebook>-<hash>/)",
     )
     run.set_defaults(handler=_reproduce)
+
+    imports = commands.add_parser(
+        "import", help="read agent logs (Inspect, ATIF, OTLP JSON Lines, HAL) into runs/steps tables (parquet)"
+    )
+    imports.add_argument("paths", nargs="+", help="log files or folders (searched recursively)")
+    imports.add_argument("--out", required=True, help="folder for runs.parquet, steps.parquet (and samples.parquet)")
+    imports.add_argument("--format", default="auto", choices=["auto", "inspect", "atif", "otlp", "hal"])
+    imports.add_argument("--scorer", default=None, help="Inspect score to read: name or name/key (default: the first)")
+    imports.add_argument("--threshold", type=float, default=1.0, help="a run succeeds when its score is at least this")
+    imports.add_argument("--outcomes", default=None, help="CSV/JSONL of run_id (or trace_id) and success or score")
+    imports.add_argument(
+        "--reprice", action="store_true", help="price every call from a price table, keeping the recorded cost"
+    )
+    imports.add_argument("--prices", default=None, help="price table CSV for --reprice (default: data/prices.csv)")
+    imports.set_defaults(handler=_import)
 
     commands.add_parser("serve-sim", help="run the simulated OpenAI-compatible endpoint (see --help there)")
 

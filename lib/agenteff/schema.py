@@ -40,6 +40,9 @@ __all__ = [
     "SAMPLES",
     "STEP_ROLES",
     "ARCHITECTURES",
+    "RUN_STATUSES",
+    "COST_SOURCES",
+    "CACHE_CONVENTIONS",
 ]
 
 
@@ -354,7 +357,33 @@ _SERVED_MODEL = Column(
 #: The project's one list of multi-agent architectures, in the one order tables and figures use (the scaling
 #: paper's). Here, in the core, because the data loaders and the engines both name them.
 ARCHITECTURES = ("single", "independent", "centralized", "decentralized", "hybrid")
-STEP_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer", "user", "tool", "system")
+STEP_ROLES = ("single", "worker", "orchestrator", "aggregator", "peer", "user", "tool", "system", "judge")
+#: How a run ended, as imported logs record it (a run with no status column is a completed one).
+RUN_STATUSES = ("success", "error", "cancelled", "limit")
+#: Where a cost came from: the log's own record, the project's (or the user's) price table, or nowhere.
+COST_SOURCES = ("recorded", "repriced", "none")
+#: How a logged call counted cached prompt tokens, decided per call from its totals (see agenteff.logs).
+CACHE_CONVENTIONS = ("input_includes_cache", "input_excludes_cache", "no_cache_tokens", "from_version")
+
+
+def _tokens(name: str, doc: str) -> Column:
+    return Column(name, "int", required=False, nullable=True, minimum=0, doc=doc)
+
+
+#: Optional columns of imported logs, the same in RUNS and STEPS.
+_CACHE_WRITE = _tokens("cache_write_tokens", "prompt tokens written to the provider's cache (inside prompt_tokens)")
+_REASONING = _tokens("reasoning_tokens", "reasoning tokens, when the log reports them (inside completion_tokens)")
+_COST_SOURCE = Column(
+    "cost_source", "str", required=False, nullable=True, allowed=COST_SOURCES, doc="where cost_usd came from"
+)
+_RECORDED_COST = Column(
+    "recorded_cost_usd",
+    "float",
+    required=False,
+    nullable=True,
+    minimum=0,
+    doc="the cost the log itself recorded, kept beside a re-priced cost_usd",
+)
 
 RUNS = Schema(
     name="runs",
@@ -389,6 +418,19 @@ RUNS = Schema(
         Column("latency_s", "float", required=False, nullable=True, minimum=0, doc="wall time of the run, seconds"),
         Column("simulated", "bool", required=False, doc="true when the run came from the simulated endpoint"),
         Column("energy_mwh", "float", required=False, nullable=True, minimum=0, doc="energy measured for the run, mWh"),
+        _CACHE_WRITE,
+        _REASONING,
+        _COST_SOURCE,
+        _RECORDED_COST,
+        Column(
+            "judge_cost_usd",
+            "float",
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="cost of grader calls, kept out of cost_usd",
+        ),
+        Column("status", "str", required=False, nullable=True, allowed=RUN_STATUSES, doc="how the run ended"),
     ),
 )
 
@@ -424,6 +466,20 @@ STEPS = Schema(
             nullable=True,
             maximum=0,
             doc="JSON list of the log-probabilities of the step's generated tokens",
+        ),
+        Column("model", "str", required=False, nullable=True, doc="model that made this call"),
+        Column("cost_usd", "float", required=False, nullable=True, minimum=0, doc="money spent on this call, USD"),
+        _CACHE_WRITE,
+        _REASONING,
+        _COST_SOURCE,
+        _RECORDED_COST,
+        Column(
+            "cache_convention",
+            "str",
+            required=False,
+            nullable=True,
+            allowed=CACHE_CONVENTIONS,
+            doc="how the log counted cached tokens in this call's input",
         ),
     ),
 )

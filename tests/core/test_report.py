@@ -21,46 +21,46 @@ def figures(tmp_path, monkeypatch):
 
 
 def test_claim_status_is_derived_from_the_values():
-    assert report.claim("r2", "r2", 0.524, 0.5241, tolerance=0.001)["status"] == "reproduced"
-    differs = report.claim("r2", "r2", 0.89, -0.5, unit="R^2", tolerance=0.01, note="no released code")
+    assert report.claim("k", "r2", 0.524, 0.5241, tolerance=0.001)["status"] == "reproduced"
+    differs = report.claim("k", "r2", 0.89, -0.5, unit="R^2", tolerance=0.01, note="no released code")
     assert differs["status"] == "differs"
     assert differs["note"].startswith("differs by -1.39 R^2; no released code")
-    assert report.claim("x", "x", 0.87, None)["status"] == "not reproducible"
-    assert report.claim("x", "x", 0.87, math.nan)["status"] == "not reproducible"
-    assert report.claim("x", "x", None, 0.3)["status"] == "new"
+    assert report.claim("k", "x", 0.87, None)["status"] == "not reproducible"
+    assert report.claim("k", "x", 0.87, math.nan)["status"] == "not reproducible"
+    assert report.claim("k", "x", None, 0.3)["status"] == "new"
     with pytest.raises(ValueError, match="give a tolerance"):
-        report.claim("x", "x", 1.0, 1.0)
+        report.claim("k", "x", 1.0, 1.0)
     with pytest.raises(ValueError, match="status must be one of"):
-        report.claim("x", "x", 1.0, 1.0, status="fine")
+        report.claim("k", "x", 1.0, 1.0, status="fine")
 
 
 def test_claim_takes_a_published_point_value_with_its_unit_and_source():
     published = report.PaperValue("p/x", "pass^1", value=0.42, unit="fraction", source="arXiv:1 v1, Table 2")
-    row = report.claim("pass-1", "pass^1", published, 0.4225, tolerance=0.005)
+    row = report.claim("k", "pass^1", published, 0.4225, tolerance=0.005)
     assert (row["paper_value"], row["unit"], row["status"]) == (0.42, "fraction", "reproduced")
     assert row["note"] == "paper: arXiv:1 v1, Table 2"
-    far = report.claim("pass-1", "pass^1", published, 0.30, tolerance=0.005, note="why")
+    far = report.claim("k", "pass^1", published, 0.30, tolerance=0.005, note="why")
     assert far["status"] == "differs" and far["note"] == "differs by -0.12 fraction; why (paper: arXiv:1 v1, Table 2)"
 
 
 def test_claim_against_a_published_range_or_bound():
     saving = report.PaperValue("p/saving", "waste reduction", low=15, high=20, unit="%")
-    assert report.claim("saving", "saving", saving, 17.0, tolerance=0)["status"] == "reproduced"
-    assert report.claim("saving", "saving", saving, 14.6, tolerance=0.5)["status"] == "reproduced"
-    outside = report.claim("saving", "saving", saving, 9.0, tolerance=0.5)
+    assert report.claim("k", "saving", saving, 17.0, tolerance=0)["status"] == "reproduced"
+    assert report.claim("k", "saving", saving, 14.6, tolerance=0.5)["status"] == "reproduced"
+    outside = report.claim("k", "saving", saving, 9.0, tolerance=0.5)
     assert outside["status"] == "differs" and outside["note"].startswith("outside the published 15 to 20 %")
     assert outside["paper_value"] == "15 to 20"
     drop = report.PaperValue("p/drop", "utility drop", high=5, unit="%")
-    assert report.claim("drop", "drop", drop, 4.9, tolerance=0)["status"] == "reproduced"
-    assert report.claim("drop", "drop", drop, 5.2, tolerance=0)["status"] == "differs"
-    assert report.claim("drop", "drop", drop, None)["status"] == "not reproducible"
+    assert report.claim("k", "drop", drop, 4.9, tolerance=0)["status"] == "reproduced"
+    assert report.claim("k", "drop", drop, 5.2, tolerance=0)["status"] == "differs"
+    assert report.claim("k", "drop", drop, None)["status"] == "not reproducible"
 
 
 def test_qualitative_paper_claims_need_an_explicit_status():
     statement = report.PaperValue("p/q", "MCPP beats every baseline")
     with pytest.raises(ValueError, match="qualitative"):
-        report.claim("beats", "beats", statement, 0.05, tolerance=0.01)
-    row = report.claim("beats", "beats", statement, "ties the oracle", status="differs")
+        report.claim("k", "beats", statement, 0.05, tolerance=0.01)
+    row = report.claim("k", "beats", statement, "ties the oracle", status="differs")
     assert row["paper_value"] == "MCPP beats every baseline"
 
 
@@ -79,7 +79,7 @@ def test_empty_cells_of_a_paper_value_row_are_missing_not_na(tmp_path):
     (tmp_path / "a.csv").write_text(header + "\nx/y,P,,v1,abstract,q,,1.5,,,,\n")
     (value,) = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"]).values()
     assert (value.value, value.low, value.unit, value.source) == (1.5, None, "", "P v1, abstract")
-    assert report.claim("q", "q", value, 1.5, tolerance=0)["unit"] == ""
+    assert report.claim("k", "q", value, 1.5, tolerance=0)["unit"] == ""
 
 
 def test_an_arxiv_id_is_read_as_text(tmp_path):
@@ -109,14 +109,14 @@ def test_write_claims_and_gallery(figures):
     ax.set(title="A line", xlabel="x (units)", ylabel="y (units)")
     report.save_fig(report.StudyFigure("line", fig, "A straight line."), "01_demo")
     plt.close(fig)
-    table = report.write_claims([report.claim("slope", "slope", 1.0, 1.0, tolerance=0.01)], "01_demo")
+    table = report.write_claims([report.claim("demo/slope", "slope", 1.0, 1.0, tolerance=0.01)], "01_demo")
     assert table.columns.tolist() == report.CLAIM_COLUMNS
     assert (figures / "01_demo" / "line.png").stat().st_size > 0
     assert (figures / "01_demo" / "line.svg").exists()
     assert json.loads((figures / "01_demo" / "figures.json").read_text()) == {"line": "A straight line."}
     gallery = report.build_gallery().read_text()
     assert "![line](01_demo/line.png)" in gallery and "1 claims: 1 reproduced." in gallery
-    assert "| slope | 1.0 | 1.0 |" in gallery
+    assert "| demo/slope | slope | 1.0 | 1.0 |" in gallery
 
 
 def test_saved_figures_are_byte_stable(figures):
@@ -134,15 +134,52 @@ def test_saved_figures_are_byte_stable(figures):
     assert outputs[0] == outputs[1]
 
 
-def test_simulated_figures_must_say_so(figures):
+def test_simulated_figures_must_say_so():
     fig, ax = plt.subplots()
     ax.set_title("Success by architecture")
     with pytest.raises(ValueError, match="must say 'simulated'"):
         report.mark_simulated(fig)
     ax.set_title("Success by architecture (simulated)")
-    report.mark_simulated(fig)
+    assert report.mark_simulated(fig) is fig
     assert any(t.get_text() == "simulated data" for t in fig.texts)
     plt.close(fig)
+
+
+@report.figure
+def _line_chart(slope: float):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, slope])
+    return fig, f"A line of slope {slope:g}."
+
+
+def test_a_figure_function_names_its_files_after_itself_and_carries_its_caption(figures):
+    made = _line_chart(2.0)
+    assert (made.name, made.caption) == ("_line_chart", "A line of slope 2.")
+    report.save_fig(made, "01_demo")
+    plt.close(made.figure)
+    assert (figures / "01_demo" / "_line_chart.png").exists()
+    assert json.loads((figures / "01_demo" / "figures.json").read_text()) == {"_line_chart": "A line of slope 2."}
+    with pytest.raises(TypeError, match="takes what a study's figure function returns"):
+        report.save_fig(made.figure, "01_demo")
+
+
+def test_a_figure_function_without_a_caption_is_refused():
+    @report.figure
+    def uncaptioned():
+        return plt.figure(), " "
+
+    with pytest.raises(ValueError, match="uncaptioned returned no caption"):
+        uncaptioned()
+    plt.close("all")
+
+
+def test_claim_keys_are_stable_slugs_unique_within_a_table(figures):
+    with pytest.raises(ValueError, match="claim key 'LODO R2' is not lower-case words"):
+        report.claim("LODO R2", "R^2 leaving one benchmark out", None, 0.3)
+    rows = [report.claim("lodo/r2", "a", None, 0.3), report.claim("lodo/r2", "b", None, 0.4)]
+    with pytest.raises(ValueError, match="key 'lodo/r2' is used twice"):
+        report.write_claims(rows, "01_demo")
+    assert not (figures / "01_demo" / "claims.csv").exists()
 
 
 def test_paper_values_read_empty_cells_as_missing(tmp_path):
@@ -152,7 +189,7 @@ def test_paper_values_read_empty_cells_as_missing(tmp_path):
     (tmp_path / "a.csv").write_text(header + "\nx/q,P,,v1,Figure 1,holds,,,,,,\n")
     statement = published.as_paper_values(published.parse({"a.csv": tmp_path / "a.csv"})["paper_values"])["x/q"]
     assert (statement.value, statement.unit, statement.source) == (None, "", "P v1, Figure 1")
-    assert report.claim("holds", "holds", statement, "yes", status="reproduced")["unit"] == ""
+    assert report.claim("k", "holds", statement, "yes", status="reproduced")["unit"] == ""
 
 
 def _claim_rows(values) -> list[dict]:

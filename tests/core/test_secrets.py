@@ -69,7 +69,7 @@ def test_planted_key_is_written_nowhere(tmp_path, monkeypatch, capfd):
         fig, ax = plt.subplots()
         ax.bar(records["seed"], records["cost_usd"])
         ax.set(title="Cost per job (simulated)", xlabel="seed", ylabel="cost (USD)")
-        report.save_fig(fig, "costs", "00_secrets_test", "cost per job", simulated=True)
+        report.save_fig(report.StudyFigure("costs", report.mark_simulated(fig), "cost per job"), "00_secrets_test")
     finally:
         root.removeHandler(handler)
         root.setLevel(previous_level)

@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 
 from agenteff.paths import REPO_ROOT, notebooks_dir
+from agenteff.studies.contract import STUDY_NOTEBOOK
 
 EXPECTED = REPO_ROOT / "tests" / "fast_claims.csv"
-STUDIES = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
+STUDIES = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb") if STUDY_NOTEBOOK.match(p.name))
+YOUR_RUNS = sorted(notebooks_dir().glob("9[0-9]_*.ipynb"))
 
 
 def _expected() -> pd.DataFrame:
@@ -24,8 +26,7 @@ def _expected() -> pd.DataFrame:
     return pd.read_csv(EXPECTED, keep_default_na=False)
 
 
-@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
-def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch, request):
+def _run_fast(path, tmp_path, monkeypatch) -> None:
     import papermill
 
     monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
@@ -39,6 +40,18 @@ def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch,
         log_output=False,
         kernel_name="python3",
     )
+
+
+@pytest.mark.parametrize("path", YOUR_RUNS, ids=lambda p: p.stem)
+def test_fast_run_of_your_runs_notebook_saves_figures_and_no_claims(path, tmp_path, monkeypatch):
+    _run_fast(path, tmp_path, monkeypatch)
+    assert list((tmp_path / "figures" / path.stem).glob("*.png"))
+    assert not (tmp_path / "figures" / path.stem / "claims.csv").exists()
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.stem)
+def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch, request):
+    _run_fast(path, tmp_path, monkeypatch)
     claims = pd.read_csv(tmp_path / "figures" / path.stem / "claims.csv", keep_default_na=False)
     produced = claims.assign(notebook=path.stem)[["notebook", "claim", "status"]]
     expected = _expected()

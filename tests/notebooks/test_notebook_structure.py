@@ -1,8 +1,9 @@
 """The notebook conventions of CONTRIBUTING.md, checked on every stored notebook (no kernel needed).
 
 Every notebook: a title cell, a watermark cell, no function definitions, no code cell over 15 lines (but the parameters cell), no figure
-drawn inline, no stray metadata. Study notebooks (NN >= 01) also: a `parameters` cell, a figures folder and a
+drawn inline, no stray metadata. Study notebooks (01-89) also: a `parameters` cell, a figures folder and a
 study module of the same name, a test module mirroring it, and the claims table written in the last cells.
+Notebooks of the user's own runs (90-99) have a `parameters` cell and a figures folder, and write no claims.
 """
 
 import importlib
@@ -12,9 +13,11 @@ import re
 import pytest
 
 from agenteff.paths import REPO_ROOT, figures_dir, notebooks_dir
+from agenteff.studies.contract import STUDY_NOTEBOOK
 
 NOTEBOOKS = sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
-STUDIES = [path for path in NOTEBOOKS if not path.name.startswith("00_")]
+STUDIES = [path for path in NOTEBOOKS if STUDY_NOTEBOOK.match(path.name)]
+YOUR_RUNS = [path for path in NOTEBOOKS if path.name.startswith("9")]
 MAX_CODE_LINES = 15
 # drawing calls that belong in a study module's figure function, never in a notebook
 INLINE_DRAWING = re.compile(
@@ -94,3 +97,14 @@ def test_study_notebook_has_parameters_module_figures_tests_and_claims(path):
     writes = [i for i, source in enumerate(code) if "write_claims(" in source]
     assert len(writes) == 1 and writes[0] >= len(code) - 3, "the claims table is written once, in the last cells"
     assert sum("claims(" in source for source in code) >= 1
+
+
+@pytest.mark.parametrize("path", YOUR_RUNS, ids=lambda p: p.stem)
+def test_your_runs_notebook_has_parameters_and_figures_and_no_claims(path):
+    cells = _cells(path)
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and tagged[0]["cell_type"] == "code", "exactly one code cell tagged 'parameters'"
+    assert "fast" in _source(tagged[0]) and "seed" in _source(tagged[0]), "parameters include fast and seed"
+    assert (figures_dir() / path.stem).is_dir(), f"figures/{path.stem}/ holds its figures"
+    assert not any("write_claims(" in source for source in _code(path)), "not a study: no claims table"
+    assert not (figures_dir() / path.stem / "claims.csv").exists()

@@ -300,6 +300,24 @@ REGISTRY: dict[str, Dataset] = {
             "(thesis branch Market-v1)",
         ),
         Dataset(
+            "inspect-sample-logs",
+            "Inspect AI eval logs from inspect_ai's and inspect_scout's own tests (.json and .eval; an agent with "
+            "tools and cache reads, model-graded scorers, 2 epochs, a cancelled and an error log, format v3)",
+            _pinned("inspect-sample-logs"),
+            "sample_logs:parse",
+            "MIT",
+            "UK AI Security Institute, 'Inspect AI' (inspect.aisi.org.uk); Meridian Labs, 'Inspect Scout'",
+        ),
+        Dataset(
+            "atif-sample-trajectories",
+            "Harbor ATIF trajectories (golden-test fixtures of mocked runs: placeholder token counts and costs), "
+            "one with a context-summarisation continuation",
+            _pinned("atif-sample-trajectories"),
+            "sample_logs:parse_trajectories",
+            "MIT",
+            "Harbor framework golden tests, via Meridian Labs' Inspect Scout",
+        ),
+        Dataset(
             "model-prices",
             "USD per million tokens by model (dated, with sources; edit to price your own endpoint)",
             (LocalFile("prices.csv"),),

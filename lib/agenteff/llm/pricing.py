@@ -25,20 +25,34 @@ class Price:
     input_usd_per_mtok: float
     cached_input_usd_per_mtok: float
     output_usd_per_mtok: float
+    cache_write_usd_per_mtok: float | None = None  # None: writing to the cache costs the input price
 
 
-def call_cost(price: Price | None, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
-    """USD of one call. Cached prompt tokens are billed at the cached rate, the rest of the prompt at the input
-    rate; completion tokens (reasoning tokens are part of them, as endpoints report usage) at the output rate.
+def call_cost(
+    price: Price | None,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
+) -> float:
+    """USD of one call. ``prompt_tokens`` counts every prompt token: those read from the provider's cache are
+    billed at the cached rate, those written to it at the cache-write rate, the rest at the input rate;
+    completion tokens (reasoning tokens are part of them, as endpoints report usage) at the output rate.
     NaN when the model has no price."""
     if price is None:
         return math.nan
-    uncached = max(prompt_tokens - cached_tokens, 0)
+    uncached = max(prompt_tokens - cached_tokens - cache_write_tokens, 0)
+    write_rate = price.input_usd_per_mtok if price.cache_write_usd_per_mtok is None else price.cache_write_usd_per_mtok
     return (
         uncached * price.input_usd_per_mtok
         + cached_tokens * price.cached_input_usd_per_mtok
+        + cache_write_tokens * write_rate
         + completion_tokens * price.output_usd_per_mtok
     ) / 1e6
+
+
+def _optional_rate(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 class PriceTable:
@@ -53,6 +67,7 @@ class PriceTable:
                     row.input_usd_per_mtok if pd.isna(row.cached_input_usd_per_mtok) else row.cached_input_usd_per_mtok
                 ),
                 float(row.output_usd_per_mtok),
+                _optional_rate(getattr(row, "cache_write_usd_per_mtok", None)),
             )
             for row in table.itertuples(index=False)
         }
@@ -61,7 +76,8 @@ class PriceTable:
     @classmethod
     def load(cls, prices=None) -> PriceTable:
         """From None (the project's table), a path to a CSV, a DataFrame, or ``{model: {input, cached_input,
-        output}}`` in USD per million tokens."""
+        cache_write, output}}`` in USD per million tokens (``cached_input`` and ``cache_write`` default to
+        ``input``)."""
         from ..datasets import load
         from ..datasets.prices import PRICES
         from ..schema import read_table, validate
@@ -80,6 +96,7 @@ class PriceTable:
                         "provider": "user",
                         "input_usd_per_mtok": p["input"],
                         "cached_input_usd_per_mtok": p.get("cached_input", p["input"]),
+                        "cache_write_usd_per_mtok": p.get("cache_write", p["input"]),
                         "output_usd_per_mtok": p["output"],
                         "as_of": "",
                         "source": "given by the user",
