@@ -18,7 +18,7 @@ from agenteff import datasets, logs, schema
 from agenteff.__main__ import main
 from agenteff.logs._usage import normalise, version_tuple
 
-FIXTURES = Path(__file__).parent / "fixtures" / "logs"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "logs"
 # gpt-4o-mini in data/prices.csv: 0.15 input, 0.075 cached input, 0.60 output (USD per million tokens)
 MINI = {"input": 0.15, "cached": 0.075, "output": 0.60}
 

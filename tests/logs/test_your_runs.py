@@ -123,7 +123,7 @@ def test_figures_say_when_there_is_nothing_to_draw():
 )
 def test_every_analysis_runs_on_each_format(names, pair):
     """HAL steps carry no text or tool calls, OTLP no log-probabilities: every analysis still applies or says why."""
-    fixtures = Path(__file__).parent / "fixtures" / "logs"
+    fixtures = Path(__file__).parents[1] / "fixtures" / "logs"
     log = yours.import_runs([fixtures / n for n in names], outcomes=fixtures / "agent_traces.outcomes.csv")
     assert len(yours.accuracy_and_cost(log, 50, 0)) == log.runs.groupby(["suite", "model"]).ngroups
     yours.cost_of_pass(log, 50, 0)
