@@ -495,7 +495,8 @@ def sign_reversals(table: pd.DataFrame) -> pd.DataFrame:
     teaches nothing, and no sign can be reversed against it)."""
     mixed = table.groupby(["reward_name", "cohort"])["correct"].transform(lambda c: 0 < c.sum() < len(c))
     rows = []
-    for name, group in table[mixed].groupby("reward_name", sort=False):
+    for name in dict.fromkeys(table["reward_name"]):
+        group = table[mixed & (table["reward_name"] == name)]
         right, wrong = group[group["correct"]], group[~group["correct"]]
         rows.append(
             dict(
