@@ -250,6 +250,7 @@ REGISTRY: dict[str, Dataset] = {
                 LocalFile("published/markets/paper_values.csv"),
                 LocalFile("published/agentstop/paper_values.csv"),
                 LocalFile("published/mcpp/paper_values.csv"),
+                LocalFile("published/rewards/paper_values.csv"),
             ),
             "published:parse",
             "published figures, cited per row",
