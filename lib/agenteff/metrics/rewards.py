@@ -566,9 +566,13 @@ def selection_summary(selected: pd.DataFrame, baseline: str = "binary") -> pd.Da
     return means.reset_index()
 
 
-def sensitivity(rollouts: pd.DataFrame, sweeps: Mapping[str, Mapping[str, list]]) -> pd.DataFrame:
+def sensitivity(
+    rollouts: pd.DataFrame,
+    sweeps: Mapping[str, Mapping[str, list]],
+    fixed: Mapping[str, Mapping[str, object]] | None = None,
+) -> pd.DataFrame:
     """How the findings move with a reward's constants: for each reward, each constant and each value swept
-    (the others at their defaults), the sign-reversal rates, the wrong rollouts' length bias (all cohorts and
+    (the reward's other constants as in ``fixed``, else at their defaults), the sign-reversal rates, the wrong rollouts' length bias (all cohorts and
     all-wrong cohorts) and the preferred rollout's correctness and tokens against the binary reward's."""
     table = check_rollouts(rollouts)
     base = advantages(table, rewards=("binary",))
@@ -577,7 +581,8 @@ def sensitivity(rollouts: pd.DataFrame, sweeps: Mapping[str, Mapping[str, list]]
     for name, constants in sweeps.items():
         for constant, values in constants.items():
             for value in values:
-                scored = advantages(table, {name: {constant: value}}, rewards=(name,))
+                chosen = {**(fixed or {}).get(name, {}), constant: value}
+                scored = advantages(table, {name: chosen}, rewards=(name,))
                 signs = sign_reversals(scored).iloc[0]
                 wrong = length_bias(scored, "wrong").iloc[0]
                 all_wrong = length_bias(scored, "wrong", "all_wrong").iloc[0]

@@ -1,0 +1,127 @@
+"""Study 10's figures: each returns ``(figure, caption)`` for :func:`agenteff.report.save_fig`."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from agenteff import report
+
+__all__ = ["rank_agreement_matrix", "sign_reversals_per_reward", "length_bias_all_wrong", "selected_rollout_cost"]
+
+
+def _panels(count: int, width: float = 6.0, height: float = 4.8):
+    fig, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False)
+    return fig, list(axes[0])
+
+
+@report.figure
+def rank_agreement_matrix(agreement: pd.DataFrame):
+    """Mean within-cohort Kendall tau between every two rewards' advantages, one panel per data set."""
+    names = list(dict.fromkeys(agreement["first"]))
+    data = list(dict.fromkeys(agreement["data"]))
+    fig, axes = _panels(len(data), 6.4, 5.6)
+    for ax, name in zip(axes, data):
+        matrix = agreement[agreement["data"] == name].pivot(index="first", columns="second", values="tau")
+        matrix = matrix.loc[names, names]
+        sns.heatmap(
+            matrix,
+            ax=ax,
+            vmin=-1,
+            vmax=1,
+            cmap="vlag",
+            annot=True,
+            fmt=".2f",
+            annot_kws={"fontsize": 7},
+            cbar_kws={"label": "Kendall tau (mean over cohorts)"},
+            mask=matrix.isna(),
+        )
+        ax.set_title(name)
+        ax.set_xlabel("reward")
+        ax.set_ylabel("reward")
+    fig.suptitle("Do the rewards order a cohort's rollouts alike? Within-cohort rank agreement of advantages")
+    fig.tight_layout()
+    caption = (
+        "Mean over cohorts of the Kendall tau-b between two rewards' GRPO advantages within a cohort (cohorts where "
+        "either reward is constant left out); ZeroEval MATH level 5 (40 models per problem) and tau-bench airline "
+        "(GPT-4o, 4 trials per task)"
+    )
+    return fig, caption
+
+
+@report.figure
+def sign_reversals_per_reward(reversals: pd.DataFrame):
+    """Shares of correct rollouts with a negative advantage and of wrong ones with a positive advantage."""
+    data = list(dict.fromkeys(reversals["data"]))
+    fig, axes = _panels(len(data))
+    for ax, name in zip(axes, data):
+        rows = reversals[reversals["data"] == name]
+        positions = np.arange(len(rows))
+        ax.bar(positions - 0.2, 100 * rows["correct_negative"], 0.4, label="correct, negative advantage")
+        ax.bar(positions + 0.2, 100 * rows["wrong_positive"], 0.4, label="wrong, positive advantage")
+        ax.set_xticks(positions, rows["reward_name"], rotation=45, ha="right")
+        ax.set_ylabel("share of rollouts (%)")
+        ax.set_xlabel("reward")
+        ax.set_title(f"{name} ({int(rows['cohorts'].iloc[0])} cohorts with right and wrong rollouts)")
+        ax.legend(fontsize=8)
+    fig.suptitle("Sign reversals: when an efficiency reward teaches against correctness")
+    fig.tight_layout()
+    caption = (
+        "Share of correct rollouts given a negative advantage and of wrong rollouts given a positive one, per reward, "
+        "over the cohorts holding both right and wrong rollouts"
+    )
+    return fig, caption
+
+
+@report.figure
+def length_bias_all_wrong(biases: pd.DataFrame):
+    """Among the wrong rollouts of cohorts with no correct rollout: does a reward favour longer or shorter ones?"""
+    rows = biases[(biases["among"] == "wrong") & (biases["cohorts_kept"] == "all_wrong")]
+    data = list(dict.fromkeys(rows["data"]))
+    names = list(dict.fromkeys(rows["reward_name"]))
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    width = 0.8 / len(data)
+    for index, name in enumerate(data):
+        part = rows[rows["data"] == name].set_index("reward_name").reindex(names)
+        ax.bar(np.arange(len(names)) + (index - (len(data) - 1) / 2) * width, part["mean_tau"], width, label=name)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(np.arange(len(names)), names, rotation=45, ha="right")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("reward (no bar: constant on these cohorts)")
+    ax.set_ylabel("Kendall tau of tokens and advantage\n(> 0: longer favoured)")
+    ax.legend(fontsize=8)
+    ax.set_title("Length bias where no rollout is correct")
+    fig.tight_layout()
+    caption = (
+        "Mean within-cohort Kendall tau between a wrong rollout's tokens and its advantage, over the cohorts where no "
+        "rollout is correct (ZeroEval problems no model solves; tau-bench tasks no trial passes); above 0 the "
+        "reward teaches longer wrong answers"
+    )
+    return fig, caption
+
+
+@report.figure
+def selected_rollout_cost(selected: pd.DataFrame):
+    """The rollout each reward prefers per cohort: its tokens against the binary reward's and its correctness."""
+    data = list(dict.fromkeys(selected["data"]))
+    fig, axes = _panels(len(data))
+    for ax, name in zip(axes, data):
+        rows = selected[selected["data"] == name]
+        ax.scatter(rows["tokens_vs_binary"], 100 * rows["correct"], color="C0")
+        # rewards that pick the same rollouts share a point: one label listing them
+        points = rows.assign(x=rows["tokens_vs_binary"].round(3), y=(100 * rows["correct"]).round(2))
+        for (x, y), names in points.groupby(["x", "y"], sort=False)["reward_name"]:
+            ax.annotate("\n".join(names), (x, y), fontsize=7, xytext=(4, -3), textcoords="offset points", va="top")
+        ax.axvline(1, color="0.6", lw=0.8, ls="--")
+        ax.set_xlabel("tokens of the preferred rollout / binary reward's (ratio)")
+        ax.set_ylabel("preferred rollout correct (% of cohorts)")
+        ax.set_title(name)
+    fig.suptitle("What each reward would select: cost against correctness of the top-advantage rollout")
+    fig.tight_layout()
+    caption = (
+        "Per reward, the rollouts with the largest advantage in each cohort (ties averaged): mean tokens as a ratio "
+        "of the binary reward's choice, and the share correct"
+    )
+    return fig, caption
