@@ -104,24 +104,25 @@ def length_bias_all_wrong(biases: pd.DataFrame):
 
 @report.figure
 def selected_rollout_cost(selected: pd.DataFrame):
-    """The rollout each reward prefers per cohort: its tokens against the binary reward's and its correctness."""
+    """The rollout each reward prefers per cohort: its tokens against the binary reward's, and its correctness."""
     data = list(dict.fromkeys(selected["data"]))
-    fig, axes = _panels(len(data))
+    fig, axes = _panels(len(data), 6.4, 4.8)
     for ax, name in zip(axes, data):
-        rows = selected[selected["data"] == name]
-        ax.scatter(rows["tokens_vs_binary"], 100 * rows["correct"], color="C0")
-        # rewards that pick the same rollouts share a point: one label listing them
-        points = rows.assign(x=rows["tokens_vs_binary"].round(3), y=(100 * rows["correct"]).round(2))
-        for (x, y), names in points.groupby(["x", "y"], sort=False)["reward_name"]:
-            ax.annotate("\n".join(names), (x, y), fontsize=7, xytext=(4, -3), textcoords="offset points", va="top")
-        ax.axvline(1, color="0.6", lw=0.8, ls="--")
-        ax.set_xlabel("tokens of the preferred rollout / binary reward's (ratio)")
-        ax.set_ylabel("preferred rollout correct (% of cohorts)")
+        rows = selected[selected["data"] == name].iloc[::-1]
+        positions = np.arange(len(rows))
+        ax.barh(positions, rows["tokens_vs_binary"], color="C0")
+        for position, ratio, correct in zip(positions, rows["tokens_vs_binary"], rows["correct"]):
+            ax.text(ratio, position, f" {100 * correct:.1f}% correct", va="center", fontsize=8)
+        ax.axvline(1, color="0.3", lw=0.8, ls="--")
+        ax.set_yticks(positions, rows["reward_name"])
+        ax.set_xlim(0, 1.45 * rows["tokens_vs_binary"].max())
+        ax.set_xlabel("tokens of the preferred rollout / binary reward's choice (ratio)")
+        ax.set_ylabel("reward")
         ax.set_title(name)
-    fig.suptitle("What each reward would select: cost against correctness of the top-advantage rollout")
+    fig.suptitle("What each reward would select: cost and correctness of the top-advantage rollout")
     fig.tight_layout()
     caption = (
         "Per reward, the rollouts with the largest advantage in each cohort (ties averaged): mean tokens as a ratio "
-        "of the binary reward's choice, and the share correct"
+        "of the binary reward's choice (bars), and the share of cohorts where that choice is correct (labels)"
     )
     return fig, caption
