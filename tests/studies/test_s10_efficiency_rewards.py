@@ -129,12 +129,30 @@ def test_tau_bench_claims(claims):
     assert claims.loc["slimsearcher/round-reduction", "reproduced_value"] == 20.0
 
 
-def test_figures_return_a_figure_and_caption(tables):
+def test_sensitivity_of_leads_all_wrong_bias_to_its_budget(cohorts, constants):
+    swept = s10.sensitivity(cohorts, constants, {"lead": {"budget": [8000, 1500]}})
+    zero = swept[swept["data"] == s10.ZEROEVAL].set_index("value")
+    # p2 (1000, 2000, 4000 tokens, all wrong): budget 8000 -> R_eff = L / 8000, rising with length; budget 1500 ->
+    # 2/3, 2/3, max(-1, 1 - 2500/1500) = -2/3: two discordant pairs, one tie in reward: tau-b -2 / sqrt(3 * 2)
+    assert zero.loc[8000, "all_wrong_length_tau"] == 1.0
+    assert zero.loc[1500, "all_wrong_length_tau"] == pytest.approx(-2 / np.sqrt(6))
+
+
+def test_one_cohort_shows_every_reward_for_each_rollout(cohorts, constants):
+    shown = s10.one_cohort(s10.score_cohorts(cohorts, constants), s10.TAU_BENCH)
+    assert shown["rollout"].tolist() == ["r0", "r1", "r2"]
+    assert {"binary", "lead", "agent_omit"} <= set(shown.columns)
+    assert shown["binary"].tolist() == pytest.approx([0.57735, -1.1547, 0.57735], abs=1e-4)  # (1, 0, 1): +-1/sqrt(3)
+
+
+def test_figures_return_a_figure_and_caption(tables, cohorts, constants):
+    sensitivity = s10.sensitivity(cohorts, constants, {"eapo": {"gamma": [0.9, 0.99]}, "archer": {"gamma": [0.5]}})
     for made in (
         s10.rank_agreement_matrix(tables["agreement"]),
         s10.sign_reversals_per_reward(tables["reversals"]),
         s10.length_bias_all_wrong(tables["biases"]),
         s10.selected_rollout_cost(tables["selected"]),
+        s10.constant_sensitivity(sensitivity),
     ):
         assert made.caption and made.figure.axes
         plt.close(made.figure)

@@ -9,7 +9,13 @@ import seaborn as sns
 
 from agenteff import report
 
-__all__ = ["rank_agreement_matrix", "sign_reversals_per_reward", "length_bias_all_wrong", "selected_rollout_cost"]
+__all__ = [
+    "rank_agreement_matrix",
+    "sign_reversals_per_reward",
+    "length_bias_all_wrong",
+    "selected_rollout_cost",
+    "constant_sensitivity",
+]
 
 
 def _panels(count: int, width: float = 6.0, height: float = 4.8):
@@ -124,5 +130,43 @@ def selected_rollout_cost(selected: pd.DataFrame):
     caption = (
         "Per reward, the rollouts with the largest advantage in each cohort (ties averaged): mean tokens as a ratio "
         "of the binary reward's choice (bars), and the share of cohorts where that choice is correct (labels)"
+    )
+    return fig, caption
+
+
+@report.figure
+def constant_sensitivity(sensitivity: pd.DataFrame):
+    """Sign reversals against each swept constant: one panel per reward and constant, one colour per data set."""
+    panels = list(dict.fromkeys(zip(sensitivity["reward_name"], sensitivity["constant"])))
+    columns = 4
+    rows_count = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows_count, columns, figsize=(3.6 * columns, 3.0 * rows_count), squeeze=False)
+    colours = dict(zip(dict.fromkeys(sensitivity["data"]), sns.color_palette("colorblind")))
+    for ax, (reward, constant) in zip(axes.flat, panels):
+        part = sensitivity[(sensitivity["reward_name"] == reward) & (sensitivity["constant"] == constant)]
+        for name, rows in part.groupby("data", sort=False):
+            positions = np.arange(len(rows))
+            ax.plot(positions, 100 * rows["wrong_positive"], marker="o", color=colours[name], label=f"{name}: wrong +")
+            ax.plot(
+                positions,
+                100 * rows["correct_negative"],
+                marker="s",
+                ls="--",
+                color=colours[name],
+                label=f"{name}: right -",
+            )
+            ax.set_xticks(positions, [f"{value:g}" for value in rows["value"]])
+        ax.set_title(f"{reward}: {constant}", fontsize=9)
+        ax.set_xlabel(constant)
+        ax.set_ylabel("rollouts reversed (%)")
+    for ax in axes.flat[len(panels) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=8)
+    fig.suptitle("How sign reversals move with the unverified constants (the reward's other constants fixed)")
+    fig.tight_layout()
+    caption = (
+        "Share of wrong rollouts given a positive advantage (solid) and of correct ones given a negative advantage "
+        "(dashed), per reward and swept constant, over the cohorts holding both right and wrong rollouts"
     )
     return fig, caption
