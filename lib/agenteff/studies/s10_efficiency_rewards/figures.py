@@ -155,7 +155,7 @@ def constant_sensitivity(sensitivity: pd.DataFrame):
                 color=colours[name],
                 label=f"{name}: right -",
             )
-            ax.set_xticks(positions, [f"{value:g}" for value in rows["value"]])
+            ax.set_xticks(positions, [str(v) if isinstance(v, bool) else f"{v:g}" for v in rows["value"]])
         ax.set_title(f"{reward}: {constant}", fontsize=9)
         ax.set_xlabel(constant)
         ax.set_ylabel("rollouts reversed (%)")
