@@ -286,7 +286,7 @@ def lead(
     floor: float = LEAD_TARGET_BOUNDS[0],
     epsilon: float = GRPO_EPSILON,
 ) -> pd.Series:
-    """LEAD's advantage ``w_c * GRPO(c) + (1 - w_c) * GRPO(R_eff)`` (same file, lines 352-362 and 459-485).
+    """LEAD's advantage ``w_c * GRPO(c) + (1 - w_c) * GRPO(R_eff)`` (same file, lines 355-366 and 459-485).
 
     The released trainer moves ``w_c`` online (EMA 0.95 from 0.5, floored at 0.3) from batch statistics no
     offline cohort has, so it is a parameter here (0.5, the starting weight); the trainer's final whitening over
