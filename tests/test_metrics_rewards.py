@@ -218,6 +218,19 @@ def test_rank_agreement_of_opposed_rewards():
     assert agreement.set_index(["first", "second"]).loc[("lead", "lead"), "tau"] == 1.0
 
 
+def test_rank_agreement_rows_come_in_a_fixed_order():
+    # the rows once came out of a set, in an order that moved with PYTHONHASHSEED (and so did stored outputs)
+    names = ("binary", "optima", "lead", "archer", "eapo")
+    table = rewards.advantages(cohort(ALL_WRONG), rewards=names)
+    pairs = rewards.rank_agreement(table, n_boot=10)[["first", "second"]].apply(tuple, axis=1).tolist()
+    expected = []
+    for index, first in enumerate(names):
+        expected.append((first, first))
+        for second in names[index + 1 :]:
+            expected += [(first, second), (second, first)]
+    assert pairs == expected
+
+
 def test_rank_agreement_interval_is_over_cohorts_and_seeded():
     rows = [cohort(ALL_WRONG, name=f"q{i}") for i in range(3)]
     flipped = cohort([(r, c, t, 0, 1) for r, c, t, _, _ in ALL_WRONG], name="q3", correct=[True, False, False, False])

@@ -484,7 +484,8 @@ def rank_agreement(table: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) ->
             taus = _per_cohort_tau(wide, first, second).to_numpy(dtype=float) if first != second else np.ones(1)
             low, high = _bootstrap_mean(taus, n_boot, rng) if first != second else (1.0, 1.0)
             mean = float(np.nanmean(taus)) if np.isfinite(taus).any() else np.nan
-            for a, b in {(first, second), (second, first)}:
+            # both orders of the pair, in a fixed order (a set's would change with the hash seed)
+            for a, b in [(first, second)] if first == second else [(first, second), (second, first)]:
                 rows.append(dict(first=a, second=b, tau=mean, low=low, high=high, cohorts=int(np.isfinite(taus).sum())))
     return pd.DataFrame(rows)
 
