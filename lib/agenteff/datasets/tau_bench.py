@@ -97,7 +97,8 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
                 "score": record["reward"],
                 "n_gold_actions": len(info["task"]["actions"]),
                 "gold_actions": json.dumps(
-                    [{"name": a["name"], "arguments": a.get("kwargs", {})} for a in info["task"]["actions"]], sort_keys=True
+                    [{"name": a["name"], "arguments": a.get("kwargs", {})} for a in info["task"]["actions"]],
+                    sort_keys=True,
                 ),
                 "user_simulator_cost_usd": info.get("user_cost"),
             }
