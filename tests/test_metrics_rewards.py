@@ -170,6 +170,18 @@ def test_webleaper_f_omega():
     assert by_rollout(table, rewards.webleaper(table, omega=2))["half"] == 0.833333
 
 
+def test_webleaper_sft_filter_keeps_high_isr_and_ise():
+    table = cohort(
+        [("kept", True, 1, 4, 1), ("low_isr", True, 1, 4, 1), ("low_ise", True, 1, 20, 1), ("no_call", False, 1, 0, 1)],
+        recall=[1.0, 0.25, 1.0, 1.0],
+        reference_tool_calls=[2.0, 2.0, 1.0, 0.0],
+    )
+    # kept: ISR 1, ISE 2 / 4; low_isr: ISR 0.25; low_ise: ISE 1 / 20 = 0.05; no_call: no action step, ISE 0
+    assert rewards.webleaper_sft_keep(table).tolist() == [True, False, False, False]
+    with pytest.raises(ValueError, match="row 1: WebLeaper's filter needs a target set"):
+        rewards.webleaper_sft_keep(cohort([("a", True, 1, 1, 1)]))
+
+
 def test_slimsearcher_gates_then_prefers_fewer_tools_then_fewer_tokens():
     table = cohort([("A", True, 100, 2, 1), ("B", True, 50, 4, 1), ("C", False, 10, 0, 1)])
     # maxima over correct rollouts: 4 tools, 100 tokens. A: 1 + 0.3 * 0.5 + 0.1 * 0; B: 1 + 0 + 0.1 * 0.5; C gated

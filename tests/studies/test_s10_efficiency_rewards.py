@@ -67,6 +67,7 @@ def tables(cohorts, constants):
         selected=s10.selection(scored),
         cliffs=s10.cliff_counts(cohorts),
         tightening=s10.trace_tightening(cohorts),
+        curation=s10.webleaper_filter(cohorts),
     )
 
 
@@ -124,6 +125,8 @@ def test_tau_bench_claims(claims):
     assert claims.loc["hypereyes/turn-reduction", "reproduced_value"] == 1.0
     # ArCHer: the wrong r1 takes 2 turns, fewer than either success (-(1 - 0.95^5)/0.05 and 7 penalised turns)
     assert claims.loc["archer/wrong-positive", "reproduced_value"] == 100.0
+    # WebLeaper's curation: r0 recall 1, 2 found in 2 calls (ISE 1): kept; r1 recall 0; r2 ISE 2 / 3: kept
+    assert claims.loc["webleaper/sft-filter", "reproduced_value"] == round(100 * 2 / 3, 1)
     # SlimSearcher: r0 = 1 + 0.3 * (1 - 2/3) + 0.1 * 0 = 1.1; r2 = 1 + 0 + 0.1 * (1 - 600/900) = 1.0333: picks
     # r0, 2 calls against binary's 2.5: 20% fewer
     assert claims.loc["slimsearcher/round-reduction", "reproduced_value"] == 20.0

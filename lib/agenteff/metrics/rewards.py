@@ -43,6 +43,7 @@ __all__ = [
     "lead",
     "trace",
     "webleaper",
+    "webleaper_sft_keep",
     "slimsearcher",
     "eapo",
     "archer",
@@ -364,6 +365,24 @@ def webleaper(rollouts: pd.DataFrame, *, omega: float = 1.0) -> pd.Series:
     denominator = omega**2 * precision + recall
     safe = denominator.where(denominator > 0, 1.0)
     return ((1 + omega**2) * precision * recall / safe).where(denominator > 0, 0.0)
+
+
+def webleaper_sft_keep(rollouts: pd.DataFrame, *, min_isr: float = 0.3, min_ise: float = 0.1) -> pd.Series:
+    """WebLeaper's SFT curation (same README, lines 54-71 and 148): keep a trajectory when its Information-Seeking
+    Rate ``ISR = found / targets`` exceeds ``min_isr`` and its Information-Seeking Efficiency ``ISE = found /
+    action steps`` exceeds ``min_ise`` (the README's example values 0.3 and 0.1). Here the targets are the
+    reference's actions (``recall`` of them found; ``reference_tool_calls`` of them) and the action steps the tool
+    calls; a rollout with no tool call has ISE 0."""
+    missing = rollouts["recall"].isna() | rollouts["reference_tool_calls"].isna()
+    if missing.any():
+        row = int(np.flatnonzero(missing.to_numpy())[0])
+        raise ValueError(
+            f"rollouts row {row + 1}: WebLeaper's filter needs a target set (recall, reference_tool_calls)"
+        )
+    found = rollouts["recall"].astype(float) * rollouts["reference_tool_calls"].astype(float)
+    calls = rollouts["tool_calls"].astype(float)
+    efficiency = (found / calls.where(calls > 0)).fillna(0.0)
+    return (rollouts["recall"].astype(float) > min_isr) & (efficiency > min_ise)
 
 
 def slimsearcher(rollouts: pd.DataFrame, *, tool_weight: float = 0.3, token_weight: float = 0.1) -> pd.Series:

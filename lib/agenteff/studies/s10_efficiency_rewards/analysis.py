@@ -27,6 +27,7 @@ __all__ = [
     "selection",
     "cliff_counts",
     "trace_tightening",
+    "webleaper_filter",
     "sensitivity",
 ]
 
@@ -204,6 +205,28 @@ def trace_tightening(cohorts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                 selected_tool_calls_tightened=picks[1]["tool_calls"].mean(),
                 selected_correct_released=picks[0]["correct"].mean(),
                 selected_correct_tightened=picks[1]["correct"].mean(),
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def webleaper_filter(cohorts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per data set with a target set: WebLeaper's SFT curation (ISR > 0.3, ISE > 0.1) on its rollouts: how many it
+    keeps, and their accuracy and mean tokens against all rollouts'."""
+    rows = []
+    for name, table in cohorts.items():
+        if table["recall"].isna().any():
+            continue
+        kept = rewards.webleaper_sft_keep(table)
+        rows.append(
+            dict(
+                data=name,
+                rollouts=len(table),
+                kept=int(kept.sum()),
+                accuracy_all=table["correct"].mean(),
+                accuracy_kept=table.loc[kept, "correct"].mean(),
+                tokens_all=table["tokens"].mean(),
+                tokens_kept=table.loc[kept, "tokens"].mean(),
             )
         )
     return pd.DataFrame(rows)

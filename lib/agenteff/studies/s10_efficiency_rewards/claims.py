@@ -46,6 +46,7 @@ def claims(
     selected: pd.DataFrame,
     cliffs: pd.DataFrame,
     tightening: pd.DataFrame,
+    curation: pd.DataFrame,
 ) -> list[dict]:
     """The rows of ``claims.csv`` from the study's tables (see :mod:`.analysis`)."""
     rows = []
@@ -212,6 +213,18 @@ def claims(
             f"rollout is correct in {_pct(web_pick['correct'])} of tasks (binary: {_pct(binary_pick['correct'])}), "
             f"at {web_pick['tokens_vs_binary']:.2f}x binary's tokens. Matching is exact, not semantic; on ZeroEval "
             "there is no target set and the reward is the outcome",
+        )
+    )
+    kept = _row(curation, TAU_BENCH)
+    rows.append(
+        report.claim(
+            "webleaper/sft-filter",
+            "WebLeaper's SFT curation (ISR > 0.3, ISE > 0.1 over tau-bench's gold actions): share of rollouts kept",
+            None,
+            round(100 * kept["kept"] / kept["rollouts"], 1),
+            unit="%",
+            note=f"{int(kept['kept'])} of {int(kept['rollouts'])}; accuracy {_pct(kept['accuracy_kept'])} kept, "
+            f"{_pct(kept['accuracy_all'])} all; tokens {kept['tokens_kept']:.0f} kept, {kept['tokens_all']:.0f} all",
         )
     )
     for key, benchmark in _WEBLEAPER_BENCHMARKS.items():
