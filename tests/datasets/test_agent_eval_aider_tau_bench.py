@@ -89,7 +89,7 @@ def test_tau_bench_parser_on_a_tiny_file(tmp_path):
             "task_id": 3,
             "trial": 1,
             "reward": 0.9999999,
-            "info": {"task": {"actions": [{"name": "x"}]}, "user_cost": 0.01},
+            "info": {"task": {"actions": [{"name": "x", "kwargs": {"id": "u1"}}]}, "user_cost": 0.01},
             "traj": [
                 {"role": "system", "content": "policy"},
                 {"role": "user", "content": "hi"},
@@ -113,6 +113,7 @@ def test_tau_bench_parser_on_a_tiny_file(tmp_path):
     assert list(runs["run_id"]) == ["airline/task003/trial0", "airline/task003/trial1"]
     assert list(runs["success"]) == [False, True]  # reward within 1e-6 of 1 counts as a pass
     assert list(runs["n_gold_actions"]) == [0, 1]
+    assert [json.loads(text) for text in runs["gold_actions"]] == [[], [{"name": "x", "arguments": {"id": "u1"}}]]
     agent = steps[steps["run_id"] == "airline/task003/trial1"]
     assert list(agent["role"]) == ["system", "user", "single", "tool", "single"]
     assert list(agent["turn"]) == [0, 0, 0, 0, 1]

@@ -247,6 +247,7 @@ REGISTRY: dict[str, Dataset] = {
                 LocalFile("published/agentstop/paper_values.csv"),
                 LocalFile("published/mcpp/paper_values.csv"),
                 LocalFile("published/context/paper_values.csv"),
+                LocalFile("published/rewards/paper_values.csv"),
             ),
             "published:parse",
             "published figures, cited per row",

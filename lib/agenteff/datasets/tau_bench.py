@@ -10,6 +10,7 @@ Into the shared schemas:
 
 * ``runs`` (RUNS): one row per task x trial; ``success`` is tau-bench's own test (reward within 1e-6 of 1),
   ``score`` the reward. Extra columns: ``n_gold_actions`` (actions in the annotated solution),
+  ``gold_actions`` (those actions as a JSON list of ``{name, arguments}``, the shape of the steps' tool calls),
   ``user_simulator_cost_usd`` (the cost of the simulated user, not of the agent; missing in a few records).
   The agent's own cost and tokens are not in the file.
 * ``steps`` (STEPS): one row per message; the agent's messages have role ``single``, the others keep their
@@ -95,6 +96,10 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
                 "success": abs(float(record["reward"]) - 1.0) <= REWARD_TOLERANCE,
                 "score": record["reward"],
                 "n_gold_actions": len(info["task"]["actions"]),
+                "gold_actions": json.dumps(
+                    [{"name": a["name"], "arguments": a.get("kwargs", {})} for a in info["task"]["actions"]],
+                    sort_keys=True,
+                ),
                 "user_simulator_cost_usd": info.get("user_cost"),
             }
         )
