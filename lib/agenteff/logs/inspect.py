@@ -401,7 +401,8 @@ def _flatten(events: list) -> Iterator[dict]:
     right after their parent; logs with spans keep every event at the top level, so nothing is seen twice."""
     for event in events:
         yield event
-        yield from _flatten(event.get("events") or [])
+        if nested := event.get("events"):  # rare: no generator for the events without
+            yield from _flatten(nested)
 
 
 def _inside_scorer(span_id, span_types: dict) -> bool:
