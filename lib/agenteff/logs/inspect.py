@@ -1,8 +1,9 @@
 """Inspect AI eval logs: ``.eval`` (a zip with one member per sample) and ``.json`` (the whole log inline).
 
 Read from the documented layout directly, one sample at a time: a ``.eval`` member is decompressed only when
-its sample is read (zstd members, written since inspect_ai 0.3.206, through ``backports.zstd``), and a ``.json``
-log is parsed as a stream (``ijson``), so a multi-GB log never sits in memory whole.
+its sample is read (deflate by ISA-L, then only the fields used decoded by msgspec; zstd members, written since
+inspect_ai 0.3.206, through ``backports.zstd``), and a ``.json`` log is parsed as a stream (``ijson``), so a
+multi-GB log never sits in memory whole.
 
 Each sample and epoch is a run (``seed`` = epoch). Every model event is a step; calls inside a ``scorer`` span
 (or, in logs older than spans, between a scorer's ``step`` begin and end events) are grading: kept as steps of
