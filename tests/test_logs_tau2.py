@@ -137,3 +137,11 @@ def test_a_mirrored_leaderboard_file_by_its_own_usage():
     study = study[study["submission"] == "ironshell-gpt-5.4"]
     assert sorted(study["prompt_tokens"]) == sorted(runs["prompt_tokens"])
     assert pd.api.types.is_integer_dtype(runs["prompt_tokens"])
+
+
+def test_results_are_streamed_not_loaded_whole(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("json.load on a whole results file")
+
+    monkeypatch.setattr(json, "load", refuse)
+    assert len(logs.load(RESULTS).runs) == 2

@@ -27,8 +27,10 @@ Into the shared schemas (data set ``tau2-bench-airline``):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import ijson
 import pandas as pd
 
 from ..schema import RUNS, STEPS, SchemaError, validate
@@ -107,6 +109,16 @@ def _gold_actions(task: dict) -> int | None:
     return None if actions is None else len(actions)
 
 
+def _values(path: Path, prefix: str) -> Iterator:
+    """The JSON values at ``prefix`` (ijson's notation), one at a time: a results file of many simulations is never
+    in memory whole."""
+    with open(path, "rb") as handle:
+        try:
+            yield from ijson.items(handle, prefix, use_float=True)
+        except ijson.JSONError as error:
+            raise SchemaError(f"{path}: not valid JSON (truncated?): {error}") from None
+
+
 def results_tables(path: Path, label: str, domain: str | None = None) -> tuple[list[dict], list[dict]]:
     """RUNS and STEPS rows of one tau2-bench results file (the layout above), one run per simulation.
 
@@ -114,22 +126,17 @@ def results_tables(path: Path, label: str, domain: str | None = None) -> tuple[l
     defaults to the file's ``info.environment_info.domain_name``. Only the models' names are read from ``info``:
     its ``llm_args`` may hold an API key. Shared with :mod:`agenteff.logs` (a user's own results files).
     """
-    with open(path, encoding="utf-8") as handle:
-        try:
-            record = json.load(handle)
-        except json.JSONDecodeError as error:
-            raise SchemaError(f"{path}: not valid JSON (truncated?): {error}") from None
     source = str(path)
     try:
-        agent_model = record["info"]["agent_info"]["llm"]
-        user_model = record["info"]["user_info"]["llm"]
-        tasks = {str(task["id"]): task for task in record["tasks"]}
-        simulations = record["simulations"]
+        info: dict = next(_values(path, "info"), {})
+        tasks = {str(task["id"]): task for task in _values(path, "tasks.item")}
+        agent_model = info["agent_info"]["llm"]
+        user_model = info["user_info"]["llm"]
     except (KeyError, TypeError) as error:
         raise SchemaError(f"{source}: not a tau2-bench results file (missing {error})") from None
-    domain = domain or (record["info"].get("environment_info") or {}).get("domain_name") or "unknown"
+    domain = domain or (info.get("environment_info") or {}).get("domain_name") or "unknown"
     runs, steps = [], []
-    for simulation in simulations:
+    for simulation in _values(path, "simulations.item"):
         task_id = str(simulation["task_id"])
         if task_id not in tasks:
             raise SchemaError(f"{source}: simulation {simulation.get('id')!r} names task {task_id!r}, not in 'tasks'")

@@ -1,7 +1,8 @@
 """tau2-bench results files (``tau2 run`` saves them; the leaderboard's ``trajectories/*.json`` are the same).
 
-The file is read by the data set's parser (:func:`agenteff.datasets.tau2_bench.results_tables`), so the study and a
-user's own files take one road; this module maps its rows to the logs' conventions. One simulation is one run,
+The file is read by the data set's parser (:func:`agenteff.datasets.tau2_bench.results_tables`, streamed, one
+simulation at a time), so the study and a user's own files take one road; this module maps its rows to the logs'
+conventions. One simulation is one run,
 its trial the seed, tau2's reward the score (success: reward at least ``threshold``, within rounding). The agent,
 its tools and the user simulator are kept apart: the agent's calls are steps of kind ``model`` and make the run's
 tokens, the user simulator's are steps of kind ``user simulator`` (role ``user``) whose tokens and recorded cost go
