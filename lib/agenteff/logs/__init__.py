@@ -1,9 +1,9 @@
 """The agent logs users already have, read into the project's tables: every analysis then applies to them.
 
 ``load(path_or_folder)`` reads Inspect AI eval logs (``.eval``, ``.json``), ATIF trajectories (Harbor), OTLP JSON
-Lines traces (GenAI or OpenInference attributes), HAL ``_UPLOAD.json`` files and tau2-bench results files, and returns an
-:class:`ImportedLog`: validated RUNS and STEPS (SAMPLES too when every run is a single model call), and one row
-per file read. ``reprice(log)`` prices every call with the project's table (or yours), keeping the cost each log
+Lines traces (GenAI or OpenInference attributes), HAL ``_UPLOAD.json`` files and tau2-bench results files, and
+returns an :class:`ImportedLog`: validated RUNS and STEPS (SAMPLES too when every run is a single model call), and
+one row per file read. ``reprice(log)`` prices every call with the project's table (or yours), keeping the cost each log
 recorded beside it. Bad input raises :class:`LogFormatError` naming the file, the sample or span, and the field.
 
 Conventions (see :mod:`agenteff.logs._usage`): ``prompt_tokens`` includes cache reads and writes,

@@ -2,14 +2,13 @@
 
 The file is read by the data set's parser (:func:`agenteff.datasets.tau2_bench.results_tables`, streamed, one
 simulation at a time), so the study and a user's own files take one road; this module maps its rows to the logs'
-conventions. One simulation is one run,
-its trial the seed, tau2's reward the score (success: reward at least ``threshold``, within rounding). The agent,
-its tools and the user simulator are kept apart: the agent's calls are steps of kind ``model`` and make the run's
-tokens, the user simulator's are steps of kind ``user simulator`` (role ``user``) whose tokens and recorded cost go
-to the run's ``user_*`` columns, never to the agent's; the scaffold's fixed greeting is a ``message``. The files
-record each message's ``prompt_tokens`` and ``completion_tokens`` with no cache split, so ``cached_tokens`` is
-unknown. ``agent_cost`` is the run's recorded cost. ``max_steps`` ends a run with status ``limit``, an error
-termination with ``error``.
+conventions. One simulation is one run, its trial the seed, tau2's reward the score (success: reward at least
+``threshold``, within rounding). The agent, its tools and the user simulator are kept apart: the agent's calls are
+steps of kind ``model`` and make the run's tokens, the user simulator's are steps of kind ``user simulator`` (role
+``user``) whose tokens and recorded cost go to the run's ``user_*`` columns, never to the agent's; the scaffold's
+fixed greeting is a ``message``. The files record each message's ``prompt_tokens`` and ``completion_tokens`` with
+no cache split, so ``cached_tokens`` is unknown. ``agent_cost`` is the run's recorded cost. ``max_steps`` ends a
+run with status ``limit``, an error termination with ``error``.
 """
 
 from __future__ import annotations
