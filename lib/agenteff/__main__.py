@@ -162,11 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_reproduce)
 
     imports = commands.add_parser(
-        "import", help="read agent logs (Inspect, ATIF, OTLP JSON Lines, HAL) into runs/steps tables (parquet)"
+        "import",
+        help="read agent logs (Inspect, ATIF, OTLP JSON Lines, HAL, tau2-bench results) into runs/steps tables (parquet)",
     )
     imports.add_argument("paths", nargs="+", help="log files or folders (searched recursively)")
     imports.add_argument("--out", required=True, help="folder for runs.parquet, steps.parquet (and samples.parquet)")
-    imports.add_argument("--format", default="auto", choices=["auto", "inspect", "atif", "otlp", "hal"])
+    imports.add_argument("--format", default="auto", choices=["auto", "inspect", "atif", "otlp", "hal", "tau2"])
     imports.add_argument("--scorer", default=None, help="Inspect score to read: name or name/key (default: the first)")
     imports.add_argument("--threshold", type=float, default=1.0, help="a run succeeds when its score is at least this")
     imports.add_argument("--outcomes", default=None, help="CSV/JSONL of run_id (or trace_id) and success or score")

@@ -78,7 +78,7 @@ def _file(tmp_path, messages, task_id="7", tasks=None):
 
 def test_parser_on_a_tiny_file(tmp_path):
     name, path = _file(tmp_path, None)
-    runs, steps = tau2_bench._tables(path, name)
+    runs, steps = tau2_bench.results_tables(path, tau2_bench.SUBMISSIONS[name], domain="airline")
     (run,) = runs
     assert run["prompt_tokens"] == 6100 and run["completion_tokens"] == 60  # the agent's calls only
     assert run["user_prompt_tokens"] == 400 and run["user_completion_tokens"] == 5
@@ -99,16 +99,16 @@ def test_parser_on_a_tiny_file(tmp_path):
 def test_parser_names_the_file_on_bad_input(tmp_path):
     name, path = _file(tmp_path, [_message("system", "x")])
     with pytest.raises(SchemaError, match="unknown role 'system'"):
-        tau2_bench._tables(path, name)
+        tau2_bench.results_tables(path, tau2_bench.SUBMISSIONS[name], domain="airline")
     name, path = _file(tmp_path, None, task_id="99")
     with pytest.raises(SchemaError, match="task '99'"):
-        tau2_bench._tables(path, name)
+        tau2_bench.results_tables(path, tau2_bench.SUBMISSIONS[name], domain="airline")
     name, path = _file(tmp_path, [_message("user", "no usage")])
     with pytest.raises(SchemaError, match="without usage"):
-        tau2_bench._tables(path, name)
+        tau2_bench.results_tables(path, tau2_bench.SUBMISSIONS[name], domain="airline")
     path.write_text(json.dumps({"simulations": []}))
     with pytest.raises(SchemaError, match="not a tau2-bench results file"):
-        tau2_bench._tables(path, name)
+        tau2_bench.results_tables(path, tau2_bench.SUBMISSIONS[name], domain="airline")
 
 
 def test_context_paper_values_card_lists_every_key_and_its_kind():

@@ -27,13 +27,15 @@ Into the shared schemas (data set ``tau2-bench-airline``):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import ijson
 import pandas as pd
 
 from ..schema import RUNS, STEPS, SchemaError, validate
 
-__all__ = ["parse", "SUBMISSIONS", "REWARD_TOLERANCE"]
+__all__ = ["parse", "results_tables", "SUBMISSIONS", "REWARD_TOLERANCE"]
 
 _DIR = "web/leaderboard/public/submissions/"
 #: trajectory file -> the submission's short label (the leaderboard entry, and the model where an entry has two)
@@ -107,46 +109,63 @@ def _gold_actions(task: dict) -> int | None:
     return None if actions is None else len(actions)
 
 
-def _tables(path: Path, name: str) -> tuple[list[dict], list[dict]]:
-    with open(path) as handle:
-        record = json.load(handle)
+def _values(path: Path, prefix: str) -> Iterator:
+    """The JSON values at ``prefix`` (ijson's notation), one at a time: a results file of many simulations is never
+    in memory whole."""
+    with open(path, "rb") as handle:
+        try:
+            yield from ijson.items(handle, prefix, use_float=True)
+        except ijson.JSONError as error:
+            raise SchemaError(f"{path}: not valid JSON (truncated?): {error}") from None
+
+
+def results_tables(path: Path, label: str, domain: str | None = None) -> tuple[list[dict], list[dict]]:
+    """RUNS and STEPS rows of one tau2-bench results file (the layout above), one run per simulation.
+
+    ``label`` names the file's submission in the run ids (``tau2-<domain>/<label>/task007/trial0``); ``domain``
+    defaults to the file's ``info.environment_info.domain_name``. Only the models' names are read from ``info``:
+    its ``llm_args`` may hold an API key. Shared with :mod:`agenteff.logs` (a user's own results files).
+    """
     source = str(path)
     try:
-        agent_model = record["info"]["agent_info"]["llm"]
-        user_model = record["info"]["user_info"]["llm"]
-        tasks = {str(task["id"]): task for task in record["tasks"]}
-        simulations = record["simulations"]
+        info: dict = next(_values(path, "info"), {})
+        tasks = {str(task["id"]): task for task in _values(path, "tasks.item")}
+        agent_model = info["agent_info"]["llm"]
+        user_model = info["user_info"]["llm"]
     except (KeyError, TypeError) as error:
         raise SchemaError(f"{source}: not a tau2-bench results file (missing {error})") from None
-    submission = SUBMISSIONS[name]
+    domain = domain or (info.get("environment_info") or {}).get("domain_name") or "unknown"
     runs, steps = [], []
-    for simulation in simulations:
+    for simulation in _values(path, "simulations.item"):
         task_id = str(simulation["task_id"])
         if task_id not in tasks:
             raise SchemaError(f"{source}: simulation {simulation.get('id')!r} names task {task_id!r}, not in 'tasks'")
-        run_id = f"tau2-airline/{submission}/task{int(task_id):03d}/trial{simulation['trial']}"
+        reward = (simulation.get("reward_info") or {}).get("reward")
+        if reward is None:
+            raise SchemaError(f"{source}: simulation {simulation.get('id')!r}: no 'reward_info.reward'")
+        task_label = f"task{int(task_id):03d}" if task_id.isdigit() else f"task{task_id}"
+        run_id = f"tau2-{domain}/{label}/{task_label}/trial{simulation['trial']}"
         run_steps = _steps(run_id, simulation["messages"], source)
         own = [s for s in run_steps if s["agent_id"] == "agent" and s["kind"] == "llm_call"]
         user = [s for s in run_steps if s["agent_id"] == "user_simulator"]
-        reward = float(simulation["reward_info"]["reward"])
         runs.append(
             {
                 "run_id": run_id,
                 "task": task_id,
-                "suite": "tau2-bench-airline",
+                "suite": f"tau2-bench-{domain}",
                 "architecture": "tool-calling",
                 "n_agents": 1,
                 "model": agent_model,
                 "seed": simulation["trial"],
-                "success": abs(reward - 1.0) <= REWARD_TOLERANCE,
-                "score": reward,
+                "success": abs(float(reward) - 1.0) <= REWARD_TOLERANCE,
+                "score": float(reward),
                 "cost_usd": simulation.get("agent_cost"),
                 "prompt_tokens": sum(s["prompt_tokens"] for s in own),
                 "completion_tokens": sum(s["completion_tokens"] for s in own),
                 "cached_tokens": None,
                 "latency_s": simulation.get("duration"),
                 "simulated": False,
-                "submission": submission,
+                "submission": label,
                 "n_gold_actions": _gold_actions(tasks[task_id]),
                 "user_model": user_model,
                 "user_cost_usd": simulation.get("user_cost"),
@@ -165,7 +184,7 @@ def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     for name in SUBMISSIONS:
         if name not in files:
             raise SchemaError(f"tau2-bench: no file {name!r} among the data set's files")
-        file_runs, file_steps = _tables(files[name], name)
+        file_runs, file_steps = results_tables(files[name], SUBMISSIONS[name], domain="airline")
         runs += file_runs
         steps += file_steps
     runs_table = pd.DataFrame(runs).sort_values("run_id", ignore_index=True)

@@ -1,9 +1,9 @@
 """The agent logs users already have, read into the project's tables: every analysis then applies to them.
 
 ``load(path_or_folder)`` reads Inspect AI eval logs (``.eval``, ``.json``), ATIF trajectories (Harbor), OTLP JSON
-Lines traces (GenAI or OpenInference attributes) and HAL ``_UPLOAD.json`` files, and returns an
-:class:`ImportedLog`: validated RUNS and STEPS (SAMPLES too when every run is a single model call), and one row
-per file read. ``reprice(log)`` prices every call with the project's table (or yours), keeping the cost each log
+Lines traces (GenAI or OpenInference attributes), HAL ``_UPLOAD.json`` files and tau2-bench results files, and
+returns an :class:`ImportedLog`: validated RUNS and STEPS (SAMPLES too when every run is a single model call), and
+one row per file read. ``reprice(log)`` prices every call with the project's table (or yours), keeping the cost each log
 recorded beside it. Bad input raises :class:`LogFormatError` naming the file, the sample or span, and the field.
 
 Conventions (see :mod:`agenteff.logs._usage`): ``prompt_tokens`` includes cache reads and writes,
@@ -21,12 +21,12 @@ import pandas as pd
 from .. import schema
 from ..llm.pricing import PriceTable, call_cost
 from ..progress import progress
-from . import atif, hal, inspect, otlp
+from . import atif, hal, inspect, otlp, tau2
 from ._common import ImportedLog, LogFormatError, RunRecord, assemble, read_outcomes
 
 __all__ = ["load", "reprice", "write", "detect_format", "ImportedLog", "LogFormatError", "FORMATS"]
 
-FORMATS = ("inspect", "atif", "otlp", "hal")
+FORMATS = ("inspect", "atif", "otlp", "hal", "tau2")
 
 
 def detect_format(path: Path) -> str | None:
@@ -45,6 +45,8 @@ def detect_format(path: Path) -> str | None:
             head = handle.read(4096).decode("utf-8", errors="replace")
         if '"schema_version"' in head and "ATIF" in head:
             return "atif"
+        if tau2.looks_like_results(head):
+            return "tau2"
         if '"version"' in head and '"eval"' in head or '"status"' in head and '"version"' in head:
             return "inspect"
         if '"resourceSpans"' in head:
@@ -104,6 +106,8 @@ def load(
             found, row = atif.read(path, outcomes=outcome_table, threshold=threshold)
         elif kind == "otlp":
             found, row = otlp.read(path, outcomes=outcome_table, threshold=threshold)
+        elif kind == "tau2":
+            found, row = tau2.read(path, threshold=threshold)
         else:
             found, row = hal.read(path, threshold=threshold)
         records.extend(found)
