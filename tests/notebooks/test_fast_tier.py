@@ -22,7 +22,7 @@ YOUR_RUNS = sorted(notebooks_dir().glob("9[0-9]_*.ipynb"))
 
 def _expected() -> pd.DataFrame:
     if not EXPECTED.exists():
-        return pd.DataFrame(columns=["notebook", "claim", "status"])
+        return pd.DataFrame(columns=["notebook", "key", "status"])
     return pd.read_csv(EXPECTED, keep_default_na=False)
 
 
@@ -53,7 +53,7 @@ def test_fast_run_of_your_runs_notebook_saves_figures_and_no_claims(path, tmp_pa
 def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch, request):
     _run_fast(path, tmp_path, monkeypatch)
     claims = pd.read_csv(tmp_path / "figures" / path.stem / "claims.csv", keep_default_na=False)
-    produced = claims.assign(notebook=path.stem)[["notebook", "claim", "status"]]
+    produced = claims.assign(notebook=path.stem)[["notebook", "key", "status"]]
     expected = _expected()
     if request.config.getoption("--record-fast-claims"):
         others = expected[expected["notebook"] != path.stem]
@@ -63,8 +63,8 @@ def test_fast_run_gives_the_recorded_claim_statuses(path, tmp_path, monkeypatch,
         return
     recorded = expected[expected["notebook"] == path.stem].reset_index(drop=True)
     assert not recorded.empty, f"no recorded statuses for {path.stem}: run with --record-fast-claims"
-    assert produced["claim"].tolist() == recorded["claim"].tolist(), "claims appeared, disappeared or moved"
+    assert produced["key"].tolist() == recorded["key"].tolist(), "claim keys appeared, disappeared or moved"
     changed = produced[produced["status"].to_numpy() != recorded["status"].to_numpy()]
     assert changed.empty, "status changed:\n" + "\n".join(
-        f"  {row.claim!r}: recorded {recorded.loc[i, 'status']!r}, now {row.status!r}" for i, row in changed.iterrows()
+        f"  {row.key}: recorded {recorded.loc[i, 'status']!r}, now {row.status!r}" for i, row in changed.iterrows()
     )
