@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from types import SimpleNamespace
 
@@ -172,3 +173,69 @@ def test_serve_sim_shuts_down_quietly_with_connections_open():
             process.wait()
     assert process.returncode == 0
     assert b"Traceback" not in errors and b"CancelledError" not in errors, errors.decode()[-1500:]
+
+
+class _HalfReplyServer:
+    """A loopback server that answers every request with ``reply`` (a cut-short HTTP response) and hangs up."""
+
+    def __init__(self, reply: bytes):
+        self.reply = reply
+        self.requests = 0
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += connection.recv(65536)
+                head, _, body = received.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: (\d+)", head)[1])
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.requests += 1
+                connection.sendall(self.reply)
+
+    def close(self):
+        self._socket.close()
+
+
+_CHUNKED = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+_HALF_SENT = {
+    "headers only": _CHUNKED,
+    "chunk size cut": _CHUNKED + b"1",
+    "chunk size not hex": _CHUNKED + b"zz\r\ndata: {}\r\n",
+    "chunk cut": _CHUNKED + b'40\r\ndata: {"choices"',
+    "status line cut": b"HTTP/1.1\r\n\r\n",
+    "status not a number": b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "length not a number": b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("kind", list(_HALF_SENT))
+def test_a_half_sent_reply_is_retried_and_named_by_its_url_without_secrets(kind):
+    server = _HalfReplyServer(_HALF_SENT[kind])
+    secret = "hunter2-" + "pass-4e1f"
+    try:
+        with LLMClient(
+            base_url=f"http://user:{secret}@127.0.0.1:{server.port}/v1",
+            cache=False,
+            prices=PRICES,
+            max_retries=2,
+            backoff_base_s=0.001,
+        ) as client:
+            with pytest.raises(RetriesExhausted) as caught:
+                client.chat(MODEL, _question(1))
+            assert client.stats["requests_sent"] == server.requests == 3
+    finally:
+        server.close()
+    message = str(caught.value)
+    assert f"http://127.0.0.1:{server.port}/v1/chat/completions" in message and "after 3 attempts" in message
+    assert secret not in message and "APIConnectionError" in message

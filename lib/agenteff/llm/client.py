@@ -849,7 +849,7 @@ class LLMClient:
         except httpx.TimeoutException as exc:
             raise openai.APITimeoutError(request=request) from exc
         except httpx.TransportError as exc:
-            raise openai.APIConnectionError(request=request) from exc
+            raise openai.APIConnectionError(message=f"Connection error: {exc}", request=request) from exc
         if not 200 <= status < 300:
             response = httpx.Response(status, headers=headers, content=content, request=request)
             raise self._openai._make_status_error_from_response(response)  # the SDK's error type per status
