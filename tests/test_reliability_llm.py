@@ -1,10 +1,12 @@
 """Issue 12, LLM client: batches that fail part-way, Retry-After, re-sends, dead endpoints, readable errors."""
 
+import contextlib
 import email.utils
 import json
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -239,3 +241,68 @@ def test_a_half_sent_reply_is_retried_and_named_by_its_url_without_secrets(kind)
     message = str(caught.value)
     assert f"http://127.0.0.1:{server.port}/v1/chat/completions" in message and "after 3 attempts" in message
     assert secret not in message and "APIConnectionError" in message
+
+
+def _batch(n, offset=0):
+    return [dict(model=MODEL, messages=_question(offset + i)) for i in range(n)]
+
+
+def test_a_locked_cache_neither_stalls_the_client_nor_loses_or_repays_a_reply(url, tmp_path):
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:
+        blocker = sqlite3.connect(tmp_path / "responses.sqlite", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process writing for ever holds the write lock
+        try:
+            started = time.perf_counter()
+            for start in range(0, 30, 10):  # three turns of the loop, each with replies to write
+                client.chat_many(_batch(10, start))
+            again = client.chat_many(_batch(30))  # answered from the replies kept in memory
+            assert time.perf_counter() - started < 10  # each write waited 60 s before
+            assert client.stats["requests_sent"] == 30 and all(r.from_cache for r in again)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:  # written once the lock went
+        assert all(r.from_cache for r in client.chat_many(_batch(30))) and client.stats["requests_sent"] == 0
+
+
+def test_a_full_disk_keeps_replies_in_memory_and_writes_them_when_space_returns(url, tmp_path, caplog):
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:
+        client.chat_many(_batch(2))
+        pages = client._cache._db.execute("PRAGMA page_count").fetchone()[0]
+        client._cache._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+        client.chat_many(_batch(40, 2))
+        again = client.chat_many(_batch(42))
+        assert client.stats["requests_sent"] == 42 and all(r.from_cache for r in again)
+        assert "database or disk is full" in caplog.text and str(tmp_path / "responses.sqlite") in caplog.text
+        client._cache._db.execute("PRAGMA max_page_count = 1073741823")  # space comes back before the end
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:
+        assert all(r.from_cache for r in client.chat_many(_batch(42))) and client.stats["requests_sent"] == 0
+
+
+def _damage_file(path):
+    path.write_bytes(b"this is not an SQLite database" * 100)
+
+
+def _damage_rows(path):
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        keys = [row[0] for row in db.execute("SELECT key FROM responses ORDER BY key")]
+        db.execute("UPDATE responses SET response = '{not json' WHERE key = ?", (keys[0],))
+        db.execute("UPDATE responses SET response = '[1, 2]' WHERE key = ?", (keys[1],))
+        db.execute("UPDATE responses SET response = '{\"choices\": 3}' WHERE key = ?", (keys[2],))
+
+
+@pytest.mark.parametrize("damage, resent", [(_damage_file, 6), (_damage_rows, 3)])
+def test_a_damaged_cache_is_named_moved_aside_or_repaired_and_rebuilt(url, tmp_path, caplog, damage, resent):
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:
+        first = client.chat_many(_batch(6))
+    damage(tmp_path / "responses.sqlite")
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:
+        again = client.chat_many(_batch(6))
+        assert client.stats["requests_sent"] == resent  # only what the damage lost is asked for again
+        assert [r.content for r in again] == [r.content for r in first]
+    assert str(tmp_path / "responses.sqlite") in caplog.text and "damaged" in caplog.text
+    if damage is _damage_file:
+        assert len(list(tmp_path.glob("responses.damaged-*.sqlite"))) == 1  # kept for inspection
+    with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:  # rebuilt: all cached again
+        client.chat_many(_batch(6))
+        assert client.stats["requests_sent"] == 0
