@@ -3,6 +3,7 @@
 import contextlib
 import email.utils
 import json
+import logging
 import re
 import signal
 import socket
@@ -306,3 +307,12 @@ def test_a_damaged_cache_is_named_moved_aside_or_repaired_and_rebuilt(url, tmp_p
     with LLMClient(base_url=url, cache_dir=tmp_path, prices=PRICES) as client:  # rebuilt: all cached again
         client.chat_many(_batch(6))
         assert client.stats["requests_sent"] == 0
+
+
+def test_httpx_and_sdk_logs_carry_no_password_from_the_url(url, caplog):
+    secret = "pw-" + "log-7d0c2a"
+    with_password = url.replace("http://", f"http://alice:{secret}@")
+    caplog.set_level(logging.DEBUG)
+    with LLMClient(base_url=with_password, cache=False, prices=PRICES) as client:
+        assert client.list_models()  # goes through httpx, which logs the request's URL
+    assert "HTTP Request" in caplog.text and secret not in caplog.text

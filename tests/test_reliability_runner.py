@@ -9,6 +9,7 @@ from test_runner import make_notebook
 
 from agenteff import runner
 from agenteff.runner import ParameterError, check_parameters
+from agenteff.secrets import redact
 
 CANARY = "sk-" + "agenteff-canary-0d9e44"
 
@@ -148,3 +149,49 @@ def test_openai_base_url_does_not_move_a_notebook_without_base_url(places, monke
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     result = runner.run_notebook(path, {})
     assert result.ok and result.output == str(path)
+
+
+PASSWORD = "pw-" + "hunter2-c4f1"
+PATH_TOKEN = "Tk" + "9fQ2xLmZ7rB4vN8wC1pD6sH3jK"
+
+
+@pytest.mark.parametrize(
+    ("url", "redacted"),
+    [
+        (f"http://alice:{PASSWORD}@127.0.0.1:8080/v1", "http://[redacted]@127.0.0.1:8080/v1"),
+        (f"https://host.example/{PATH_TOKEN}/v1", "https://host.example/[redacted]/v1"),
+        ("https://host.example/token/abc123/v1", "https://host.example/token/[redacted]/v1"),
+        ("https://host.example/v1?api_key=abc123&x=1", "https://host.example/v1?api_key=[redacted]&x=1"),
+    ],
+)
+def test_secrets_in_urls_are_redacted(url, redacted):
+    assert redact(f"base_url = {url!r}") == f"base_url = {redacted!r}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/v1",
+        "https://raw.githubusercontent.com/org/repo/0123456789abcdef0123456789abcdef01234567/data/runs.csv",
+        "https://huggingface.co/bartowski/SmolLM2-135M-Instruct-GGUF/resolve/main/SmolLM2-135M-Instruct-Q8_0.gguf",
+    ],
+)
+def test_ordinary_urls_are_left_alone(url):
+    assert redact(url) == url
+
+
+def test_secrets_in_urls_stay_out_of_side_runs_and_failed_notebooks(places, monkeypatch):
+    path = make_notebook(places / "02_live.ipynb", "raise RuntimeError('no endpoint at ' + base_url)", "02_live")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = "size = 3\nbase_url = None"
+    nbformat.write(notebook, path)
+    with_password = f"http://alice:{PASSWORD}@127.0.0.1:9/v1"
+    result = runner.run_notebook(path, {"base_url": with_password})
+    assert not result.ok and PASSWORD not in result.error
+    assert PASSWORD not in (places / "cache" / "failed" / "02_live.ipynb").read_text()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:9/{PATH_TOKEN}/v1")
+    notebook.cells[-1].source = "print('done')"
+    nbformat.write(notebook, path)
+    assert runner.run_notebook(path, {}).ok
+    written = [p.read_text() for p in (places / "cache").rglob("*") if p.is_file() and p.suffix in (".json", ".ipynb")]
+    assert written and not any(PATH_TOKEN in text or PASSWORD in text for text in written)

@@ -378,7 +378,7 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
         if side is not None:
             shutil.rmtree(side, ignore_errors=True)
             side.mkdir(parents=True)
-            (side / "parameters.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+            (side / "parameters.json").write_text(redact(json.dumps(settings, indent=1, sort_keys=True)) + "\n")
             target_notebook, target_figures = side / path.name, side / "figures"
         for produced in sorted(staged_figures.glob("*/")):  # figures/<notebook>/ folders, replaced whole
             target = target_figures / produced.name

@@ -56,6 +56,7 @@ import openai
 
 from ..paths import cache_dir as default_cache_root
 from ..progress import progress
+from ..secrets import redact, redact_logs
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
 from .sim import SIMULATED_FINGERPRINT, approximate_tokens, message_tokens
@@ -64,6 +65,8 @@ from .transport import LOOPBACK_HOSTS, LoopbackTransport
 __all__ = ["LLMClient", "ChatResult", "BudgetExceeded", "RetriesExhausted"]
 
 _log = logging.getLogger(__name__)
+# the HTTP libraries log request URLs (httpx at INFO): userinfo and key-like parts never reach a log
+redact_logs("httpx", "httpx2", "openai", "openai._base_client")
 _CACHE_WAIT_S = 0.2  # the longest a cache write may hold up the event loop
 _CACHE_RETRY_S = 2.0  # when the cache could not take replies: the wait before trying again
 # No key is needed by local servers (vLLM, Ollama, the simulated endpoint), but the SDK insists on one.
@@ -410,7 +413,7 @@ def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
         parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
-    return urlunsplit(parts)
+    return redact(urlunsplit(parts))
 
 
 class _Call(NamedTuple):
