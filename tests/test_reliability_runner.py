@@ -2,6 +2,7 @@
 kept apart from stored results, readable failures, no kernel transport warning."""
 
 import json
+import time
 
 import nbformat
 import pytest
@@ -195,3 +196,87 @@ def test_secrets_in_urls_stay_out_of_side_runs_and_failed_notebooks(places, monk
     assert runner.run_notebook(path, {}).ok
     written = [p.read_text() for p in (places / "cache").rglob("*") if p.is_file() and p.suffix in (".json", ".ipynb")]
     assert written and not any(PATH_TOKEN in text or PASSWORD in text for text in written)
+
+
+def _real_notebook(prefix: str):
+    (path,) = runner.resolve_notebooks([prefix])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("notebook", "name", "value"),
+    [
+        ("04", "n_boot", -5),
+        ("04", "n_boot", 0),
+        ("04", "max_tokens", 0),
+        ("02", "max_tokens", -1),
+        ("03", "temperature", -0.5),
+        ("05", "edge_prob", 1.5),
+        ("06", "n_folds", 1),
+        ("07", "level", 1.0),
+        ("08", "cv_folds", 0),
+        ("01", "k", 1),
+    ],
+)
+def test_real_notebooks_refuse_nonsense_values(notebook, name, value):
+    with pytest.raises(ParameterError, match=rf"parameter '{name}' must be"):
+        check_parameters(_real_notebook(notebook), {name: value})
+
+
+def test_every_numeric_parameter_of_every_notebook_declares_its_range():
+    unbounded = []
+    for path in runner.resolve_notebooks(None):
+        declared = runner._declared_parameters(path)
+        for parameter in declared.values():
+            numeric = parameter.kind in (int, float)
+            # a size left at None, filled by `fast` ("default 2000; 300 when fast"), is numeric too
+            sized = parameter.default is None and parameter.literal and parameter.name in _fast_sized(path)
+            if (numeric or sized) and not (parameter.bounds and parameter.kind in (int, float)):
+                unbounded.append(f"{path.stem}:{parameter.name}")
+    assert unbounded == []
+
+
+def _fast_sized(path):
+    notebook = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    return {line.split("=")[0].strip() for line in cell.source.splitlines() if "when fast" in line or "fast)" in line}
+
+
+def test_reproduce_refuses_a_real_notebooks_nonsense_before_running_anything(capsys):
+    path = _real_notebook("04")
+    before = path.read_bytes()
+    assert runner.reproduce(["04"], jobs=1, parameters={"n_boot": 0}) == 2
+    assert "parameter 'n_boot' must be >= 1, not 0" in capsys.readouterr().out and path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ("&a [" + ",".join(["*a"] * 5) + "]", "anchors and aliases are not allowed"),
+        ("!!python/object:os.system x", "tags are not allowed"),
+        ("[1, 2", "cannot read the value"),
+        ("x" * 5000, "longer than 4096 characters"),
+    ],
+)
+def test_parameter_values_are_parsed_safely_with_a_one_line_error(value, complaint):
+    started = time.perf_counter()
+    with pytest.raises(ParameterError, match=complaint) as caught:
+        runner.parse_parameters([["note", value]])
+    assert "\n" not in str(caught.value) and time.perf_counter() - started < 1
+
+
+def test_a_billion_laughs_value_is_refused_at_once():
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    value = "{" + ", ".join(laughs) + "}"
+    assert len(value) < 500
+    started = time.perf_counter()
+    with pytest.raises(ParameterError, match="anchors and aliases are not allowed"):
+        runner.parse_parameters([["note", value]])
+    assert time.perf_counter() - started < 1
+
+
+def test_newlines_in_a_text_value_are_kept():
+    assert runner.parse_parameters([["note", "first line\nsecond line"]]) == {"note": "first line\nsecond line"}
+    assert runner.parse_parameters([["n", "3"], ["xs", "[1, 2]"]]) == {"n": 3, "xs": [1, 2]}

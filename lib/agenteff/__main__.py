@@ -7,9 +7,14 @@ import sys
 
 
 def _reproduce(args) -> int:
-    from .runner import parse_parameters, reproduce
+    from .runner import ParameterError, parse_parameters, reproduce
 
-    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter), replace=args.replace)
+    try:
+        parameters = parse_parameters(args.parameter)
+    except ParameterError as exc:
+        print(f"error: {exc}", flush=True)
+        return 2
+    return reproduce(args.notebooks, jobs=args.jobs, parameters=parameters, replace=args.replace)
 
 
 def _data(args) -> int:

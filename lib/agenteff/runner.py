@@ -96,9 +96,34 @@ def resolve_notebooks(names: list[str] | None) -> list[Path]:
     return chosen
 
 
+_MAX_VALUE_CHARS = 4096
+
+
 def parse_parameters(pairs: list[list[str]] | None) -> dict:
-    """``-p NAME VALUE`` pairs; values are read as YAML scalars (``true``, ``3``, ``0.5``, ``null``, text)."""
-    return {name: yaml.safe_load(value) for name, value in (pairs or [])}
+    """``-p NAME VALUE`` pairs; values are read as YAML (``true``, ``3``, ``0.5``, ``null``, ``[1, 2]``, text),
+    safely: at most 4,096 characters, no anchors, aliases or tags (an alias bomb of 350 characters expands to
+    gigabytes), and text with line breaks is kept as given (YAML would fold them into spaces).
+    :class:`ParameterError` says in one line what is wrong."""
+    return {name: _parse_value(name, value) for name, value in (pairs or [])}
+
+
+def _parse_value(name: str, value: str):
+    where = f"parameter {name!r}"
+    if len(value) > _MAX_VALUE_CHARS:
+        raise ParameterError(f"{where}: the value is longer than {_MAX_VALUE_CHARS} characters ({len(value):,})")
+    try:
+        for token in yaml.scan(value, Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                raise ParameterError(f"{where}: YAML anchors and aliases are not allowed ({value[:60]!r})")
+            if isinstance(token, yaml.TagToken):
+                raise ParameterError(f"{where}: YAML tags are not allowed ({value[:60]!r})")
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ParameterError(f"{where}: cannot read the value {value[:60]!r} as YAML ({problem})") from None
+    if isinstance(parsed, str) and "\n" in value:
+        return value
+    return parsed
 
 
 _OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
