@@ -3,12 +3,14 @@ several processes repairing one corrupt cached file at once, and `data fetch` af
 
 import hashlib
 import multiprocessing
+import os
 import shutil
+import threading
 
 import pandas as pd
 import pytest
 
-from agenteff import datasets
+from agenteff import datasets, schema
 from agenteff.__main__ import main
 from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile
 from agenteff.datasets.prices import PRICES
@@ -195,3 +197,48 @@ def test_data_fetch_reports_a_removed_corrupt_copy_and_fetches_it_again(tmp_path
     )
     assert "Traceback" not in printed.out + printed.err
     assert cached.read_bytes() == CONTENT
+
+
+def test_the_int64_limits_are_accepted_and_one_beyond_is_named(tmp_path):
+    top, bottom = 2**63 - 1, -(2**63)
+    table = read_table(
+        _runs_csv(tmp_path, f"r1,t,s,single,1,m,{top},true,0.5,{top}\nr2,t,s,single,1,m,{bottom},true,0.5,1\n"), RUNS
+    )
+    assert table["prompt_tokens"].tolist() == [top, 1] and table["seed"].tolist() == [top, bottom]
+    with pytest.raises(SchemaError, match=rf"row 1, column 'prompt_tokens': {2**63} is too large for a 64-bit"):
+        read_table(_runs_csv(tmp_path, f"r1,t,s,single,1,m,1,true,0.5,{2**63}\n", "beyond.csv"), RUNS)
+
+
+def _read_within(seconds, path):
+    """read_table in a thread, so a read that blocks (a FIFO) fails the test instead of hanging it."""
+    outcome = []
+
+    def read():
+        try:
+            outcome.append(read_table(path, RUNS))
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"read_table({path}) did not return within {seconds} s"
+    return outcome[0]
+
+
+def test_read_table_refuses_a_fifo_and_a_device(tmp_path):
+    fifo = tmp_path / "runs.csv"
+    os.mkfifo(fifo)
+    error = _read_within(5, fifo)
+    assert isinstance(error, SchemaError) and f"{fifo}: not a regular file (a FIFO)" in str(error)
+    device = tmp_path / "zeros.csv"
+    device.symlink_to("/dev/zero")
+    error = _read_within(5, device)
+    assert isinstance(error, SchemaError) and f"{device}: not a regular file (a character device)" in str(error)
+
+
+def test_read_table_refuses_a_file_over_its_size_bound(tmp_path, monkeypatch):
+    path = _runs_csv(tmp_path, "".join(ROW.format(i=i) for i in range(100)))
+    monkeypatch.setattr(schema, "MAX_TABLE_BYTES", 1000)
+    with pytest.raises(SchemaError, match=rf"{path}: {path.stat().st_size:,} bytes, more than the 1,000 a table may"):
+        read_table(path, RUNS)
