@@ -1,8 +1,16 @@
 """Issue 12, notebook runner: parameters checked before anything runs, secrets refused and scrubbed, smoke runs
 kept apart from stored results, readable failures, no kernel transport warning."""
 
+import errno
 import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -280,3 +288,98 @@ def test_a_billion_laughs_value_is_refused_at_once():
 def test_newlines_in_a_text_value_are_kept():
     assert runner.parse_parameters([["note", "first line\nsecond line"]]) == {"note": "first line\nsecond line"}
     assert runner.parse_parameters([["n", "3"], ["xs", "[1, 2]"]]) == {"n": 3, "xs": [1, 2]}
+
+
+def _full_disk(monkeypatch, free_bytes: int, disk: Path = Path("/")):
+    """The runner's disk holding ``disk`` fills after ``free_bytes``: the write that crosses it is cut short and
+    raises ENOSPC, as on a real full disk, and so does every later one."""
+    left = [free_bytes]
+
+    def write(path, data):
+        if path.is_relative_to(disk) and len(data) > left[0]:
+            path.write_bytes(data[: left[0]])
+            left[0] = 0
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        left[0] -= len(data) if path.is_relative_to(disk) else 0
+        path.write_bytes(data)
+
+    monkeypatch.setattr(runner, "_raw_write", write)
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_full_disk_while_publishing_leaves_the_stored_results_whole(places, monkeypatch):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    assert runner.run_notebook(path, {"size": 4}, replace=True).ok
+    before_notebook, before_figures = path.read_bytes(), _snapshot(places / "figures")
+    _full_disk(monkeypatch, free_bytes=2000, disk=places)  # the staging folder is elsewhere; the figure won't fit
+    result = runner.run_notebook(path, {"size": 5}, replace=True)
+    assert (
+        not result.ok and "No space left on device" in result.error and "stored results are unchanged" in result.error
+    )
+    assert path.read_bytes() == before_notebook and _snapshot(places / "figures") == before_figures
+    assert not [p for p in places.rglob("*") if ".partial" in p.name or ".incoming" in p.name]
+
+
+def test_a_full_disk_in_the_runner_reports_the_kernels_error_and_leaves_nothing_behind(places, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(places / "tmp"))
+    (places / "tmp").mkdir()
+    path = make_notebook(
+        places / "02_full.ipynb",
+        "import sqlite3\nraise sqlite3.OperationalError('database or disk is full')",
+        "02_full",
+    )
+    _full_disk(monkeypatch, free_bytes=0)
+    result = runner.run_notebook(path)
+    assert not result.ok
+    assert "OperationalError: database or disk is full" in result.error  # the kernel's error, not the runner's
+    assert "could not be written" in result.error and "No space left on device" in result.error
+    failed = places / "cache" / "failed"
+    assert not failed.exists() or all(p.stat().st_size > 0 for p in failed.iterdir())
+    assert list((places / "tmp").iterdir()) == []  # no staging folder left behind
+
+
+_REPRODUCE = textwrap.dedent("""
+    import sys
+    from agenteff.__main__ import main
+    if __name__ == "__main__":
+        sys.exit(main(["reproduce", {notebook!r}, "-j", "1"]))
+""")
+
+
+def test_the_runners_worker_and_kernel_die_with_it_on_sigkill(places):
+    pids = places / "kernel.pid"
+    path = make_notebook(
+        places / "03_slow.ipynb",
+        f"import os, time\nopen({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{os.getppid()}}')\ntime.sleep(120)",
+        "03_slow",
+    )
+    before = path.read_bytes()
+    script = places / "reproduce.py"
+    script.write_text(_REPRODUCE.format(notebook=str(path)))
+    process = subprocess.Popen([sys.executable, str(script)], env={**os.environ}, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (pids.exists() and len(pids.read_text().split()) == 2):
+            time.sleep(0.2)
+        kernel, worker = (int(p) for p in pids.read_text().split())
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (_alive(kernel) or _alive(worker)):
+        time.sleep(0.2)
+    survivors = [pid for pid in (kernel, worker) if _alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [] and path.read_bytes() == before
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

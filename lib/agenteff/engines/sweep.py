@@ -50,6 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..lifetime import exit_with_parent
 from ..llm.client import BudgetExceeded
 from ..progress import progress
 from ..secrets import redact
@@ -308,19 +309,6 @@ _WORKER_DIED = (
 )
 
 
-def _exit_with_parent() -> None:
-    """Worker initialiser: exit when the sweep's process dies (kill -9 included), instead of lingering."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch():
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="agenteff-exit-with-parent", daemon=True).start()
-
-
 class _Backend:
     """Submit jobs, wait for the first to finish, shut down: the same three moves on each backend."""
 
@@ -343,7 +331,7 @@ class _Backend:
     @staticmethod
     def _process_pool(max_workers):
         return cf.ProcessPoolExecutor(
-            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
         )
 
     def restart(self, max_workers: int | None = None) -> None:
