@@ -383,3 +383,16 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def test_a_side_run_folder_that_is_a_symlink_keeps_the_finished_runs_results(places):
+    path = make_notebook(places / "01_ok.ipynb", "print('done')", "01_ok")
+    side = runner._side_folder(path, {"size": 5})
+    elsewhere = places / "elsewhere"
+    elsewhere.mkdir()
+    side.parent.mkdir(parents=True)
+    side.symlink_to(elsewhere)
+    result = runner.run_notebook(path, {"size": 5})
+    assert result.ok, result.error
+    assert (elsewhere / "01_ok.ipynb").exists() and (elsewhere / "figures" / "01_ok" / "line.png").exists()
+    assert json.loads((elsewhere / "parameters.json").read_text()) == {"size": 5}
