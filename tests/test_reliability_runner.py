@@ -13,10 +13,13 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy
+import pandas
 import pytest
 from test_runner import make_notebook
 
-from agenteff import runner
+from agenteff import datasets, runner
+from agenteff.report import build_gallery
 from agenteff.runner import ParameterError, check_parameters
 from agenteff.secrets import redact
 
@@ -396,3 +399,23 @@ def test_a_side_run_folder_that_is_a_symlink_keeps_the_finished_runs_results(pla
     assert result.ok, result.error
     assert (elsewhere / "01_ok.ipynb").exists() and (elsewhere / "figures" / "01_ok" / "line.png").exists()
     assert json.loads((elsewhere / "parameters.json").read_text()) == {"size": 5}
+
+
+def test_stored_results_record_their_provenance_byte_stably(places):
+    path = make_notebook(
+        places / "01_ok.ipynb", "from agenteff import datasets\nprint(len(datasets.load('paper-values')) > 0)", "01_ok"
+    )
+    assert runner.run_notebook(path, {"size": 4}, replace=True).ok
+    record_path = places / "figures" / "01_ok" / "provenance.json"
+    first = record_path.read_bytes()
+    record = json.loads(first)
+    assert record["notebook"] == "01_ok" and record["parameters"] == {"size": 4}
+    assert record["data"] == {"paper-values": datasets.version("paper-values")}
+    assert record["data"]["paper-values"].startswith("data/sha256:")
+    assert record["packages"]["numpy"] == numpy.__version__ and record["packages"]["pandas"] == pandas.__version__
+    assert str(places) not in first.decode()  # nothing machine-specific
+    assert runner.run_notebook(path, {"size": 4}, replace=True).ok
+    assert record_path.read_bytes() == first
+    gallery = build_gallery(places / "figures").read_text()
+    assert "Provenance (`01_ok/provenance.json`): parameters `size=4`; data `paper-values` (data/sha256:" in gallery
+    assert f"numpy {numpy.__version__}" in gallery

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import importlib.metadata
 import io
 import json
 import math
@@ -33,6 +34,7 @@ import operator
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import tokenize
@@ -478,7 +480,8 @@ def _execute_and_publish(path: Path, parameters: dict, settings: dict, side: Pat
     error = ""
     # The kernel inherits this environment: figures go to the staging folder, and progress bars are off because
     # the runner reports progress itself (and bars would make stored outputs differ run to run).
-    with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1"):
+    data_use = work / "data-use.jsonl"  # the data sets the run loads (agenteff.datasets.fetch appends them)
+    with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1", AGENTEFF_DATA_USE_LOG=str(data_use)):
         try:
             papermill.execute_notebook(
                 _without_injected_parameters(path),
@@ -513,6 +516,9 @@ def _execute_and_publish(path: Path, parameters: dict, settings: dict, side: Pat
     target_notebook, target_figures = path, figures_dir()
     produced = sorted(staged_figures.glob("*/"))  # figures/<notebook>/ folders, replaced whole
     try:
+        provenance = _provenance(path, settings, data_use)
+        for folder in produced:
+            _write_file(folder / PROVENANCE, provenance)
         _strip_volatile(staged_notebook)
         _scrub(staged_notebook)
         moves = []
@@ -529,6 +535,37 @@ def _execute_and_publish(path: Path, parameters: dict, settings: dict, side: Pat
         return f"the results could not be published ({exc}); the stored results are unchanged", "", 0
     figures = sum(_count_figures(target_figures / folder.name) for folder in produced)
     return "", str(target_notebook), figures
+
+
+PROVENANCE = "provenance.json"
+# the packages whose versions a result records (the notebooks' watermark list and the plotting stack)
+_PROVENANCE_PACKAGES = ("agenteff", "matplotlib", "numpy", "pandas", "scipy", "scikit-learn", "seaborn", "statsmodels")
+
+
+def _provenance(path: Path, settings: dict, data_use: Path) -> bytes:
+    """``provenance.json`` of a run's results: the parameters the notebook ran with (its defaults with the given
+    ones over them; sizes left at None are settled inside from ``fast``), the endpoint variable when it chose
+    one, the data sets it loaded with their versions, and the package and Python versions. Nothing that differs
+    between machines running the same environment (no times, paths or host names), so it is byte-stable."""
+    parameters = {name: p.default for name, p in _declared_parameters(path).items() if p.literal}
+    parameters.update(settings)
+    used = {}
+    if data_use.exists():
+        for line in data_use.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            used[entry["name"]] = entry["version"]
+    packages = {}
+    for name in _PROVENANCE_PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            packages[name] = importlib.metadata.version(name)
+    record = {
+        "notebook": path.stem,
+        "parameters": parameters,
+        "data": dict(sorted(used.items())),
+        "packages": packages,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
+    return (redact(json.dumps(record, indent=1, sort_keys=True, default=str)) + "\n").encode("utf-8")
 
 
 def _print(result: NotebookResult) -> None:

@@ -464,8 +464,14 @@ def rehash() -> Path:
     return manifest
 
 
+USE_LOG_VARIABLE = "AGENTEFF_DATA_USE_LOG"
+
+
 def fetch(name: str) -> dict[str, Path]:
-    """Make the data set's files available locally and verified; return ``{path in repo: local path}``."""
+    """Make the data set's files available locally and verified; return ``{path in repo: local path}``.
+
+    When ``AGENTEFF_DATA_USE_LOG`` names a file (the notebook runner sets it), the data set's name and
+    :func:`version` are appended to it, so the run's provenance can list the data that made its results."""
     dataset = _get(name)
     paths = {}
     recorded = _manifest() if any(isinstance(f, LocalFile) for f in dataset.files) else {}
@@ -474,7 +480,24 @@ def fetch(name: str) -> dict[str, Path]:
             paths[file.path] = _check_local(name, file, recorded)
         else:
             paths[file.path] = _ensure(file)
+    log = os.environ.get(USE_LOG_VARIABLE)
+    if log:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"name": name, "version": version(name)}) + "\n")
     return paths
+
+
+def version(name: str) -> str:
+    """The version of data set ``name``: the commit its files are pinned at (``repo@commit``), or for files
+    carried under data/, ``data/sha256:<first 12 hex of the digest of their recorded sha256s>``."""
+    dataset = _get(name)
+    pinned = sorted({f"{f.repo}@{f.commit}" for f in dataset.files if isinstance(f, RemoteFile)})
+    local = [f.path for f in dataset.files if isinstance(f, LocalFile)]
+    if local:
+        recorded = _manifest()
+        digest = hashlib.sha256("".join(f"{recorded.get(p, '')}  {p}\n" for p in sorted(local)).encode())
+        pinned.append(f"data/sha256:{digest.hexdigest()[:12]}")
+    return " + ".join(pinned)
 
 
 def _get(name: str) -> Dataset:
