@@ -12,7 +12,7 @@ import pytest
 
 from agenteff import datasets, schema
 from agenteff.__main__ import main
-from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile
+from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile, agent_scaling, mcpp, published
 from agenteff.datasets.prices import PRICES
 from agenteff.paths import data_dir
 from agenteff.schema import RUNS, SchemaError, read_table, validate
@@ -242,3 +242,39 @@ def test_read_table_refuses_a_file_over_its_size_bound(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "MAX_TABLE_BYTES", 1000)
     with pytest.raises(SchemaError, match=rf"{path}: {path.stat().st_size:,} bytes, more than the 1,000 a table may"):
         read_table(path, RUNS)
+
+
+def _cut_at_a_field_boundary(source, target):
+    """The file without the last field of its last row: every line still parses, one row is short."""
+    text = source.read_text(encoding="utf-8").rstrip("\n")
+    target.write_text(text.rsplit(",", 1)[0] + "\n", encoding="utf-8")
+    return target
+
+
+def _scaling_files(tmp_path):
+    folder = data_dir() / "published" / "scaling"
+    files = {f"published/scaling/{p.name}": p for p in folder.glob("*.csv")}
+    files["published/scaling/configs_v2.csv"] = _cut_at_a_field_boundary(
+        folder / "configs_v2.csv", tmp_path / "configs_v2.csv"
+    )
+    return agent_scaling.parse_v2_configs, files
+
+
+def _paper_value_files(tmp_path):
+    source = data_dir() / "published" / "efficiency" / "paper_values.csv"
+    return published.parse, {
+        "published/efficiency/paper_values.csv": _cut_at_a_field_boundary(source, tmp_path / "paper_values.csv")
+    }
+
+
+def _mcpp_files(tmp_path):
+    source = tmp_path / "stats.csv"
+    source.write_text("success_prob,lat_mean,lat_std,cost_mean\n0.5,1.0,0.1,330\n0.25,2.0,0.2,660\n")
+    return mcpp.parse, {mcpp.TEMPLATES_FILE: _cut_at_a_field_boundary(source, tmp_path / "cut.csv")}
+
+
+@pytest.mark.parametrize("make", [_scaling_files, _paper_value_files, _mcpp_files])
+def test_parsers_refuse_a_file_cut_at_a_field_boundary(tmp_path, make):
+    parser, files = make(tmp_path)
+    with pytest.raises(SchemaError, match=r"row \d+ has \d+ fields, the header \d+"):
+        parser(files)

@@ -301,6 +301,17 @@ def _check_csv_rows(path: Path) -> None:
                 )
 
 
+def read_csv(path: str | os.PathLike, **options) -> pd.DataFrame:
+    """``pandas.read_csv(path, **options)`` of a regular file whose every data row has as many fields as its
+    header, for parsers that reshape a CSV before validating it (a file cut short at a field boundary would
+    otherwise load short, its missing fields as NaN). An empty file is left to pandas to refuse."""
+    path = Path(path)
+    _check_regular(path)
+    if path.stat().st_size:
+        _check_csv_rows(path)
+    return pd.read_csv(path, **options)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     _check_csv_rows(path)
     return pd.read_csv(path, keep_default_na=True)
