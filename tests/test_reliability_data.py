@@ -278,3 +278,20 @@ def test_parsers_refuse_a_file_cut_at_a_field_boundary(tmp_path, make):
     parser, files = make(tmp_path)
     with pytest.raises(SchemaError, match=r"row \d+ has \d+ fields, the header \d+"):
         parser(files)
+
+
+def test_a_symlinked_folder_in_the_data_cache_is_refused_and_nothing_outside_is_touched(tmp_path, monkeypatch):
+    mirror, cache, outside = tmp_path / "mirror", tmp_path / "cache", tmp_path / "outside"
+    (mirror / TINY.relative).parent.mkdir(parents=True)
+    (mirror / TINY.relative).write_bytes(CONTENT)
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(cache))
+    monkeypatch.setenv(datasets.MIRROR_VARIABLE, str(mirror))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny", Dataset("tiny", "test", (TINY,), "unused:parse", "MIT", "none"))
+    victim = outside / "repo" / TINY.commit / TINY.path
+    victim.parent.mkdir(parents=True)
+    victim.write_bytes(b"someone else's file")
+    (cache / "data").mkdir(parents=True)
+    (cache / "data" / "someone").symlink_to(outside)  # the cache's folder of the owner leads out of the cache
+    with pytest.raises(DataIntegrityError, match=r"data/someone is a symbolic link .* refusing"):
+        datasets.fetch("tiny")
+    assert victim.read_bytes() == b"someone else's file"

@@ -375,9 +375,25 @@ def _file_lock(target: Path):
 
 
 def _ensure(file: RemoteFile) -> Path:
-    target = cache_dir() / "data" / file.relative
+    root = cache_dir() / "data"
+    target = root / file.relative
+    _refuse_links(root, file.relative)
     with _file_lock(target):  # another process may be checking, removing or fetching the same file
         return _ensure_locked(file, target)
+
+
+def _refuse_links(root: Path, relative: Path) -> None:
+    """A cached file's path below the cache root holds no symbolic link: the loader removes and rewrites files
+    there, so a link would let it delete or replace a file outside the cache (the root itself may be a link)."""
+    path = root
+    for part in relative.parts:
+        path = path / part
+        if path.is_symlink():
+            raise DataIntegrityError(
+                f"{path} is a symbolic link (to {os.readlink(path)}) inside the data cache {root}; refusing to read "
+                "or write through it, since a corrupt copy there would be removed. Remove the link (the files are "
+                "fetched again into the cache)"
+            )
 
 
 def _ensure_locked(file: RemoteFile, target: Path) -> Path:
