@@ -4,6 +4,7 @@ import contextlib
 import email.utils
 import json
 import logging
+import os
 import re
 import signal
 import socket
@@ -12,12 +13,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import openai
 import pytest
 
-from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, sim_server
+from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, local_server, sim_server
 from agenteff.llm.client import _retry_after_s
 from agenteff.llm.sim import server_stats
 
@@ -316,3 +318,61 @@ def test_httpx_and_sdk_logs_carry_no_password_from_the_url(url, caplog):
     with LLMClient(base_url=with_password, cache=False, prices=PRICES) as client:
         assert client.list_models()  # goes through httpx, which logs the request's URL
     assert "HTTP Request" in caplog.text and secret not in caplog.text
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_serve_local_on_a_busy_port_says_so():
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "agenteff", "serve-local", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1 and "serving" not in done.stdout
+    assert f"error: port {port} on 127.0.0.1 is in use" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_local_stops_llama_server_on_sigterm():
+    if not local_server.server_binary().is_file():
+        pytest.skip("llama-server is not set up here (python -m agenteff live-setup)")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agenteff", "serve-local", "--port", str(_closed_port())],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "serving" in process.stdout.readline()
+        (server,) = _children_of(process.pid)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(server):
+            time.sleep(0.1)
+        orphaned = _running(server)
+        if orphaned:
+            os.kill(server, signal.SIGKILL)
+        assert not orphaned
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

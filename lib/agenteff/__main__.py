@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
@@ -55,10 +56,19 @@ def _live_setup(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _serve_local(args) -> int:
     from .llm import local_server
 
-    process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
+    try:
+        process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
+    except local_server.LocalServerError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM (kill, a service manager) stops llama-server as Ctrl-C does
     print(
         f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
         f"  export OPENAI_BASE_URL={base_url}  # and any OPENAI_API_KEY: the local server checks none",
@@ -68,6 +78,7 @@ def _serve_local(args) -> int:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
+        process.wait()
         return 0
 
 
