@@ -24,6 +24,7 @@ from agenteff.engines.sweep import (
     run_sweep,
     stored_jobs,
 )
+from agenteff.llm import SimModel, sim_server
 
 CANARY = "sk-" + "agenteff-canary-51e2d7"
 
@@ -158,3 +159,22 @@ def test_worker_crashes_in_a_long_sweep_never_escape_as_broken_process_pool(tmp_
         assert store.load()["value"].tolist() == [s * 10 for s in range(n_jobs) if s not in (3, 37)]
     finally:
         store.close()
+
+
+def test_soak_cases_find_no_duplicate_paid_call_no_lost_reply_and_no_half_written_result(tmp_path, monkeypatch):
+    """The store, cache and disk cases of `make soak`, small: two sweeps on one run folder, a locked, a damaged
+    and a full response cache, and a full disk while the runner publishes."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path / "agenteff-cache"))
+    monkeypatch.setenv("AGENTEFF_FIGURES_DIR", str(tmp_path / "figures"))
+    import soak
+
+    model = SimModel(soak.MODEL, error_prob=0.0, latency_mean_s=0.002, latency_sd_s=0.0)
+    with sim_server([model]) as url:
+        cases = soak.run_cases(url, tmp_path / "cases", n_jobs=20, n=30)
+    wrong = {
+        name: (got, wanted)
+        for name, (got, wanted) in cases.items()
+        if not (wanted[0] <= got <= wanted[1] if isinstance(wanted, tuple) else got == wanted)
+    }
+    assert wrong == {}
