@@ -18,6 +18,15 @@ results: its notebook, figures and claims go to ``<cache>/runs/<notebook>-<hash 
 ``parameters.json``, unless ``replace=True`` (``--replace``). So does a run of a notebook with a ``base_url``
 parameter while ``OPENAI_BASE_URL`` is set: that variable sends its model calls to a real endpoint. Stored and failed notebooks are scrubbed of
 key-looking strings, and papermill's metadata records the parameters that made them.
+
+Every figures folder a run stores gets a ``provenance.json`` (parameters, data set versions, package versions;
+byte-stable across machines), shown in ``figures/README.md``. Publishing is all or nothing as far as the disk
+goes: everything is copied next to its target before anything is swapped in by renames, so a full disk leaves
+the stored results as they were; a full disk during the run reports the kernel's own error. The workers exit,
+killing their kernels, when the process running :func:`reproduce` dies (kill -9 included).
+
+``-p`` values are read as YAML, safely: at most 4,096 characters, no anchors, aliases or tags, and text with
+line breaks kept as given.
 """
 
 from __future__ import annotations
