@@ -20,7 +20,7 @@ import openai
 import pytest
 
 from agenteff.llm import BudgetExceeded, LLMClient, RetriesExhausted, SimModel, local_server, sim_server
-from agenteff.llm.client import _retry_after_s
+from agenteff.llm.client import _describe, _retry_after_s
 from agenteff.llm.sim import server_stats
 
 MODEL = "sim-rel"
@@ -376,3 +376,12 @@ def test_serve_local_stops_llama_server_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_error_descriptions_in_logs_and_messages_carry_no_url_secrets():
+    secret = "pw-" + "describe-91b7"
+    error = openai.APIConnectionError(
+        message=f"Connection error: cannot reach http://alice:{secret}@10.0.0.1:8080/v1", request=None
+    )
+    described = _describe(error)
+    assert secret not in described and "http://[redacted]@10.0.0.1:8080/v1" in described

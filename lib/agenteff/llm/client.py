@@ -395,7 +395,7 @@ def _describe(exc: BaseException | None) -> str:
     status = getattr(exc, "status_code", None)
     text = getattr(exc, "message", None) or str(exc)
     name = getattr(exc, "label", None) or type(exc).__name__
-    return name + (f" (HTTP {status})" if status else "") + f": {text[:300]}"
+    return redact(name + (f" (HTTP {status})" if status else "") + f": {text[:300]}")  # errors may quote URLs
 
 
 def _connection_refused(exc: BaseException | None) -> bool:
