@@ -1,5 +1,10 @@
 """A bounded fault soak: a few thousand requests to the simulated endpoint with faults on, and a sweep killed with
-kill -9 part-way and resumed. Run on demand (``make soak``), never in the tests; a few minutes on 2 cores.
+kill -9 part-way and resumed. Run on demand (``make soak``); a few minutes on 2 cores.
+
+Then, on a fault-free endpoint (so every answered call is a paid call): two sweeps started on one run folder, a
+response cache locked by another writer, a damaged cache, a full cache (SQLite's own "database or disk is full")
+and a full disk while the runner publishes a notebook's results. These cases run small in the tests too
+(tests/test_reliability_sweep.py).
 
 A canary key is planted in ``OPENAI_API_KEY`` (the endpoint serves only requests carrying it, so every answer
 proves the key was sent) and every file written under the soak's folder is searched for it afterwards.
@@ -27,7 +32,8 @@ from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-from agenteff.engines.sweep import STORE_NAME, Job, grid, run_sweep  # noqa: E402
+from agenteff import runner  # noqa: E402
+from agenteff.engines.sweep import STORE_NAME, Job, RunFolderBusy, grid, run_sweep  # noqa: E402
 from agenteff.llm import LLMClient, SimModel, sim_server  # noqa: E402
 from agenteff.llm.sim import server_stats  # noqa: E402
 
@@ -163,6 +169,139 @@ def soak_killed_sweep(url: str, root: Path, n_jobs: int) -> dict:
     }
 
 
+def _answered(url: str) -> int:
+    return server_stats(url)["completed"]
+
+
+def _questions(label: str, n: int) -> list[dict]:
+    return [dict(model=MODEL, messages=_question(label, i)) for i in range(n)]
+
+
+def soak_two_writers(url: str, root: Path, n_jobs: int) -> dict:
+    """A sweep running in another process, and a second one started on its run folder: refused, never run twice."""
+    run_dir, pids, cache = root / "two-writers", root / "two-writers-pids.log", str(root / "two-writers-cache")
+    script = root / "first_writer.py"
+    script.write_text(
+        _KILLED_SWEEP.format(
+            here=str(Path(__file__).parent), url=url, cache=cache, pids=str(pids), jobs=n_jobs, run_dir=str(run_dir)
+        )
+    )
+    before = _answered(url)
+    jobs = grid(["sweep"], ["c"], range(n_jobs))
+    job = functools.partial(solve, base_url=url, cache_dir=cache, pid_log=str(pids))
+    with open(root / "first-writer.out", "wb") as output:
+        first = subprocess.Popen([sys.executable, str(script)], stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while _stored_jobs(run_dir / STORE_NAME) < 1 and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        try:
+            run_sweep(job, jobs, run_dir, executor="thread", max_workers=2)
+            refused = 0
+        except RunFolderBusy:
+            refused = 1
+        first.wait()
+    records = run_sweep(job, jobs, run_dir, executor="thread", max_workers=2)  # resumes: nothing left to run
+    return {
+        "refused": refused,
+        "records": len(records),
+        "paid twice": _answered(url) - before - n_jobs * ROUNDS,
+        "first failed": int(first.returncode != 0),
+    }
+
+
+def soak_locked_cache(url: str, root: Path, n: int) -> dict:
+    """Replies arriving while another process holds the cache's write lock: kept, reused, written later."""
+    cache = root / "locked-cache"
+    before = _answered(url)
+    with _client(url, str(cache)) as client:
+        blocker = sqlite3.connect(cache / "responses.sqlite", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        started = time.perf_counter()
+        for start in range(0, n, max(1, n // 4)):
+            client.chat_many(_questions("locked", n)[start : start + max(1, n // 4)])
+        client.chat_many(_questions("locked", n))  # again, while still locked
+        stalled_s = time.perf_counter() - started
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with _client(url, str(cache)) as client:
+        client.chat_many(_questions("locked", n))
+        not_cached = client.stats["requests_sent"]
+    return {"seconds": stalled_s, "not cached": not_cached, "paid twice": _answered(url) - before - n}
+
+
+def soak_damaged_cache(url: str, root: Path, n: int) -> dict:
+    """A cache file overwritten with garbage: the next run names it, moves it aside and rebuilds the cache."""
+    cache = root / "damaged-cache"
+    with _client(url, str(cache)) as client:
+        client.chat_many(_questions("damaged", n))
+    (cache / "responses.sqlite").write_bytes(b"not a database" * 64)
+    try:
+        with _client(url, str(cache)) as client:
+            client.chat_many(_questions("damaged", n))
+        failed = 0
+    except Exception:
+        failed = 1
+    with _client(url, str(cache)) as client:
+        client.chat_many(_questions("damaged", n))
+        not_rebuilt = client.stats["requests_sent"]
+    return {"failed runs": failed, "not rebuilt": not_rebuilt, "moved aside": len(list(cache.glob("*.damaged-*")))}
+
+
+def soak_full_cache(url: str, root: Path, n: int) -> dict:
+    """The cache cannot grow (SQLite's "database or disk is full") during a run, then space comes back."""
+    cache = root / "full-cache"
+    before = _answered(url)
+    with _client(url, str(cache)) as client:
+        client.chat_many(_questions("full", 1))
+        pages = client._cache._db.execute("PRAGMA page_count").fetchone()[0]
+        client._cache._db.execute(f"PRAGMA max_page_count = {pages}")
+        client.chat_many(_questions("full", n))
+        client.chat_many(_questions("full", n))  # answered from the replies kept in memory
+        client._cache._db.execute("PRAGMA max_page_count = 1073741823")
+    with _client(url, str(cache)) as client:
+        client.chat_many(_questions("full", n))
+        not_cached = client.stats["requests_sent"]
+    return {"not cached": not_cached, "paid twice": _answered(url) - before - n}
+
+
+def soak_full_disk_publish(root: Path) -> dict:
+    """A notebook's results published to a disk that fills half-way: the stored results stay whole."""
+    import nbformat
+
+    os.environ["AGENTEFF_FIGURES_DIR"] = str(root / "figures")
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("size = 3")
+    parameters.metadata["tags"] = ["parameters"]
+    draw = (
+        "import matplotlib.pyplot as plt\nfrom agenteff import report\n"
+        "fig, ax = plt.subplots(); ax.plot(range(size)); ax.set(title='t', xlabel='x', ylabel='y')\n"
+        "report.save_fig(report.StudyFigure('line', fig, 'A line.'), '01_soak')"
+    )
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(draw)]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = root / "01_soak.ipynb"
+    nbformat.write(notebook, path)
+    assert runner.run_notebook(path, {"size": 3}, replace=True).ok
+    stored = {p: p.read_bytes() for p in [path, *sorted((root / "figures").rglob("*"))] if p.is_file()}
+    room = [2000]
+
+    def write(target: Path, data: bytes) -> None:  # the disk holding the stored results fills up
+        if target.is_relative_to(root) and len(data) > room[0]:
+            target.write_bytes(data[: room[0]])
+            room[0] = 0
+            raise OSError(28, "No space left on device", str(target))
+        room[0] -= len(data) if target.is_relative_to(root) else 0
+        target.write_bytes(data)
+
+    original, runner._raw_write = runner._raw_write, write
+    try:
+        result = runner.run_notebook(path, {"size": 5}, replace=True)
+    finally:
+        runner._raw_write = original
+    now = {p: p.read_bytes() for p in [path, *sorted((root / "figures").rglob("*"))] if p.is_file()}
+    return {"reported": int(not result.ok and "No space left" in result.error), "half-written": int(now != stored)}
+
+
 def files_with(root: Path, needle: bytes) -> list[str]:
     return [str(p) for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
@@ -184,6 +323,8 @@ def main(argv=None) -> int:
             batch = soak_requests(url, root, args.requests)
             sweep = soak_killed_sweep(url, root, args.jobs)
             received = server_stats(url)["chat_requests"]
+        with sim_server([model], api_key_sha256=digest) as url:  # no faults: every answer is a paid call
+            cases = run_cases(url, root / "cases", args.jobs // 3, 40)
         leaks = files_with(root, CANARY.encode())
     zero = {
         "duplicated": sweep["duplicated"],
@@ -204,9 +345,41 @@ def main(argv=None) -> int:
     )
     for name, value in zero.items():
         print(f"  {name:<26}{value:>7,}")
+    print("store, cache and disk cases (fault-free endpoint; each must be as stated)")
+    failures = 0
+    for name, (value, wanted) in cases.items():
+        ok = value == wanted if not isinstance(wanted, tuple) else wanted[0] <= value <= wanted[1]
+        failures += not ok
+        print(f"  {name:<44}{value:>9,.1f}  {'ok' if ok else 'WRONG, want ' + str(wanted)}")
     for path in leaks:
         print(f"    key found in {path}")
-    return 1 if any(zero.values()) else 0
+    return 1 if any(zero.values()) or failures else 0
+
+
+def run_cases(url: str, root: Path, n_jobs: int, n: int) -> dict:
+    """The store, cache and disk cases: ``{what: (measured, wanted)}`` (wanted: a value or a (low, high) range)."""
+    root.mkdir(parents=True, exist_ok=True)
+    writers = soak_two_writers(url, root, n_jobs)
+    locked = soak_locked_cache(url, root, n)
+    damaged = soak_damaged_cache(url, root, n)
+    full = soak_full_cache(url, root, n)
+    disk = soak_full_disk_publish(root)
+    return {
+        "two writers: second refused": (writers["refused"], 1),
+        "two writers: records after resume": (writers["records"], n_jobs * ROUNDS),
+        "two writers: calls paid twice": (writers["paid twice"], 0),
+        "two writers: first sweep failed": (writers["first failed"], 0),
+        "locked cache: seconds for all batches": (locked["seconds"], (0, 30)),
+        "locked cache: replies not cached": (locked["not cached"], 0),
+        "locked cache: calls paid twice": (locked["paid twice"], 0),
+        "damaged cache: runs failed": (damaged["failed runs"], 0),
+        "damaged cache: moved aside": (damaged["moved aside"], 1),
+        "damaged cache: replies not cached after": (damaged["not rebuilt"], 0),
+        "full cache: replies not cached": (full["not cached"], 0),
+        "full cache: calls paid twice": (full["paid twice"], 0),
+        "full disk publish: error reported": (disk["reported"], 1),
+        "full disk publish: stored results changed": (disk["half-written"], 0),
+    }
 
 
 if __name__ == "__main__":

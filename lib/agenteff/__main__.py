@@ -4,13 +4,19 @@ record-samples``."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
 def _reproduce(args) -> int:
-    from .runner import parse_parameters, reproduce
+    from .runner import ParameterError, parse_parameters, reproduce
 
-    return reproduce(args.notebooks, jobs=args.jobs, parameters=parse_parameters(args.parameter), replace=args.replace)
+    try:
+        parameters = parse_parameters(args.parameter)
+    except ParameterError as exc:
+        print(f"error: {exc}", flush=True)
+        return 2
+    return reproduce(args.notebooks, jobs=args.jobs, parameters=parameters, replace=args.replace)
 
 
 def _data(args) -> int:
@@ -101,10 +107,19 @@ def _live_setup(args) -> int:
     return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _serve_local(args) -> int:
     from .llm import local_server
 
-    process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
+    try:
+        process, base_url = local_server.serve(port=args.port, threads=args.threads, parallel=args.parallel)
+    except local_server.LocalServerError as exc:
+        print(f"error: {exc}", flush=True)
+        return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM (kill, a service manager) stops llama-server as Ctrl-C does
     print(
         f"serving {local_server.MODEL_NAME} at {base_url} (Ctrl-C stops it)\n"
         f"  export OPENAI_BASE_URL={base_url}  # and any OPENAI_API_KEY: the local server checks none",
@@ -114,6 +129,7 @@ def _serve_local(args) -> int:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
+        process.wait()
         return 0
 
 

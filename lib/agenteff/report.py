@@ -332,6 +332,21 @@ def _markdown_table(table: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def _provenance_lines(path: Path) -> list[str]:
+    """The gallery's account of what made a folder's results (the runner's ``provenance.json``), if recorded."""
+    if not path.exists():
+        return []
+    record = json.loads(path.read_text(encoding="utf-8"))
+    parameters = ", ".join(f"`{name}={value!r}`" for name, value in record["parameters"].items()) or "none"
+    data = ", ".join(f"`{name}` ({version})" for name, version in record["data"].items()) or "none loaded"
+    packages = ", ".join(f"{name} {version}" for name, version in record["packages"].items())
+    return [
+        f"Provenance (`{path.parent.name}/{path.name}`): parameters {parameters}; data {data}; "
+        f"packages {packages}; Python {record['python']}.",
+        "",
+    ]
+
+
 def build_gallery(root: Path | None = None) -> Path:
     """Write ``figures/README.md``: every figure with its caption and notebook, and every claims table."""
     root = Path(root) if root else figures_dir()
@@ -347,6 +362,7 @@ def build_gallery(root: Path | None = None) -> Path:
         if not manifest_path.exists() and not claims_path.exists():
             continue
         lines += [f"## {folder.name}", "", f"Made by `notebooks/{folder.name}.ipynb`.", ""]
+        lines += _provenance_lines(folder / "provenance.json")
         if manifest_path.exists():
             for name, caption in json.loads(manifest_path.read_text()).items():
                 lines += [f"### {name}", "", f"![{name}]({folder.name}/{name}.png)", "", caption, ""]

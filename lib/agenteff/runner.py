@@ -18,6 +18,15 @@ results: its notebook, figures and claims go to ``<cache>/runs/<notebook>-<hash 
 ``parameters.json``, unless ``replace=True`` (``--replace``). So does a run of a notebook with a ``base_url``
 parameter while ``OPENAI_BASE_URL`` is set: that variable sends its model calls to a real endpoint. Stored and failed notebooks are scrubbed of
 key-looking strings, and papermill's metadata records the parameters that made them.
+
+Every figures folder a run stores gets a ``provenance.json`` (parameters, data set versions, package versions;
+byte-stable across machines), shown in ``figures/README.md``. Publishing is all or nothing as far as the disk
+goes: everything is copied next to its target before anything is swapped in by renames, so a full disk leaves
+the stored results as they were; a full disk during the run reports the kernel's own error. The workers exit,
+killing their kernels, when the process running :func:`reproduce` dies (kill -9 included).
+
+``-p`` values are read as YAML, safely: at most 4,096 characters, no anchors, aliases or tags, and text with
+line breaks kept as given.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import importlib.metadata
 import io
 import json
 import math
@@ -33,6 +43,7 @@ import operator
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import tokenize
@@ -45,6 +56,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from .lifetime import exit_with_parent
 from .paths import cache_dir, figures_dir, notebooks_dir
 from .report import build_gallery
 from .secrets import looks_secret, redact
@@ -96,9 +108,34 @@ def resolve_notebooks(names: list[str] | None) -> list[Path]:
     return chosen
 
 
+_MAX_VALUE_CHARS = 4096
+
+
 def parse_parameters(pairs: list[list[str]] | None) -> dict:
-    """``-p NAME VALUE`` pairs; values are read as YAML scalars (``true``, ``3``, ``0.5``, ``null``, text)."""
-    return {name: yaml.safe_load(value) for name, value in (pairs or [])}
+    """``-p NAME VALUE`` pairs; values are read as YAML (``true``, ``3``, ``0.5``, ``null``, ``[1, 2]``, text),
+    safely: at most 4,096 characters, no anchors, aliases or tags (an alias bomb of 350 characters expands to
+    gigabytes), and text with line breaks is kept as given (YAML would fold them into spaces).
+    :class:`ParameterError` says in one line what is wrong."""
+    return {name: _parse_value(name, value) for name, value in (pairs or [])}
+
+
+def _parse_value(name: str, value: str):
+    where = f"parameter {name!r}"
+    if len(value) > _MAX_VALUE_CHARS:
+        raise ParameterError(f"{where}: the value is longer than {_MAX_VALUE_CHARS} characters ({len(value):,})")
+    try:
+        for token in yaml.scan(value, Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                raise ParameterError(f"{where}: YAML anchors and aliases are not allowed ({value[:60]!r})")
+            if isinstance(token, yaml.TagToken):
+                raise ParameterError(f"{where}: YAML tags are not allowed ({value[:60]!r})")
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ParameterError(f"{where}: cannot read the value {value[:60]!r} as YAML ({problem})") from None
+    if isinstance(parsed, str) and "\n" in value:
+        return value
+    return parsed
 
 
 _OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
@@ -253,7 +290,104 @@ def _scrub(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     cleaned = redact(text)
     if cleaned != text:
-        path.write_text(cleaned, encoding="utf-8")
+        _write_file(path, cleaned.encode("utf-8"))
+
+
+def _raw_write(path: Path, data: bytes) -> None:
+    """The one place the runner's bytes reach the disk (the reliability tests fill the disk here)."""
+    path.write_bytes(data)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a full disk leaves the old file, never a cut one."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        _raw_write(partial, data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        target.mkdir()
+        for item in sorted(source.iterdir()):
+            _copy(item, target / item.name)
+    else:
+        _write_file(target, source.read_bytes())
+
+
+def _publish(moves: list[tuple[Path, Path]]) -> None:
+    """Put each ``(source, target)`` in place of its target, all or nothing as far as the disk goes: every source
+    is first copied next to its target (where a full disk stops it, and every target is left as it was), then
+    swapped in by renames, which need no space."""
+    incoming = []
+    try:
+        for source, target in moves:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.incoming")
+            _remove(temporary)
+            incoming.append((temporary, target))
+            _copy(source, temporary)
+    except BaseException:
+        for temporary, _ in incoming:
+            _remove(temporary)
+        raise
+    for temporary, target in incoming:
+        if temporary.is_dir() and target.exists():
+            outgoing = target.with_name(f".{target.name}.outgoing")
+            _remove(outgoing)
+            target.rename(outgoing)
+            temporary.rename(target)
+            _remove(outgoing)
+        else:
+            os.replace(temporary, target)
+
+
+_STAGED = "agenteff-staged://"
+
+
+class _StagedNotebookIO:
+    """papermill's reader and writer of ``agenteff-staged://<path>``, the notebook a run writes as it goes. A
+    write that fails (a full disk) is remembered rather than raised: raised, it would replace the kernel's own
+    error (often the same full disk) in the run's report."""
+
+    failed_writes: dict[str, OSError] = {}
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        target = path.removeprefix(_STAGED)
+        try:
+            _write_file(Path(target), buf.encode("utf-8"))
+        except OSError as exc:
+            cls.failed_writes[target] = exc
+
+    @classmethod
+    def read(cls, path: str) -> str:
+        return Path(path.removeprefix(_STAGED)).read_text(encoding="utf-8")
+
+    @classmethod
+    def listdir(cls, path: str):
+        raise NotImplementedError("staged notebooks are single files")
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        return path.removeprefix(_STAGED)
+
+
+def _register_staged_io() -> None:
+    from papermill.iorw import papermill_io
+
+    if not any(handler is _StagedNotebookIO for handler in papermill_io._handlers):
+        papermill_io.register(_STAGED, _StagedNotebookIO)
 
 
 def _ipc_kernel_manager(socket_prefix: Path):
@@ -306,7 +440,7 @@ def _strip_volatile(path: Path) -> None:
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id on every run
-    nbformat.write(notebook, path)
+    _write_file(path, nbformat.writes(notebook).encode("utf-8"))
 
 
 def _count_figures(folder: Path) -> int:
@@ -332,8 +466,6 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
     """Execute one notebook (in place, or in a run folder of its own when the parameters are not the defaults
     and ``replace`` is False); see the module docstring. Bad parameters raise :class:`ParameterError` before
     anything runs."""
-    import papermill
-
     path = Path(path)
     stem = path.stem
     parameters = check_parameters(path, parameters)
@@ -342,16 +474,29 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
     side = None if replace or default else _side_folder(path, settings)
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=f"agenteff-{stem}-"))
+    try:
+        error, output, figures = _execute_and_publish(path, parameters, settings, side, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return NotebookResult(stem, not error, time.perf_counter() - started, figures, redact(error), output)
+
+
+def _execute_and_publish(path: Path, parameters: dict, settings: dict, side: Path | None, work: Path):
+    """Run the notebook in ``work`` and publish what it made: (error, output, figures)."""
+    import papermill
+
+    _register_staged_io()
     staged_notebook = work / path.name
     staged_figures = work / "figures"
     error = ""
     # The kernel inherits this environment: figures go to the staging folder, and progress bars are off because
     # the runner reports progress itself (and bars would make stored outputs differ run to run).
-    with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1"):
+    data_use = work / "data-use.jsonl"  # the data sets the run loads (agenteff.datasets.fetch appends them)
+    with _environment(AGENTEFF_FIGURES_DIR=str(staged_figures), TQDM_DISABLE="1", AGENTEFF_DATA_USE_LOG=str(data_use)):
         try:
             papermill.execute_notebook(
                 _without_injected_parameters(path),
-                str(staged_notebook),
+                _STAGED + str(staged_notebook),
                 parameters=parameters,
                 cwd=str(path.parent),
                 progress_bar=False,
@@ -363,36 +508,75 @@ def run_notebook(path: str | os.PathLike, parameters: dict | None = None, *, rep
             error = _describe_failure(exc)
         except Exception as exc:  # kernel died, notebook unreadable, ...
             error = f"{type(exc).__name__}: {exc}"
-    error = redact(error)
-    figures = 0
+    unwritten = _StagedNotebookIO.failed_writes.pop(str(staged_notebook), None)
+    if unwritten is not None:
+        _remove(staged_notebook)  # an earlier cell's version at best
+        error = f"{error}; " if error else ""
+        error += f"the executed notebook could not be written ({unwritten})"
     if error:
-        failed_dir = cache_dir() / "failed"
-        failed_dir.mkdir(parents=True, exist_ok=True)
         if staged_notebook.exists():
-            _scrub(staged_notebook)
-            shutil.copyfile(staged_notebook, failed_dir / path.name)
-            error += f" (failed run saved to {failed_dir / path.name})"
-        output = ""
-    else:
+            failed = cache_dir() / "failed" / path.name
+            try:
+                _scrub(staged_notebook)
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                _write_file(failed, staged_notebook.read_bytes())
+                error += f" (failed run saved to {failed})"
+            except OSError as exc:
+                error += f" (the failed run could not be saved: {exc})"
+        return error, "", 0
+    target_notebook, target_figures = path, figures_dir()
+    produced = sorted(staged_figures.glob("*/"))  # figures/<notebook>/ folders, replaced whole
+    try:
+        provenance = _provenance(path, settings, data_use)
+        for folder in produced:
+            _write_file(folder / PROVENANCE, provenance)
         _strip_volatile(staged_notebook)
         _scrub(staged_notebook)
-        target_notebook, target_figures = path, figures_dir()
+        moves = []
         if side is not None:
-            shutil.rmtree(side, ignore_errors=True)
-            side.mkdir(parents=True)
-            (side / "parameters.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+            side.mkdir(parents=True, exist_ok=True)  # a symlink to a folder is used as the folder
+            settings_file = work / "parameters.json"
+            _write_file(settings_file, (redact(json.dumps(settings, indent=1, sort_keys=True)) + "\n").encode())
+            moves.append((settings_file, side / "parameters.json"))
             target_notebook, target_figures = side / path.name, side / "figures"
-        for produced in sorted(staged_figures.glob("*/")):  # figures/<notebook>/ folders, replaced whole
-            target = target_figures / produced.name
-            if target.exists():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(produced), str(target))
-            figures += _count_figures(target)
-        shutil.move(str(staged_notebook), str(target_notebook))
-        output = str(target_notebook)
-    shutil.rmtree(work, ignore_errors=True)
-    return NotebookResult(stem, not error, time.perf_counter() - started, figures, error, output)
+        moves += [(folder, target_figures / folder.name) for folder in produced]
+        moves.append((staged_notebook, target_notebook))
+        _publish(moves)
+    except OSError as exc:
+        return f"the results could not be published ({exc}); the stored results are unchanged", "", 0
+    figures = sum(_count_figures(target_figures / folder.name) for folder in produced)
+    return "", str(target_notebook), figures
+
+
+PROVENANCE = "provenance.json"
+# the packages whose versions a result records (the notebooks' watermark list and the plotting stack)
+_PROVENANCE_PACKAGES = ("agenteff", "matplotlib", "numpy", "pandas", "scipy", "scikit-learn", "seaborn", "statsmodels")
+
+
+def _provenance(path: Path, settings: dict, data_use: Path) -> bytes:
+    """``provenance.json`` of a run's results: the parameters the notebook ran with (its defaults with the given
+    ones over them; sizes left at None are settled inside from ``fast``), the endpoint variable when it chose
+    one, the data sets it loaded with their versions, and the package and Python versions. Nothing that differs
+    between machines running the same environment (no times, paths or host names), so it is byte-stable."""
+    parameters = {name: p.default for name, p in _declared_parameters(path).items() if p.literal}
+    parameters.update(settings)
+    used = {}
+    if data_use.exists():
+        for line in data_use.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            used[entry["name"]] = entry["version"]
+    packages = {}
+    for name in _PROVENANCE_PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            packages[name] = importlib.metadata.version(name)
+    record = {
+        "notebook": path.stem,
+        "parameters": parameters,
+        "data": dict(sorted(used.items())),
+        "packages": packages,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
+    return (redact(json.dumps(record, indent=1, sort_keys=True, default=str)) + "\n").encode("utf-8")
 
 
 def _print(result: NotebookResult) -> None:
@@ -440,7 +624,9 @@ def reproduce(
     started = time.perf_counter()
     results = []
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited threads or event loops
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    # workers (and their kernels) exit when this process dies, even by kill -9: an orphan would go on and replace
+    # the stored results of a run that was stopped
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=exit_with_parent) as pool:
         futures = [pool.submit(run_notebook, path, parameters, replace=replace) for path in paths]
         for future in as_completed(futures):
             result = future.result()

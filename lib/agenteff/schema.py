@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,7 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
         out = pd.Series(values, index=series.index, dtype="boolean")
     else:
         numeric = pd.to_numeric(series, errors="coerce")
+        exact = numeric  # integers as written, before any trip through float64 rounds them
         if numeric.dtype == object:  # integers beyond 64 bits stay Python ints
             numeric = pd.Series(
                 [float(v) if v is not None and not pd.isna(v) else np.nan for v in numeric],
@@ -184,7 +186,7 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
             if fractional.any():
                 pos = int(np.flatnonzero(fractional)[0])
                 _fail(source, pos, col.name, f"expected a whole number, got {_show(series.iloc[pos])}")
-            too_large = np.abs(values) >= 2.0**63
+            too_large = _outside_int64(exact, values)
             if too_large.any():
                 pos = int(np.flatnonzero(too_large)[0])
                 _fail(source, pos, col.name, f"{_show(series.iloc[pos])} is too large for a 64-bit integer")
@@ -205,6 +207,18 @@ def _coerce(series: pd.Series, col: Column, source) -> pd.Series:
             pos = int(np.flatnonzero(outside)[0])
             _fail(source, pos, col.name, f"{_show(out.iloc[pos])} is outside [{lo:g}, {hi:g}]")
     return out
+
+
+def _outside_int64(exact: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Which values do not fit a signed 64-bit integer, judged on the exact integers where pandas kept them
+    (float64 rounds 2**63 - 1 up to 2**63)."""
+    if exact.dtype.kind == "i":
+        return np.zeros(len(values), dtype=bool)
+    if exact.dtype.kind == "u":
+        return exact.to_numpy() > np.iinfo(np.int64).max
+    if exact.dtype == object:
+        return np.array([not pd.isna(v) and not -(2**63) <= int(v) < 2**63 for v in exact], dtype=bool)
+    return (values >= 2.0**63) | (values < -(2.0**63))
 
 
 def _json_numbers(text) -> np.ndarray | None:
@@ -290,6 +304,17 @@ def _check_csv_rows(path: Path) -> None:
                 )
 
 
+def read_csv(path: str | os.PathLike, **options) -> pd.DataFrame:
+    """``pandas.read_csv(path, **options)`` of a regular file whose every data row has as many fields as its
+    header, for parsers that reshape a CSV before validating it (a file cut short at a field boundary would
+    otherwise load short, its missing fields as NaN). An empty file is left to pandas to refuse."""
+    path = Path(path)
+    _check_regular(path)
+    if path.stat().st_size:
+        _check_csv_rows(path)
+    return pd.read_csv(path, **options)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     _check_csv_rows(path)
     return pd.read_csv(path, keep_default_na=True)
@@ -306,11 +331,40 @@ def _reader(path: Path):
     raise SchemaError(f"{path}: unsupported table format {suffix!r} (use .csv, .parquet or .jsonl)")
 
 
+# Reading and validating a table takes several times its size in memory: a bound keeps a wrong path (a disk
+# image, a log) from exhausting the machine.
+MAX_TABLE_BYTES = 1 << 30
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _check_regular(path: Path) -> None:
+    """A regular file within :data:`MAX_TABLE_BYTES` (a FIFO would block the read for ever, /dev/zero never end)."""
+    try:
+        info = path.stat()  # follows symlinks: a link to a regular file is fine
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "not a file")
+        raise SchemaError(f"{path}: not a regular file ({kind}); tables are read from files only")
+    if info.st_size > MAX_TABLE_BYTES:
+        raise SchemaError(
+            f"{path}: {info.st_size:,} bytes, more than the {MAX_TABLE_BYTES:,} a table may have "
+            "(agenteff.schema.MAX_TABLE_BYTES); is this the right file?"
+        )
+
+
 def read_table(path: str | os.PathLike, schema: Schema) -> pd.DataFrame:
-    """Read a CSV, Parquet or JSON-lines file and validate it against ``schema``."""
+    """Read a CSV, Parquet or JSON-lines file and validate it against ``schema``. Anything but a regular file of
+    at most :data:`MAX_TABLE_BYTES` is refused before it is opened."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    _check_regular(path)
     try:
         frame = _reader(path)(path)
     except SchemaError:

@@ -3,14 +3,16 @@ several processes repairing one corrupt cached file at once, and `data fetch` af
 
 import hashlib
 import multiprocessing
+import os
 import shutil
+import threading
 
 import pandas as pd
 import pytest
 
-from agenteff import datasets
+from agenteff import datasets, schema
 from agenteff.__main__ import main
-from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile
+from agenteff.datasets import DataIntegrityError, Dataset, LocalFile, RemoteFile, agent_scaling, mcpp, published
 from agenteff.datasets.prices import PRICES
 from agenteff.paths import data_dir
 from agenteff.schema import RUNS, SchemaError, read_table, validate
@@ -195,3 +197,101 @@ def test_data_fetch_reports_a_removed_corrupt_copy_and_fetches_it_again(tmp_path
     )
     assert "Traceback" not in printed.out + printed.err
     assert cached.read_bytes() == CONTENT
+
+
+def test_the_int64_limits_are_accepted_and_one_beyond_is_named(tmp_path):
+    top, bottom = 2**63 - 1, -(2**63)
+    table = read_table(
+        _runs_csv(tmp_path, f"r1,t,s,single,1,m,{top},true,0.5,{top}\nr2,t,s,single,1,m,{bottom},true,0.5,1\n"), RUNS
+    )
+    assert table["prompt_tokens"].tolist() == [top, 1] and table["seed"].tolist() == [top, bottom]
+    with pytest.raises(SchemaError, match=rf"row 1, column 'prompt_tokens': {2**63} is too large for a 64-bit"):
+        read_table(_runs_csv(tmp_path, f"r1,t,s,single,1,m,1,true,0.5,{2**63}\n", "beyond.csv"), RUNS)
+
+
+def _read_within(seconds, path):
+    """read_table in a thread, so a read that blocks (a FIFO) fails the test instead of hanging it."""
+    outcome = []
+
+    def read():
+        try:
+            outcome.append(read_table(path, RUNS))
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"read_table({path}) did not return within {seconds} s"
+    return outcome[0]
+
+
+def test_read_table_refuses_a_fifo_and_a_device(tmp_path):
+    fifo = tmp_path / "runs.csv"
+    os.mkfifo(fifo)
+    error = _read_within(5, fifo)
+    assert isinstance(error, SchemaError) and f"{fifo}: not a regular file (a FIFO)" in str(error)
+    device = tmp_path / "zeros.csv"
+    device.symlink_to("/dev/zero")
+    error = _read_within(5, device)
+    assert isinstance(error, SchemaError) and f"{device}: not a regular file (a character device)" in str(error)
+
+
+def test_read_table_refuses_a_file_over_its_size_bound(tmp_path, monkeypatch):
+    path = _runs_csv(tmp_path, "".join(ROW.format(i=i) for i in range(100)))
+    monkeypatch.setattr(schema, "MAX_TABLE_BYTES", 1000)
+    with pytest.raises(SchemaError, match=rf"{path}: {path.stat().st_size:,} bytes, more than the 1,000 a table may"):
+        read_table(path, RUNS)
+
+
+def _cut_at_a_field_boundary(source, target):
+    """The file without the last field of its last row: every line still parses, one row is short."""
+    text = source.read_text(encoding="utf-8").rstrip("\n")
+    target.write_text(text.rsplit(",", 1)[0] + "\n", encoding="utf-8")
+    return target
+
+
+def _scaling_files(tmp_path):
+    folder = data_dir() / "published" / "scaling"
+    files = {f"published/scaling/{p.name}": p for p in folder.glob("*.csv")}
+    files["published/scaling/configs_v2.csv"] = _cut_at_a_field_boundary(
+        folder / "configs_v2.csv", tmp_path / "configs_v2.csv"
+    )
+    return agent_scaling.parse_v2_configs, files
+
+
+def _paper_value_files(tmp_path):
+    source = data_dir() / "published" / "efficiency" / "paper_values.csv"
+    return published.parse, {
+        "published/efficiency/paper_values.csv": _cut_at_a_field_boundary(source, tmp_path / "paper_values.csv")
+    }
+
+
+def _mcpp_files(tmp_path):
+    source = tmp_path / "stats.csv"
+    source.write_text("success_prob,lat_mean,lat_std,cost_mean\n0.5,1.0,0.1,330\n0.25,2.0,0.2,660\n")
+    return mcpp.parse, {mcpp.TEMPLATES_FILE: _cut_at_a_field_boundary(source, tmp_path / "cut.csv")}
+
+
+@pytest.mark.parametrize("make", [_scaling_files, _paper_value_files, _mcpp_files])
+def test_parsers_refuse_a_file_cut_at_a_field_boundary(tmp_path, make):
+    parser, files = make(tmp_path)
+    with pytest.raises(SchemaError, match=r"row \d+ has \d+ fields, the header \d+"):
+        parser(files)
+
+
+def test_a_symlinked_folder_in_the_data_cache_is_refused_and_nothing_outside_is_touched(tmp_path, monkeypatch):
+    mirror, cache, outside = tmp_path / "mirror", tmp_path / "cache", tmp_path / "outside"
+    (mirror / TINY.relative).parent.mkdir(parents=True)
+    (mirror / TINY.relative).write_bytes(CONTENT)
+    monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(cache))
+    monkeypatch.setenv(datasets.MIRROR_VARIABLE, str(mirror))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny", Dataset("tiny", "test", (TINY,), "unused:parse", "MIT", "none"))
+    victim = outside / "repo" / TINY.commit / TINY.path
+    victim.parent.mkdir(parents=True)
+    victim.write_bytes(b"someone else's file")
+    (cache / "data").mkdir(parents=True)
+    (cache / "data" / "someone").symlink_to(outside)  # the cache's folder of the owner leads out of the cache
+    with pytest.raises(DataIntegrityError, match=r"data/someone is a symbolic link .* refusing"):
+        datasets.fetch("tiny")
+    assert victim.read_bytes() == b"someone else's file"

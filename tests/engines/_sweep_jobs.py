@@ -30,3 +30,9 @@ def sleeps_and_logs_pid(job: Job, log: str) -> list[dict]:
         handle.write(f"{os.getpid()}\n")
     time.sleep(0.4)
     return [{"pid": os.getpid()}]
+
+
+def crashes_on_seeds_3_and_37(job: Job) -> list[dict]:
+    if job.seed in (3, 37):
+        os._exit(7)
+    return [{"value": job.seed * 10}]

@@ -388,9 +388,25 @@ def _file_lock(target: Path):
 
 
 def _ensure(file: RemoteFile) -> Path:
-    target = cache_dir() / "data" / file.relative
+    root = cache_dir() / "data"
+    target = root / file.relative
+    _refuse_links(root, file.relative)
     with _file_lock(target):  # another process may be checking, removing or fetching the same file
         return _ensure_locked(file, target)
+
+
+def _refuse_links(root: Path, relative: Path) -> None:
+    """A cached file's path below the cache root holds no symbolic link: the loader removes and rewrites files
+    there, so a link would let it delete or replace a file outside the cache (the root itself may be a link)."""
+    path = root
+    for part in relative.parts:
+        path = path / part
+        if path.is_symlink():
+            raise DataIntegrityError(
+                f"{path} is a symbolic link (to {os.readlink(path)}) inside the data cache {root}; refusing to read "
+                "or write through it, since a corrupt copy there would be removed. Remove the link (the files are "
+                "fetched again into the cache)"
+            )
 
 
 def _ensure_locked(file: RemoteFile, target: Path) -> Path:
@@ -524,8 +540,14 @@ def pin(dataset: str, source: str, paths: list[str], path: Path = registry.REGIS
     return added
 
 
+USE_LOG_VARIABLE = "AGENTEFF_DATA_USE_LOG"
+
+
 def fetch(name: str) -> dict[str, Path]:
-    """Make the data set's files available locally and verified; return ``{path in repo: local path}``."""
+    """Make the data set's files available locally and verified; return ``{path in repo: local path}``.
+
+    When ``AGENTEFF_DATA_USE_LOG`` names a file (the notebook runner sets it), the data set's name and
+    :func:`version` are appended to it, so the run's provenance can list the data that made its results."""
     dataset = _get(name)
     if not dataset.files:
         raise DataIntegrityError(
@@ -539,7 +561,24 @@ def fetch(name: str) -> dict[str, Path]:
             paths[file.path] = _check_local(name, file, recorded)
         else:
             paths[file.path] = _ensure(file)
+    log = os.environ.get(USE_LOG_VARIABLE)
+    if log:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"name": name, "version": version(name)}) + "\n")
     return paths
+
+
+def version(name: str) -> str:
+    """The version of data set ``name``: the commit its files are pinned at (``repo@commit``), or for files
+    carried under data/, ``data/sha256:<first 12 hex of the digest of their recorded sha256s>``."""
+    dataset = _get(name)
+    pinned = sorted({f"{f.repo}@{f.commit}" for f in dataset.files if isinstance(f, RemoteFile)})
+    local = [f.path for f in dataset.files if isinstance(f, LocalFile)]
+    if local:
+        recorded = _manifest()
+        digest = hashlib.sha256("".join(f"{recorded.get(p, '')}  {p}\n" for p in sorted(local)).encode())
+        pinned.append(f"data/sha256:{digest.hexdigest()[:12]}")
+    return " + ".join(pinned)
 
 
 def _get(name: str) -> Dataset:

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from ..schema import RUNS, STEPS, Column, Schema, validate
+from ..schema import RUNS, STEPS, Column, Schema, read_csv, validate
 
 __all__ = ["parse_runs", "parse_simple_calls", "EVALUATIONS", "STRATEGY_NAMES"]
 
@@ -68,7 +68,7 @@ def parse_runs(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     frames = []
     for name in _RUN_FILES:
         path = files[name]
-        raw = pd.read_csv(path)
+        raw = read_csv(path)
         release = name.removeprefix("plot_data_").removesuffix(".csv")
         # accuracy is over the whole benchmark: a run that completed 163 tasks still divides by 164
         n_solved = raw["accuracy"] * HUMANEVAL_TASKS

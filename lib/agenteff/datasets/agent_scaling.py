@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import ARCHITECTURES, Column, Schema, validate
+from ..schema import ARCHITECTURES, Column, Schema, read_csv, validate
 
 __all__ = [
     "ARCHITECTURES",
@@ -135,13 +135,13 @@ def _by_name(files: dict, name: str) -> Path:
 
 
 def _read(path: Path, schema: Schema) -> pd.DataFrame:
-    return validate(pd.read_csv(path), schema, source=path)
+    return validate(read_csv(path), schema, source=path)
 
 
 def parse_v2_configs(files: dict) -> dict[str, pd.DataFrame]:
     """Tables ``configs``, ``coordination_metrics``, ``intelligence_index`` and ``tool_counts``."""
     configs_path = _by_name(files, "configs_v2.csv")
-    configs = pd.read_csv(configs_path)
+    configs = read_csv(configs_path)
     configs["architecture"] = configs["architecture"].map(normalize_architecture)
     return {
         "configs": validate(configs, CONFIGS, source=configs_path),
@@ -168,7 +168,7 @@ def aggregate_instances(instances: pd.DataFrame) -> pd.DataFrame:
 def parse_v3_instances(files: dict) -> dict[str, pd.DataFrame]:
     """Tables ``instances`` (one row per attempted instance) and ``configs`` (the 90 aggregated rows)."""
     path = _by_name(files, "per_instance_results_swe_tb.csv")
-    raw = pd.read_csv(path, dtype={"instance_idx": str})
+    raw = read_csv(path, dtype={"instance_idx": str})
     instances = pd.DataFrame(
         {
             "benchmark": raw["dataset"],

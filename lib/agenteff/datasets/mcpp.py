@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import Column, Schema, validate
+from ..schema import Column, Schema, read_csv, validate
 
 __all__ = ["parse", "TEMPLATES", "TEMPLATES_FILE"]
 
@@ -39,7 +39,7 @@ TEMPLATES = Schema(
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``{"templates": validated table}`` from the released statistics file."""
     path = files[TEMPLATES_FILE]
-    raw = pd.read_csv(path)
+    raw = read_csv(path)
     raw.insert(0, "template_id", range(len(raw)))
     templates = validate(raw, TEMPLATES, source=path)
     not_positive = templates[["success_prob", "lat_mean", "cost_mean"]].le(0).any(axis=1)

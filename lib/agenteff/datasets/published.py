@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..report import PaperValues
-from ..schema import Column, Schema, SchemaError, validate
+from ..schema import Column, Schema, SchemaError, read_csv, validate
 
 __all__ = ["PAPER_VALUES", "parse", "as_paper_values"]
 
@@ -46,7 +46,7 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise SchemaError(f"{path}: no such file")
     text = {column.name: str for column in PAPER_VALUES.columns if column.kind == "str"}
-    return validate(pd.read_csv(path, dtype=text), PAPER_VALUES, source=path)
+    return validate(read_csv(path, dtype=text), PAPER_VALUES, source=path)
 
 
 def parse(files: dict[str, Path]) -> dict[str, pd.DataFrame]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import SAMPLES, Column, Schema, validate
+from ..schema import SAMPLES, Column, Schema, read_csv, validate
 
 __all__ = ["SAMPLES_FILE", "RECORDED_SAMPLES", "parse_samples"]
 
@@ -39,5 +39,5 @@ _TEXT = {c.name: str for c in RECORDED_SAMPLES.columns if c.kind == "str"}
 def parse_samples(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``samples``: one row per recorded reply (:data:`RECORDED_SAMPLES`)."""
     path = files[SAMPLES_FILE]
-    frame = pd.read_csv(path, dtype=_TEXT, keep_default_na=False, na_values=[""])
+    frame = read_csv(path, dtype=_TEXT, keep_default_na=False, na_values=[""])
     return {"samples": validate(frame, RECORDED_SAMPLES, source=path)}

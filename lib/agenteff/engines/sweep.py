@@ -8,6 +8,10 @@
   given a scheduler address or a ``dask.distributed.Client``. Only the calling process writes the store: each
   finished job's records go in with one SQLite transaction, together with the job's row, so a job is either
   entirely stored or not at all.
+* One sweep at a time per run directory: :func:`run_sweep` holds a lock on ``<run_dir>/runs.lock`` (released by
+  the system when its process dies, even by ``kill -9``), and a second sweep on the folder while the first runs
+  raises :class:`RunFolderBusy` naming the first one's pid, before it runs anything (so no job runs, or is paid
+  for, twice).
 * An interrupted sweep (Ctrl-C, kill -9, a crash) is resumed by calling :func:`run_sweep` again with the same run
   directory: stored jobs are skipped, so nothing is repeated or duplicated. Jobs that raised are recorded with
   their error and retried on the next call.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import fcntl
 import hashlib
 import json
 import math
@@ -45,6 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..lifetime import exit_with_parent
 from ..llm.client import BudgetExceeded
 from ..progress import progress
 from ..secrets import redact
@@ -55,6 +61,7 @@ __all__ = [
     "RunStore",
     "run_sweep",
     "SweepIncomplete",
+    "RunFolderBusy",
     "STORE_NAME",
     "study_run_dir",
     "stored_jobs",
@@ -136,6 +143,35 @@ def release_worker_clients(endpoint) -> None:
 
 class SweepIncomplete(RuntimeError):
     """Some jobs raised; the others are stored, and a new call retries the failed ones."""
+
+
+class RunFolderBusy(RuntimeError):
+    """Another process is running a sweep in this run folder."""
+
+
+LOCK_NAME = "runs.lock"
+
+
+@contextlib.contextmanager
+def _run_folder_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir``'s lock for the block, or raise :class:`RunFolderBusy` naming the process that holds it.
+    An advisory ``flock``: the system releases it when the holder dies, so a killed sweep never leaves it stale."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown (it is starting)"
+            raise RunFolderBusy(
+                f"run folder {run_dir} is in use by pid {holder} (another sweep is running in it); wait for it to "
+                "finish or stop it, then call again: the jobs it stores are kept and not run again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 class _StoredFailure(Exception):
@@ -273,19 +309,6 @@ _WORKER_DIED = (
 )
 
 
-def _exit_with_parent() -> None:
-    """Worker initialiser: exit when the sweep's process dies (kill -9 included), instead of lingering."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch():
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="agenteff-exit-with-parent", daemon=True).start()
-
-
 class _Backend:
     """Submit jobs, wait for the first to finish, shut down: the same three moves on each backend."""
 
@@ -308,7 +331,7 @@ class _Backend:
     @staticmethod
     def _process_pool(max_workers):
         return cf.ProcessPoolExecutor(
-            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+            max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
         )
 
     def restart(self, max_workers: int | None = None) -> None:
@@ -357,98 +380,106 @@ def run_sweep(
     local pool (``executor="process"`` or ``"thread"``, ``max_workers`` of them). At most ``max_pending`` jobs
     (default: 2 per worker, at least 8) are submitted ahead, so a stop for a budget or an interrupt wastes
     little. Raises :class:`SweepIncomplete` when jobs raised, :class:`BudgetExceeded` when a budget ran out
-    (finished jobs are stored either way; call again to continue).
+    (finished jobs are stored either way; call again to continue), :class:`RunFolderBusy` when another process
+    is running a sweep in ``run_dir``.
     """
     ids = [job.job_id for job in jobs]
     if len(set(ids)) != len(ids):
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"jobs must be unique; repeated: {duplicated[:5]}")
-    store = RunStore(run_dir)
-    try:
-        done = store.done()
-        todo = [(position, job) for position, job in enumerate(jobs) if job.job_id not in done]
-        backend = _Backend(scheduler, executor, max_workers)
-        limit = max_pending or max(8, 2 * (max_workers or multiprocessing.cpu_count()))
-        spent_usd, spent_tokens, stop, failed = 0.0, 0, None, 0
-        bar = progress(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, unit="job")
-        pending: dict = {}
-        queue = iter(todo)
-        suspects: deque = deque()  # jobs of a broken process pool, re-run one at a time to find the culprit
-        alone = None  # the suspect running by itself, if any
-        isolating = False
-        guarded = _Guarded(fn)
+    with _run_folder_lock(Path(run_dir)):
+        store = RunStore(run_dir)
         try:
-            while True:
-                if suspects or alone is not None:
-                    if alone is None:
-                        alone = suspects.popleft()
-                        pending[backend.submit(guarded, alone[1])] = alone
-                else:
-                    while stop is None and len(pending) < limit:
-                        item = next(queue, None)
-                        if item is None:
-                            break
-                        pending[backend.submit(guarded, item[1])] = item
-                if not pending:
-                    break
-                settled = backend.wait_first(list(pending))
-                broken = [f for f in settled if isinstance(f.exception(), BrokenProcessPool)]
-                for finished in [f for f in settled if f not in broken]:
-                    position, job = pending.pop(finished)
-                    if alone is not None and alone[1] is job:
-                        alone = None
-                    try:
-                        output = finished.result()
-                        if isinstance(output, _JobFailure):
-                            if output.budget:
-                                stop = stop or output.error.removeprefix("BudgetExceeded: ")
-                                continue
-                            raise _StoredFailure(output.error)
-                        records = _as_records(output, job)
-                    except Exception as exc:  # the job's own failure: keep it, carry on with the others
-                        failed += 1
-                        store.fail(
-                            job, str(exc) if isinstance(exc, _StoredFailure) else redact(f"{type(exc).__name__}: {exc}")
-                        )
-                        continue
-                    store.add(job, position, records)
-                    bar.update()
-                    usd, tokens = _spent(records)
-                    spent_usd, spent_tokens = spent_usd + usd, spent_tokens + tokens
-                    if budget_usd is not None and spent_usd >= budget_usd:
-                        stop = stop or f"sweep USD budget reached: spent ${spent_usd:.4f} of ${budget_usd:.4f}"
-                    if budget_tokens is not None and spent_tokens >= budget_tokens:
-                        stop = stop or (
-                            f"sweep token budget reached: spent {spent_tokens:,} of {budget_tokens:,} tokens"
-                        )
-                if broken:  # every job in the pool failed with it; the pool is unusable
-                    if alone is not None:  # it ran by itself and killed its worker: the culprit
-                        failed += 1
-                        store.fail(alone[1], _WORKER_DIED)
-                        alone = None
+            done = store.done()
+            todo = [(position, job) for position, job in enumerate(jobs) if job.job_id not in done]
+            backend = _Backend(scheduler, executor, max_workers)
+            limit = max_pending or max(8, 2 * (max_workers or multiprocessing.cpu_count()))
+            spent_usd, spent_tokens, stop, failed = 0.0, 0, None, 0
+            bar = progress(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, unit="job")
+            pending: dict = {}
+            queue = deque(todo)
+            suspects: deque = deque()  # jobs of a broken process pool, re-run one at a time to find the culprit
+            alone = None  # the suspect running by itself, if any
+            isolating = False
+            guarded = _Guarded(fn)
+            try:
+                while True:
+                    if suspects or alone is not None:
+                        if alone is None:
+                            alone = suspects.popleft()
+                            pending[backend.submit(guarded, alone[1])] = alone
                     else:
-                        suspects.extend(sorted(pending.values(), key=lambda item: item[0]))
-                    pending.clear()
-                    isolating = bool(suspects)
-                    backend.restart(max_workers=1 if isolating else None)
-                elif isolating and alone is None and not suspects:
-                    isolating = False
-                    backend.restart()  # every suspect settled: back to the full pool
+                        while stop is None and len(pending) < limit and queue:
+                            item = queue.popleft()
+                            try:
+                                pending[backend.submit(guarded, item[1])] = item
+                            except BrokenProcessPool:  # a worker died since the last wait: this job never ran
+                                queue.appendleft(item)
+                                break
+                    if not pending:
+                        break
+                    settled = backend.wait_first(list(pending))
+                    if any(isinstance(f.exception(), BrokenProcessPool) for f in settled):
+                        # a broken pool fails every job it holds; take them all (finished ones are kept as such)
+                        settled = cf.wait(list(pending)).done
+                    broken = [f for f in settled if isinstance(f.exception(), BrokenProcessPool)]
+                    for finished in [f for f in settled if f not in broken]:
+                        position, job = pending.pop(finished)
+                        if alone is not None and alone[1] is job:
+                            alone = None
+                        try:
+                            output = finished.result()
+                            if isinstance(output, _JobFailure):
+                                if output.budget:
+                                    stop = stop or output.error.removeprefix("BudgetExceeded: ")
+                                    continue
+                                raise _StoredFailure(output.error)
+                            records = _as_records(output, job)
+                        except Exception as exc:  # the job's own failure: keep it, carry on with the others
+                            failed += 1
+                            store.fail(
+                                job,
+                                str(exc) if isinstance(exc, _StoredFailure) else redact(f"{type(exc).__name__}: {exc}"),
+                            )
+                            continue
+                        store.add(job, position, records)
+                        bar.update()
+                        usd, tokens = _spent(records)
+                        spent_usd, spent_tokens = spent_usd + usd, spent_tokens + tokens
+                        if budget_usd is not None and spent_usd >= budget_usd:
+                            stop = stop or f"sweep USD budget reached: spent ${spent_usd:.4f} of ${budget_usd:.4f}"
+                        if budget_tokens is not None and spent_tokens >= budget_tokens:
+                            stop = stop or (
+                                f"sweep token budget reached: spent {spent_tokens:,} of {budget_tokens:,} tokens"
+                            )
+                    if broken:  # every job in the pool failed with it; the pool is unusable
+                        if alone is not None:  # it ran by itself and killed its worker: the culprit
+                            failed += 1
+                            store.fail(alone[1], _WORKER_DIED)
+                            alone = None
+                        else:
+                            suspects.extend(sorted(pending.values(), key=lambda item: item[0]))
+                        pending.clear()
+                        isolating = bool(suspects)
+                        backend.restart(max_workers=1 if isolating else None)
+                    elif isolating and alone is None and not suspects:
+                        isolating = False
+                        backend.restart()  # every suspect settled: back to the full pool
+            finally:
+                bar.close()
+                backend.shutdown(pending)
+            remaining = len(jobs) - len(store.done())
+            if stop is not None:
+                raise BudgetExceeded(
+                    f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
+                    "the run directory: raise the budget and call run_sweep again to continue"
+                )
+            if failed:
+                first = store.failures().iloc[0]
+                raise SweepIncomplete(
+                    f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
+                    "the others are stored, and calling run_sweep again retries the failed ones"
+                )
+            return store.load()
         finally:
-            bar.close()
-            backend.shutdown(pending)
-        remaining = len(jobs) - len(store.done())
-        if stop is not None:
-            raise BudgetExceeded(
-                f"{stop}; {remaining} of {len(jobs)} jobs not run. Finished jobs are stored in "
-                "the run directory: raise the budget and call run_sweep again to continue"
-            )
-        if failed:
-            first = store.failures().iloc[0]
-            raise SweepIncomplete(
-                f"{failed} of {len(jobs)} jobs raised (first: {first.job_id}: {first.error}); "
-                "the others are stored, and calling run_sweep again retries the failed ones"
-            )
-        return store.load()
-    finally:
-        store.close()
+            store.close()

@@ -42,6 +42,7 @@ import logging
 import math
 import os
 import random
+import sqlite3
 import threading
 import time
 import weakref
@@ -55,6 +56,7 @@ import openai
 
 from ..paths import cache_dir as default_cache_root
 from ..progress import progress
+from ..secrets import redact, redact_logs
 from .cache import ResponseCache, request_key
 from .pricing import PriceTable, call_cost
 from .sim import SIMULATED_FINGERPRINT, approximate_tokens, message_tokens
@@ -63,6 +65,10 @@ from .transport import LOOPBACK_HOSTS, LoopbackTransport
 __all__ = ["LLMClient", "ChatResult", "BudgetExceeded", "RetriesExhausted"]
 
 _log = logging.getLogger(__name__)
+# the HTTP libraries log request URLs (httpx at INFO): userinfo and key-like parts never reach a log
+redact_logs("httpx", "httpx2", "openai", "openai._base_client")
+_CACHE_WAIT_S = 0.2  # the longest a cache write may hold up the event loop
+_CACHE_RETRY_S = 2.0  # when the cache could not take replies: the wait before trying again
 # No key is needed by local servers (vLLM, Ollama, the simulated endpoint), but the SDK insists on one.
 _PLACEHOLDER_KEY = "not-needed"
 
@@ -389,7 +395,7 @@ def _describe(exc: BaseException | None) -> str:
     status = getattr(exc, "status_code", None)
     text = getattr(exc, "message", None) or str(exc)
     name = getattr(exc, "label", None) or type(exc).__name__
-    return name + (f" (HTTP {status})" if status else "") + f": {text[:300]}"
+    return redact(name + (f" (HTTP {status})" if status else "") + f": {text[:300]}")  # errors may quote URLs
 
 
 def _connection_refused(exc: BaseException | None) -> bool:
@@ -407,7 +413,7 @@ def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
         parts = parts._replace(netloc=(parts.hostname or "") + (f":{parts.port}" if parts.port else ""))
-    return urlunsplit(parts)
+    return redact(urlunsplit(parts))
 
 
 class _Call(NamedTuple):
@@ -520,7 +526,11 @@ class LLMClient:
         )
         self._stats["cost_usd"] = 0.0
         self._inflight: dict[str, asyncio.Future] = {}
-        self._unstored: list[tuple] = []  # replies received, written to the cache at the end of the loop's turn
+        # replies not yet in the cache, by key: written at the end of the loop's turn, and kept here (answering
+        # lookups) while the cache cannot take them (locked by another process, a full disk)
+        self._unstored: dict[str, tuple[str, dict, float]] = {}
+        self._flush_handle: asyncio.Handle | None = None
+        self._cache_trouble = ""  # the cache's last write error, logged once per episode
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="agenteff-llm", daemon=True)
         self._thread.start()
@@ -637,9 +647,8 @@ class LLMClient:
 
     async def _chat_many(self, requests: list[dict], desc: str) -> list[ChatResult]:
         calls = [_call(**kwargs) for kwargs in requests]
-        self._flush()
         # the cache answers in one query for the whole batch; only the calls it does not hold become tasks
-        stored = self._cache.get_many([c.key for c in calls]) if self._cache is not None else {}
+        stored = self._cached([c.key for c in calls])
         outcomes: list = [None] * len(calls)
         for i, call in enumerate(calls):
             if call.key in stored:
@@ -706,8 +715,9 @@ class LLMClient:
 
     async def _chat(self, model, messages, tools, temperature, sample_index, max_tokens, extra) -> ChatResult:
         call = _call(model, messages, tools, temperature, sample_index, max_tokens, **extra)
-        self._flush()
-        cached = self._cache.get(call.key) if self._cache is not None else None
+        cached = self._unstored[call.key][1:] if call.key in self._unstored else None
+        if cached is None and self._cache is not None:
+            cached = self._cache.get(call.key)
         if cached is not None:
             self._stats["cache_hits"] += 1
             return self._result(model, *cached, messages, tools, from_cache=True)
@@ -740,18 +750,42 @@ class LLMClient:
         finally:
             del self._inflight[call.key]
 
+    def _cached(self, keys: list[str]) -> dict[str, tuple[dict, float]]:
+        """The replies among ``keys`` that the cache, or the replies not yet written to it, hold."""
+        found = self._cache.get_many(keys) if self._cache is not None else {}
+        found.update((key, self._unstored[key][1:]) for key in keys if key in self._unstored)
+        return found
+
     def _store(self, call: _Call, body: dict, latency: float) -> None:
         """Queue a reply for the cache; the replies of one turn of the event loop are written in one transaction
         (one SQLite commit per call cost more CPU than the HTTP exchange)."""
-        if not self._unstored:
-            self._loop.call_soon(self._flush)
-        self._unstored.append((call.key, call.model, body, latency))
+        self._unstored[call.key] = (call.model, body, latency)
+        if self._flush_handle is None:
+            self._flush_handle = self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        if self._unstored and self._cache is not None:  # only a client with a cache queues replies
-            rows = self._unstored[:]
-            self._unstored.clear()  # the same list: the finaliser holds it
-            self._cache.put_many(rows)
+        """Write the queued replies, waiting at most ``_CACHE_WAIT_S`` (this runs on the event loop); when the
+        cache cannot take them they stay queued, answer lookups, and are tried again ``_CACHE_RETRY_S`` later
+        (and at close)."""
+        self._flush_handle = None
+        if not self._unstored or self._cache is None:
+            return
+        rows = [(key, *row) for key, row in self._unstored.items()]
+        try:
+            self._cache.put_many(rows, wait_s=_CACHE_WAIT_S)
+        except sqlite3.OperationalError as exc:  # locked by another process, or the disk is full
+            if not self._cache_trouble:
+                _log.warning(
+                    "the response cache %s cannot take replies now (%s): %d kept in memory and tried again",
+                    self._cache.path,
+                    exc,
+                    len(rows),
+                )
+            self._cache_trouble = str(exc)
+            self._flush_handle = self._loop.call_later(_CACHE_RETRY_S, self._flush)
+            return
+        self._unstored.clear()  # the same dict: the finaliser holds it
+        self._cache_trouble = ""
 
     def _result(
         self, model: str, body: dict, latency: float, messages, tools, from_cache: bool, fields: dict | None = None
@@ -849,7 +883,7 @@ class LLMClient:
         except httpx.TimeoutException as exc:
             raise openai.APITimeoutError(request=request) from exc
         except httpx.TransportError as exc:
-            raise openai.APIConnectionError(request=request) from exc
+            raise openai.APIConnectionError(message=f"Connection error: {exc}", request=request) from exc
         if not 200 <= status < 300:
             response = httpx.Response(status, headers=headers, content=content, request=request)
             raise self._openai._make_status_error_from_response(response)  # the SDK's error type per status
@@ -866,7 +900,7 @@ class LLMClient:
         return min(max(wait, asked), self.backoff_max_s) if asked is not None else wait
 
 
-def _shutdown(loop: asyncio.AbstractEventLoop, thread: threading.Thread, client, cache, unstored: list) -> None:
+def _shutdown(loop: asyncio.AbstractEventLoop, thread: threading.Thread, client, cache, unstored: dict) -> None:
     if loop.is_running():
         try:
             asyncio.run_coroutine_threadsafe(client.close(), loop).result(timeout=10)
@@ -877,6 +911,14 @@ def _shutdown(loop: asyncio.AbstractEventLoop, thread: threading.Thread, client,
     if not loop.is_running():
         loop.close()
     if cache is not None:
-        if unstored:  # replies queued in the loop's last turn
-            cache.put_many(unstored)
+        if unstored:  # replies queued in the loop's last turn, or kept while the cache could not take them
+            try:
+                cache.put_many([(key, *row) for key, row in unstored.items()])
+            except sqlite3.OperationalError as exc:
+                _log.warning(
+                    "%d replies could not be written to the response cache %s (%s): a re-run asks for them again",
+                    len(unstored),
+                    cache.path,
+                    exc,
+                )
         cache.close()

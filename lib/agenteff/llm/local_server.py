@@ -15,10 +15,12 @@ are poor: it is a real model, not a good one.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import http.client
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -174,6 +176,29 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _parent_death_signal():
+    """``preexec_fn`` for llama-server: the kernel sends it SIGTERM when the process that started it dies (kill -9
+    included), so it never outlives its serve-local or test session. Linux only (None elsewhere). libc is
+    looked up here, in the parent: the child runs only the call."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _healthy(port: int) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
@@ -190,6 +215,11 @@ def serve(
 ) -> tuple[subprocess.Popen, str]:
     """Start the cached llama-server (run :func:`setup` first) and wait until it is healthy; return the process
     and its base URL. ``context`` is shared by the ``parallel`` slots."""
+    if port and not _port_free(port):
+        raise LocalServerError(
+            f"port {port} on 127.0.0.1 is in use (another server, perhaps an earlier serve-local still running); "
+            "stop it or choose another --port"
+        )
     binary, model = server_binary(), model_path()
     if not binary.is_file() or not model.is_file():
         raise LocalServerError("llama-server is not set up here: run `python -m agenteff live-setup` first")
@@ -216,6 +246,7 @@ def serve(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_parent_death_signal(),
     )
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
@@ -224,7 +255,7 @@ def serve(
                 f"llama-server exited with code {process.returncode}: "
                 f"{process.stderr.read()[-1000:] if process.stderr else ''}"
             )
-        if _healthy(port):
+        if _healthy(port) and process.poll() is None:  # healthy, and it is ours that answers
             return process, f"http://127.0.0.1:{port}/v1"
         time.sleep(0.25)
     process.kill()

@@ -13,6 +13,9 @@ A streamed generation of any length therefore never times out while tokens keep 
 sends nothing until it is complete, so for it the limit is the whole reply. On a timeout the connection is
 closed, which is what tells llama.cpp's server (and vLLM) to cancel the generation.
 
+A reply that is cut short or not valid HTTP (a server killed mid-reply leaves a chunked body without its end)
+raises ``ReadError`` too, so it is retried like any dropped connection.
+
 One request is sent at most once per call: when the server drops a kept-alive connection without replying,
 this transport raises ``ReadError`` rather than re-sending on its own, so the caller's retry policy (counting,
 backoff, budget) sees every send. Idle connections the server has already closed are discarded before use.
@@ -149,7 +152,7 @@ async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
         raise ConnectionError(f"the reply's headers are too long ({exc})") from exc
     status_line, *lines = head[:-4].split(b"\r\n")
     parts = status_line.split(b" ", 2)
-    status = int(parts[1])
+    status = _number(parts[1] if len(parts) > 1 else b"", 10, f"status line {status_line[:80]!r}")
     headers = []
     for line in lines:
         name, _, value = line.partition(b":")
@@ -160,7 +163,7 @@ async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
         body = await _read_chunked(reader, heard)
         keep = True
     elif b"content-length" in fields:
-        body = await reader.readexactly(int(fields[b"content-length"]))
+        body = await reader.readexactly(_number(fields[b"content-length"], 10, "Content-Length"))
         keep = True
     else:  # delimited by the connection closing
         body = await reader.read()
@@ -173,7 +176,10 @@ async def _read_response(reader: asyncio.StreamReader, heard=lambda: None):
 async def _read_chunked(reader: asyncio.StreamReader, heard) -> bytes:
     chunks: list[bytes] = []
     while True:
-        size = int((await reader.readline()).split(b";")[0].strip(), 16)
+        line = await reader.readline()
+        if not line.endswith(b"\n"):  # the server stopped sending (died) before the body's end
+            raise ConnectionError("the reply was cut short (a chunked body without its last chunk)")
+        size = _number(line.split(b";")[0].strip(), 16, "chunk size")
         if size == 0:
             while (await reader.readline()) not in (b"\r\n", b"\n", b""):
                 pass  # trailers
@@ -181,3 +187,11 @@ async def _read_chunked(reader: asyncio.StreamReader, heard) -> bytes:
         chunks.append(await reader.readexactly(size))
         await reader.readexactly(2)
         heard()
+
+
+def _number(text: bytes, base: int, what: str) -> int:
+    """A number of the reply's framing; :class:`ConnectionError` (a broken reply, retried) when it is not one."""
+    try:
+        return int(text, base)
+    except ValueError:
+        raise ConnectionError(f"the reply is not valid HTTP: unreadable {what} {text[:40]!r}") from None
