@@ -29,7 +29,15 @@ from .suites import SUITES, make_suite
 if TYPE_CHECKING:
     from ..sweep import Job
 
-__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid"]
+__all__ = [
+    "BEHAVIOUR",
+    "DEFAULT_MODELS",
+    "RECORDING",
+    "default_models",
+    "run_experiment",
+    "experiment_grid",
+    "record_trajectories",
+]
 
 BEHAVIOUR = "agenteff.engines.topologies.simagent:simulated_agent"
 #: Simulated models of three capabilities: per-write error probability, and the real model whose price (from the
@@ -273,3 +281,46 @@ def run_experiment(
         schema.validate(runs, schema.RUNS, source="topology runs"),
         schema.validate(steps, schema.STEPS, source="topology steps"),
     )
+
+
+#: The recorded real-model run of study 02 (data set ``smollm2-135m-topologies``): every architecture at the
+#: paper's agent counts on ``n_tasks`` tasks of each suite, with a protocol short enough for a 135M model's
+#: 2,048-token slots (4,096 here) and a CPU server: fewer rounds and turns than the paper's, every phase kept.
+RECORDING: dict = {
+    "n_tasks": 6,
+    "seeds": (0,),
+    "max_tokens": 160,
+    "limits": {
+        "max_iterations": 4,
+        "max_rounds": 2,
+        "worker_iterations": 3,
+        "debate_rounds": 2,
+        "debate_iterations": 2,
+    },
+}
+
+
+def record_trajectories(
+    directory, endpoint, model: str, action_encoding: str = "auto"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run :data:`RECORDING` on a live ``endpoint`` with ``model`` and write ``<directory>/<stem>_runs.csv`` and
+    ``_steps.csv`` (validated, each file replaced only when complete); returns ``(runs, steps)``. The run store
+    and the response cache make a re-run after a crash resume where it stopped."""
+    from ...datasets.recorded import TOPOLOGY_RUNS_FILE, TOPOLOGY_STEPS_FILE
+
+    if endpoint.simulated:
+        raise ValueError("a recording is of a real model: give a live endpoint, not the simulated one")
+    settings = dict(RECORDING)
+    runs, steps = run_experiment(
+        endpoint,
+        n_tasks=settings["n_tasks"],
+        models=[model],
+        seeds=settings["seeds"],
+        max_tokens=settings["max_tokens"],
+        action_encoding=action_encoding,
+        **settings["limits"],
+    )
+    directory = Path(directory)
+    schema.write_table(runs, directory / Path(TOPOLOGY_RUNS_FILE).name, schema.RUNS)
+    schema.write_table(steps, directory / Path(TOPOLOGY_STEPS_FILE).name, schema.STEPS)
+    return runs, steps
