@@ -8,3 +8,4 @@ engine the experiment runs is :mod:`agenteff.engines.topologies`.
 from .analysis import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
+from .recorded import *  # noqa: F401,F403
