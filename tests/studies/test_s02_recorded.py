@@ -82,4 +82,26 @@ def test_recorded_claims_are_new_name_the_model_and_skip_what_has_no_value():
     assert rows[0]["note"].startswith(
         "95% CI [2, 3]; measured with smollm2-135m-instruct on synthetic suites (recorded real-model run"
     )
-    assert rows[2]["reproduced_value"] == 3.5 and "1.50 tool calls per run, 0.50 malformed" in rows[2]["note"]
+    assert rows[2]["reproduced_value"] == 3.5 and rows[2]["status"] == "new"
+    assert rows[2]["note"].startswith(
+        "2 runs, 1.50 tool calls and 0.50 malformed actions per run, actions encoded structured"
+    )
+
+
+def test_the_turns_claim_of_simulated_agents_describes_the_simulation():
+    runs, steps = _tables()
+    summary = s02.action_summary(runs, steps)
+    simulated = s02.turns_claim(summary, s02.measured_setting(runs.assign(simulated=True)))
+    assert (
+        simulated["claim"] == "mean turns per run (simulated, this run)" and simulated["status"] == "not reproducible"
+    )
+    assert simulated["note"].endswith(
+        "simulated agents (serve-sim) on synthetic suites: the level is a property of the "
+        "simulation, not evidence about the paper"
+    )
+    live = s02.turns_claim(summary, s02.measured_setting(runs.assign(simulated=False)))
+    assert (live["claim"], live["status"], live["reproduced_value"]) == (
+        "mean turns per run (model m, this run)",
+        "new",
+        3.5,
+    )

@@ -15,7 +15,14 @@ from ...engines.topologies import ARCHITECTURES, RECORDING
 from ...report import claim
 from .analysis import _METRIC_NOTES, Setting, measured_setting
 
-__all__ = ["RECORDED_DATASET", "recorded_trajectories", "action_summary", "table5_beside", "recorded_claims"]
+__all__ = [
+    "RECORDED_DATASET",
+    "recorded_trajectories",
+    "action_summary",
+    "table5_beside",
+    "recorded_claims",
+    "turns_claim",
+]
 
 RECORDED_DATASET = "smollm2-135m-topologies"
 _ORDER = {a: i for i, a in enumerate(ARCHITECTURES)}
@@ -101,15 +108,23 @@ def recorded_claims(table5: pd.DataFrame, summary: pd.DataFrame, setting: Settin
                 note=f"{interval}; {detail}{note}",
             )
         )
-    overall = summary.loc["all"]
-    rows.append(
-        claim(
-            f"mean turns per run ({setting.label}, recorded)",
-            None,
-            round(float(overall["turns_per_run"]), 3),
-            "model calls per run",
-            note=f"{int(overall['runs'])} runs, {overall['tool_calls_per_run']:.2f} tool calls per run, "
-            f"{overall['malformed_per_run']:.2f} malformed actions per run; {note}",
-        )
-    )
+    rows.append(turns_claim(summary, setting, "recorded", note))
     return rows
+
+
+def turns_claim(summary: pd.DataFrame, setting: Setting, source: str = "this run", note: str = "") -> dict:
+    """The claims row of the mean turns (model calls) per run of an :func:`action_summary`, with its tool calls
+    and malformed actions per run. The paper states no such number; on simulated agents the row describes the
+    simulation ('not reproducible'), on a real model it is a measurement ('new'). ``source`` names the runs in
+    the claim ("this run", "recorded"); ``note`` replaces the setting's note."""
+    overall = summary.loc["all"]
+    return claim(
+        f"mean turns per run ({setting.label}, {source})",
+        None,
+        round(float(overall["turns_per_run"]), 3),
+        "model calls per run",
+        status="not reproducible" if setting.simulated else "new",
+        note=f"{int(overall['runs'])} runs, {overall['tool_calls_per_run']:.2f} tool calls and "
+        f"{overall['malformed_per_run']:.2f} malformed actions per run, actions encoded {overall['encoding']}; "
+        f"{note or setting.measured_note}",
+    )
