@@ -66,14 +66,14 @@ def _check(encoding: str) -> None:
         raise ValueError(f"unknown action encoding {encoding!r}; choose from {ENCODINGS} (or 'auto' to probe)")
 
 
-def request_options(encoding: str, tools: list[dict] | None) -> dict:
+def request_options(encoding: str, tools: list[dict] | None, thought_chars: int = wire.MAX_THOUGHT_CHARS) -> dict:
     """The keyword arguments of ``client.chat`` that offer ``tools`` in ``encoding`` (nothing without tools)."""
     _check(encoding)
     if not tools:
         return {}
     if encoding == "native":
         return {"tools": tools}
-    return {"response_format": wire.response_format(tools)}
+    return {"response_format": wire.response_format(tools, thought_chars)}
 
 
 def _with_tools_prompt(messages: list[dict], tools: list[dict]) -> list[dict]:
@@ -86,13 +86,20 @@ def _with_tools_prompt(messages: list[dict], tools: list[dict]) -> list[dict]:
 
 
 def chat_action(
-    client, model: str, messages: list[dict], tools: list[dict] | None, encoding: str, **options
+    client,
+    model: str,
+    messages: list[dict],
+    tools: list[dict] | None,
+    encoding: str,
+    thought_chars: int = wire.MAX_THOUGHT_CHARS,
+    **options,
 ) -> tuple[ChatResult, list[Action]]:
     """One turn of an agent: call ``model`` with ``tools`` offered in ``encoding`` (``options``: the rest of
-    ``client.chat``'s arguments) and read the reply into actions. ``messages`` is not changed: append
-    :func:`conversation_messages` to it once the tool calls have been run."""
+    ``client.chat``'s arguments; ``thought_chars`` bounds a structured action's free text) and read the reply
+    into actions. ``messages`` is not changed: append :func:`conversation_messages` to it once the tool calls
+    have been run."""
     sent = _with_tools_prompt(messages, tools) if tools and encoding == "structured" else messages
-    result = client.chat(model, sent, **request_options(encoding, tools), **options)
+    result = client.chat(model, sent, **request_options(encoding, tools, thought_chars), **options)
     return result, read_reply(result, encoding, tools)
 
 

@@ -50,14 +50,15 @@ def _function(tool: dict) -> dict:
     return tool.get("function", tool)
 
 
-def response_format(tools: list[dict]) -> dict:
+def response_format(tools: list[dict], thought_chars: int = MAX_THOUGHT_CHARS) -> dict:
     """The JSON-schema ``response_format`` allowing exactly one action: a call of one of ``tools`` (OpenAI
-    function definitions) with that tool's arguments, or the final answer as text."""
+    function definitions) with that tool's arguments, or the final answer as text; the thought has at most
+    ``thought_chars`` characters (a decision with nothing to note needs few)."""
     branches = [
         {
             "type": "object",
             "properties": {
-                "thought": {"type": "string", "maxLength": MAX_THOUGHT_CHARS},
+                "thought": {"type": "string", "maxLength": int(thought_chars)},
                 "action": {"const": _function(tool)["name"]},
                 "input": _function(tool).get("parameters") or {"type": "object"},
             },
@@ -69,7 +70,7 @@ def response_format(tools: list[dict]) -> dict:
         {
             "type": "object",
             "properties": {
-                "thought": {"type": "string", "maxLength": MAX_THOUGHT_CHARS},
+                "thought": {"type": "string", "maxLength": int(thought_chars)},
                 "action": {"const": FINAL_ANSWER},
                 "input": {"type": "string"},
             },
