@@ -43,7 +43,7 @@ SCHEMA_NAME = "agent_action"
 #: The one tool of the encoding probe (:func:`agenteff.engines.actions.probe_encoding`).
 PROBE_TOOL = "record_number"
 #: A bound on the free text, so a small model cannot spend its whole completion budget before the action.
-MAX_THOUGHT_CHARS = 300
+MAX_THOUGHT_CHARS = 200
 
 
 def _function(tool: dict) -> dict:
