@@ -56,7 +56,11 @@ def test_the_schema_has_one_branch_per_tool_and_one_for_the_final_answer():
     assert [b["properties"]["action"]["const"] for b in branches] == ["multiply", "negate", "final_answer"]
     assert branches[0]["properties"]["input"] == TOOLS[0]["function"]["parameters"]  # bound to the tool's own
     assert branches[2]["properties"]["input"] == {"type": "string"}
-    assert all(b["required"] == ["thought", "action", "input"] for b in branches)
+    assert all(b["required"] == ["action", "input"] for b in branches)  # the thought is optional, and last
+    assert all(list(b["properties"]) == ["action", "input", "thought"] for b in branches)
+    assert branches[0]["properties"]["thought"] == {"type": "string", "maxLength": wire.MAX_THOUGHT_CHARS}
+    terse = wire.response_format(TOOLS, thought_chars=0)["json_schema"]["schema"]["anyOf"]
+    assert all(list(b["properties"]) == ["action", "input"] for b in terse)  # a decision with nothing to note
     # the simulated endpoint reads the tools back from the schema
     assert [t["function"]["name"] for t in wire.schema_tools(spec)] == ["multiply", "negate"]
     assert wire.schema_tools({"type": "json_schema", "json_schema": {"name": "other", "schema": {}}}) is None

@@ -170,8 +170,8 @@ ACCEPT_TOOL = {
 }
 #: Turns an assistant has to make a valid choice (an impossible number is answered with an error).
 ASSISTANT_TURNS = 3
-#: A choice needs no notes: a short thought keeps a structured action within a small completion limit.
-_THOUGHT_CHARS = 40
+#: A choice needs no notes: no thought keeps a structured action within a small completion limit.
+_THOUGHT_CHARS = 0
 
 
 def _accepted(number, n: int) -> int | None:

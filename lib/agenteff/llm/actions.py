@@ -3,7 +3,7 @@
 A structured action is one JSON object the endpoint is asked for through a JSON-schema ``response_format`` (which
 llama.cpp, vLLM, Ollama and LiteLLM enforce by constrained decoding)::
 
-    {"thought": "<free text>", "action": "<tool name>" | "final_answer", "input": <the tool's arguments> | "<text>"}
+    {"action": "<tool name>" | "final_answer", "input": <the tool's arguments> | "<text>", "thought": "<free text>"}
 
 The schema is built from the same OpenAI tool definitions a native tool call would use: one ``anyOf`` branch per
 tool binds ``input`` to that tool's parameters, and a last branch takes the final answer as text. ``thought``
@@ -43,40 +43,34 @@ SCHEMA_NAME = "agent_action"
 #: The one tool of the encoding probe (:func:`agenteff.engines.actions.probe_encoding`).
 PROBE_TOOL = "record_number"
 #: A bound on the free text, so a small model cannot spend its whole completion budget before the action.
-MAX_THOUGHT_CHARS = 200
+MAX_THOUGHT_CHARS = 120
 
 
 def _function(tool: dict) -> dict:
     return tool.get("function", tool)
 
 
+def _branch(action: dict, arguments: dict, thought_chars: int) -> dict:
+    properties = {"action": action, "input": arguments}
+    if thought_chars > 0:
+        properties["thought"] = {"type": "string", "maxLength": int(thought_chars)}
+    return {"type": "object", "properties": properties, "required": ["action", "input"]}
+
+
 def response_format(tools: list[dict], thought_chars: int = MAX_THOUGHT_CHARS) -> dict:
     """The JSON-schema ``response_format`` allowing exactly one action: a call of one of ``tools`` (OpenAI
-    function definitions) with that tool's arguments, or the final answer as text; the thought has at most
-    ``thought_chars`` characters (a decision with nothing to note needs few)."""
+    function definitions) with that tool's arguments, or the final answer as text.
+
+    The action comes first, so a model commits to it before any free text; the optional ``thought`` follows,
+    at most ``thought_chars`` characters (0: no thought at all, for a decision with nothing to note). A small
+    model otherwise spends its whole completion on a rambling thought and never reaches the action."""
     branches = [
-        {
-            "type": "object",
-            "properties": {
-                "thought": {"type": "string", "maxLength": int(thought_chars)},
-                "action": {"const": _function(tool)["name"]},
-                "input": _function(tool).get("parameters") or {"type": "object"},
-            },
-            "required": ["thought", "action", "input"],
-        }
+        _branch(
+            {"const": _function(tool)["name"]}, _function(tool).get("parameters") or {"type": "object"}, thought_chars
+        )
         for tool in tools
     ]
-    branches.append(
-        {
-            "type": "object",
-            "properties": {
-                "thought": {"type": "string", "maxLength": int(thought_chars)},
-                "action": {"const": FINAL_ANSWER},
-                "input": {"type": "string"},
-            },
-            "required": ["thought", "action", "input"],
-        }
-    )
+    branches.append(_branch({"const": FINAL_ANSWER}, {"type": "string"}, thought_chars))
     return {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": {"anyOf": branches}}}
 
 
@@ -98,7 +92,7 @@ def schema_tools(request_format) -> list[dict] | None:
 def tools_prompt(tools: list[dict]) -> str:
     """The system-prompt lines that tell a model the tools and the action format (the schema enforces the
     shape; the model still needs to know what the tools do)."""
-    lines = ['Act by replying with one JSON object: {"thought": ..., "action": ..., "input": ...}. Tools:']
+    lines = ['Act by replying with one JSON object: {"action": ..., "input": ..., "thought": ...}. Tools:']
     for tool in tools:
         function = _function(tool)
         arguments = ", ".join(sorted((function.get("parameters") or {}).get("properties", {})))
@@ -108,8 +102,8 @@ def tools_prompt(tools: list[dict]) -> str:
 
 
 def action_text(thought: str, action: str, arguments) -> str:
-    """The JSON text of one action, as a model writes it (keys in the schema's order)."""
-    return json.dumps({"thought": thought, "action": action, "input": arguments})
+    """The JSON text of one action, as a model writes it (keys in the schema's order; no empty thought)."""
+    return json.dumps({"action": action, "input": arguments, **({"thought": thought} if thought else {})})
 
 
 def observation_text(tool: str, result: str) -> str:

@@ -287,9 +287,9 @@ def run_experiment(
 #: paper's agent counts on ``n_tasks`` tasks of each suite, with a protocol short enough for a 135M model's
 #: 2,048-token slots (4,096 here) and a CPU server: fewer rounds and turns than the paper's, every phase kept.
 RECORDING: dict = {
-    "n_tasks": 5,
+    "n_tasks": 3,
     "seeds": (0,),
-    "max_tokens": 128,
+    "max_tokens": 192,
     "limits": {
         "max_iterations": 3,
         "max_rounds": 1,
