@@ -49,7 +49,7 @@ def test_bad_recorded_files_are_named(tmp_path):
 
 
 def test_the_recorded_run_is_a_real_multi_turn_run_of_every_topology():
-    tables = datasets.load("smollm2-135m-topologies")
+    tables = datasets.tables("smollm2-135m-topologies")
     runs, steps = tables["runs"], tables["steps"]
     assert sorted(set(runs["architecture"])) == sorted(ARCHITECTURES)
     assert not runs["simulated"].any() and set(runs["served_model"]) == {MODEL_NAME}

@@ -31,7 +31,7 @@ _ORDER = {a: i for i, a in enumerate(ARCHITECTURES)}
 def recorded_trajectories() -> tuple[pd.DataFrame, pd.DataFrame, Setting]:
     """The recorded runs and steps (validated RUNS and STEPS) and their :class:`Setting` (which model answered,
     read from the runs)."""
-    tables = datasets.load(RECORDED_DATASET)
+    tables = datasets.tables(RECORDED_DATASET)
     return tables["runs"], tables["steps"], measured_setting(tables["runs"])
 
 
