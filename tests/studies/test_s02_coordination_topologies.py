@@ -266,7 +266,7 @@ def test_an_unreachable_live_endpoint_fails_fast_with_a_clear_message():
 def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path, monkeypatch):
     import socket
 
-    from agenteff.engines.sweep import SweepIncomplete
+    from agenteff.llm import RetriesExhausted
 
     monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
     with socket.socket() as probe:
@@ -274,7 +274,8 @@ def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path,
         port = probe.getsockname()[1]
     experiment = s02.experiment_setting(f"http://127.0.0.1:{port}/v1", "m")  # named: nothing asked yet
     started = time.monotonic()
-    with pytest.raises(SweepIncomplete, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
+    # the action-encoding probe is the first call, before any run of the grid
+    with pytest.raises(RetriesExhausted, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
         s02.run_main(experiment, n_tasks=1, seed=0)
     assert time.monotonic() - started < 30
 
