@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 
 def _reproduce(args) -> int:
@@ -148,6 +149,23 @@ def _record_samples(args) -> int:
     return 0
 
 
+def _record_topologies(args) -> int:
+    from .engines import topologies
+    from .llm import local_server, resolve_endpoint
+    from .paths import data_dir
+
+    target = Path(args.output) if args.output else data_dir() / "recorded"
+    with local_server.local_server(parallel=4, context=16384) as base_url:
+        runs, steps = topologies.record_trajectories(target, resolve_endpoint(base_url), local_server.MODEL_NAME)
+    turns = steps.groupby("run_id").size()
+    print(
+        f"{len(runs)} runs, {len(steps)} steps ({(steps['tool_calls'] != '[]').sum()} with tool calls, "
+        f"{(steps['malformed'] != '').sum()} malformed), {turns.mean():.2f} turns per run: {target}\n"
+        "now run `python -m agenteff data rehash` and commit the CSVs with data/SHA256SUMS"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
@@ -228,6 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     record.add_argument("--output", default=None, help="CSV to write (default: data/recorded/smollm2_135m_samples.csv)")
     record.set_defaults(handler=_record_samples)
+
+    trajectories = commands.add_parser(
+        "record-topologies",
+        help="re-record study 02's topology runs of SmolLM2-135M on the local llama-server (data/recorded/)",
+    )
+    trajectories.add_argument("--output", default=None, help="folder for the two CSVs (default: data/recorded/)")
+    trajectories.set_defaults(handler=_record_topologies)
 
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -35,6 +35,9 @@ class InProcessClient:
         ]
         return SimpleNamespace(
             message={"content": reply["content"], "tool_calls": calls},
+            content=reply["content"],
+            tool_calls=calls,
+            finish_reason="stop",
             prompt_tokens=7,
             completion_tokens=3,
             cached_tokens=0,

@@ -56,7 +56,7 @@ def _fit(rows, **extra):
 @pytest.fixture
 def inputs(paper):
     """Table 5 of two architectures, a measurement of a few of its metrics, the released outcomes' ratios for one
-    architecture, two turn-law fits and a density-law fit."""
+    architecture, two turn-law fits, a density-law fit, an action summary and a recorded run of one metric."""
     table5 = pd.DataFrame(
         [
             {
@@ -113,6 +113,10 @@ def inputs(paper):
         s02.TURN_FIT_FREE: _fit([("a", 9.0, 1.0, 20.0), ("b", 0.0, -0.5, 3.0), ("c", 1.0, 0.5, 2.0)], agent_counts=4),
     }
     density_fit = _fit([("a", 0.72, 0.6, 0.8), ("b", 0.1, 0.05, 0.15)], n=5)
+    actions = pd.DataFrame(
+        {"runs": [2], "turns_per_run": [3.5], "tool_calls_per_run": [1.5], "malformed_per_run": [0.0]},
+        index=pd.Index(["all"], name="architecture"),
+    ).assign(encoding="native")
     return {
         "paper": paper,
         "table5": analysis.table5_comparison(measured, table5),
@@ -120,6 +124,10 @@ def inputs(paper):
         "measured": measured,
         "turn_fits": turn_fits,
         "density_fit": density_fit,
+        "actions": actions,
+        "recorded_table5": analysis.table5_comparison(measured.iloc[:1], table5),
+        "recorded_actions": actions,
+        "recorded_setting": s02.measured_setting(_runs_of("smollm2", "smollm2.gguf", False)),
     }
 
 
@@ -168,7 +176,8 @@ def test_claims_of_a_real_model_judged_by_the_interval(inputs):
     setting = s02.measured_setting(_runs_of("gpt-x", "gpt-x", False))
     listed = s02.claims(**inputs, setting=setting)
     rows = {r["claim"]: r for r in listed}
-    assert len(rows) == 16 + 2 + 2 + 3 + 2 + 1  # Table 5 (2 x 8), released (2), measured EA (2), laws (3 + 2), c*
+    # Table 5 (2 x 8), released (2), measured EA (2), laws (3 + 2), c*, turns per run, recorded (Table 5 + turns)
+    assert len(rows) == 16 + 2 + 2 + 3 + 2 + 1 + 1 + 2
     keys = [r["key"] for r in listed]
     assert len(set(keys)) == len(keys) and keys[0] == "table5/turns/single"
     assert keys[16:] == [
@@ -182,6 +191,9 @@ def test_claims_of_a_real_model_judged_by_the_interval(inputs):
         "density-law/a",
         "density-law/b",
         "density-law/saturation",
+        "turns-per-run",
+        "recorded/table5/turns/single",
+        "recorded/turns-per-run",
     ]
     turns = rows["Table 5 turns: independent"]
     assert (turns["paper_value"], turns["reproduced_value"], turns["status"]) == (6.0, 6.5, "reproduced")
@@ -294,7 +306,7 @@ def test_an_unreachable_live_endpoint_fails_fast_with_a_clear_message():
 def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path, monkeypatch):
     import socket
 
-    from agenteff.engines.sweep import SweepIncomplete
+    from agenteff.llm import RetriesExhausted
 
     monkeypatch.setenv("AGENTEFF_CACHE_DIR", str(tmp_path))
     with socket.socket() as probe:
@@ -302,7 +314,8 @@ def test_a_named_model_at_an_unreachable_endpoint_fails_fast_naming_it(tmp_path,
         port = probe.getsockname()[1]
     experiment = s02.experiment_setting(f"http://127.0.0.1:{port}/v1", "m")  # named: nothing asked yet
     started = time.monotonic()
-    with pytest.raises(SweepIncomplete, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
+    # the action-encoding probe is the first call, before any run of the grid
+    with pytest.raises(RetriesExhausted, match=f"cannot connect to http://127.0.0.1:{port}/v1.*connection refused"):
         s02.run_main(experiment, n_tasks=1, seed=0)
     assert time.monotonic() - started < 30
 

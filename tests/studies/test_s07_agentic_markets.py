@@ -345,22 +345,58 @@ def test_an_unreachable_live_endpoint_is_a_clear_error():
         study.llm_marketplace(resolve_endpoint("http://127.0.0.1:9/v1"), None, [0.5], 3, 3, [2], 1.0, 0)
 
 
+class ScriptedAssistant:
+    """A client whose replies follow a script per customer (by turn): a number is an accept_proposal call,
+    text a plain reply, None a reply cut at max_tokens. Records every request."""
+
+    max_concurrency = 1
+
+    def __init__(self, script):
+        self.script, self.sent = script, []
+
+    def chat(self, model, messages, tools=None, max_tokens=None, **options):
+        self.sent.append({"messages": messages, "tools": tools, "max_tokens": max_tokens, **options})
+        turn = sum(m["role"] == "assistant" for m in messages)
+        step = self.script[min(turn, len(self.script) - 1)]
+        calls = [{"id": f"c{turn}", "name": "accept_proposal", "arguments": {"number": step}}]
+        return SimpleNamespace(
+            content=step if isinstance(step, str) else None,
+            tool_calls=calls if isinstance(step, int) else [],
+            finish_reason="length" if step is None else "stop",
+            prompt_tokens=5,
+            completion_tokens=2,
+            model="m",
+            simulated=False,
+        )
+
+
 def test_an_assistant_reply_limit_reaches_every_call():
-    sent = []
-
-    class Recorder:
-        def chat_many(self, requests, desc):
-            sent.extend(requests)
-            reply = SimpleNamespace(
-                content="ACCEPT 1", prompt_tokens=5, completion_tokens=2, model="m", simulated=False
-            )
-            return [reply for _ in requests]
-
+    client = ScriptedAssistant([1])
     choices = markets.simulate_marketplace(
-        markets.synthetic_market(3, 2), "llm", client=Recorder(), model="m", max_tokens=9
+        markets.synthetic_market(3, 2), "llm", client=client, model="m", max_tokens=9, encoding="native"
     )
-    assert [r["max_tokens"] for r in sent] == [9, 9, 9]
+    assert [r["max_tokens"] for r in client.sent] == [9, 9, 9]
+    assert [r["tools"] for r in client.sent] == [[markets.ACCEPT_TOOL]] * 3
+    assert (choices["rank"] == 0).all() and (choices["turns"] == 1).all() and (choices["tool_calls"] == 1).all()
     assert choices[["tokens", "served_model", "simulated"]].drop_duplicates().values.tolist() == [[7, "m", False]]
+
+
+def test_an_assistant_corrects_an_impossible_choice_within_its_turns():
+    market = markets.synthetic_market(1, 3)
+    client = ScriptedAssistant([7, 2])  # no proposal 7: told so, it accepts the second
+    row = markets.simulate_marketplace(market, "llm", client=client, model="m", encoding="native").iloc[0]
+    assert (row["rank"], row["turns"], row["tool_calls"], row["malformed"], row["tokens"]) == (1, 2, 2, 0, 14)
+    error = client.sent[1]["messages"][-1]
+    assert error["role"] == "tool" and "no proposal 7; accept one from 1 to 3" in error["content"]
+    stubborn = ScriptedAssistant([0])  # never a valid number: the turns run out, the first is taken
+    row = markets.simulate_marketplace(market, "llm", client=stubborn, model="m", encoding="native").iloc[0]
+    assert (row["rank"], row["turns"], row["tool_calls"]) == (0, markets.ASSISTANT_TURNS, markets.ASSISTANT_TURNS)
+    texted = ScriptedAssistant(["I take ACCEPT 3"])  # a plain reply is read as before
+    row = markets.simulate_marketplace(market, "llm", client=texted, model="m", encoding="native").iloc[0]
+    assert (row["rank"], row["turns"], row["tool_calls"]) == (2, 1, 0)
+    cut = ScriptedAssistant([None])  # a reply cut at max_tokens: malformed, counted, the first is taken
+    row = markets.simulate_marketplace(market, "llm", client=cut, model="m", encoding="native").iloc[0]
+    assert (row["rank"], row["turns"], row["malformed"]) == (0, 1, 1)
 
 
 def test_crash_spiral_and_stabilizers():
@@ -535,3 +571,29 @@ def test_figure_functions_name_their_files_and_stamp_simulated_markets():
     made = study.tokens_per_eas(eas, crash)
     assert made.name == "tokens_per_eas" and "simulated data" not in [t.get_text() for t in made.figure.texts]
     plt.close("all")
+
+
+def test_simulated_assistants_choose_the_same_by_tool_call_or_json_action(tmp_path):
+    from agenteff.llm import LLMClient, SimModel, sim_server
+
+    behaviour = "agenteff.engines.markets:assistant_behaviour"
+    models = [
+        SimModel("calls", behaviour=behaviour, latency_mean_s=0.001, latency_sd_s=0),
+        SimModel(
+            "json",
+            behaviour=behaviour,
+            latency_mean_s=0.001,
+            latency_sd_s=0,
+            params={"native_tools": False, "json_schema": True},
+        ),
+    ]
+    market = markets.synthetic_market(6, 4, seed=3)
+    with sim_server(models) as url, LLMClient(base_url=url, api_key="x", cache_dir=tmp_path) as client:
+        native, structured = (
+            markets.simulate_marketplace(market, "llm", client=client, model=m) for m in ("calls", "json")
+        )
+    assert native["action_encoding"].unique().tolist() == ["native"]  # probed
+    assert structured["action_encoding"].unique().tolist() == ["structured"]
+    assert native["business"].tolist() == structured["business"].tolist()  # noise-free: the best proposal
+    assert (structured["tool_calls"] == 1).all() and (structured["malformed"] == 0).all()
+    assert (native["utility"] == native["optimal_utility"]).all()

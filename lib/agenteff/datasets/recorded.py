@@ -3,6 +3,10 @@
 ``smollm2-135m-samples``: SmolLM2-135M-Instruct (Q4_1 GGUF, llama.cpp's llama-server) sampled ``k`` times on each
 of a small generated set of arithmetic word problems, graded by :mod:`agenteff.metrics.grading`; re-recorded by
 ``python -m agenteff record-samples``.
+
+``smollm2-135m-topologies``: the five coordination topologies of study 02 run on the same model and server, its
+agents acting through structured JSON actions (:mod:`agenteff.engines.actions`): one RUNS row per run and one
+STEPS row per model call; re-recorded by ``python -m agenteff record-topologies``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import SAMPLES, Column, Schema, read_csv, validate
+from ..schema import RUNS, SAMPLES, STEPS, Column, Schema, read_csv, validate
 
-__all__ = ["SAMPLES_FILE", "RECORDED_SAMPLES", "parse_samples"]
+__all__ = [
+    "SAMPLES_FILE",
+    "TOPOLOGY_RUNS_FILE",
+    "TOPOLOGY_STEPS_FILE",
+    "RECORDED_SAMPLES",
+    "parse_samples",
+    "parse_topologies",
+]
 
 SAMPLES_FILE = "recorded/smollm2_135m_samples.csv"
+TOPOLOGY_RUNS_FILE = "recorded/smollm2_135m_topology_runs.csv"
+TOPOLOGY_STEPS_FILE = "recorded/smollm2_135m_topology_steps.csv"
 
 RECORDED_SAMPLES = Schema(
     name="recorded samples",
@@ -41,3 +54,29 @@ def parse_samples(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     path = files[SAMPLES_FILE]
     frame = read_csv(path, dtype=_TEXT, keep_default_na=False, na_values=[""])
     return {"samples": validate(frame, RECORDED_SAMPLES, source=path)}
+
+
+#: Text columns of the recorded steps beyond STEPS's own, where an empty field is empty text, not missing.
+_STEP_TEXT = ("content", "action", "malformed", "recipients", "encoding", "observations")
+
+
+def _read_text_table(path: Path, schema: Schema, empty_text=()) -> pd.DataFrame:
+    """A recorded CSV with every column the schema calls text read as text; an empty field is missing, except in
+    ``empty_text`` columns, where it is the empty string."""
+    text = {c.name: str for c in schema.columns if c.kind == "str"} | {name: str for name in empty_text}
+    frame = read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+    for column in empty_text:
+        if column in frame:
+            frame[column] = frame[column].fillna("")
+    return frame
+
+
+def parse_topologies(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
+    """``runs`` (RUNS) and ``steps`` (STEPS) of the recorded topology runs; every step belongs to a run."""
+    runs_path, steps_path = files[TOPOLOGY_RUNS_FILE], files[TOPOLOGY_STEPS_FILE]
+    runs = validate(_read_text_table(runs_path, RUNS), RUNS, source=runs_path)
+    steps = validate(_read_text_table(steps_path, STEPS, _STEP_TEXT), STEPS, source=steps_path)
+    orphans = sorted(set(steps["run_id"]) - set(runs["run_id"]))
+    if orphans:
+        raise ValueError(f"{steps_path}: steps of runs missing from {runs_path.name}, e.g. {orphans[0]!r}")
+    return {"runs": runs, "steps": steps}

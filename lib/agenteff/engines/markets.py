@@ -10,23 +10,30 @@ Mechanisms (deterministic from a seed, seconds on a laptop core):
 
 * :func:`simulate_marketplace`: businesses answer a customer's search with proposals that arrive in order of
   their response latency; the customer's assistant chooses with a policy (first proposal, best of the first k,
-  a noisy ranker, or an LLM through :class:`agenteff.llm.LLMClient`).
+  a noisy ranker, or an LLM assistant acting through :mod:`agenteff.engines.actions`: it accepts a proposal
+  with the ``accept_proposal`` tool, and an impossible choice is answered with an error it can correct).
 * :func:`simulate_crash`: Agent Bazaar's THE_CRASH with rule-based firms (undercut the cheapest rival by a
   margin, or hold a price floor as a stabilizer) and price-sensitive consumers.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+
+from .actions import chat_action, conversation_messages, resolve_encoding
 
 __all__ = [
     "cents",
     "market_options",
     "POLICIES",
     "synthetic_market",
+    "ACCEPT_TOOL",
+    "ASSISTANT_TURNS",
     "assistant_behaviour",
     "simulate_marketplace",
     "speed_vs_quality",
@@ -152,6 +159,61 @@ def _parse_choice(text: str | None, n: int) -> int:
     return choice if 0 <= choice < n else 0
 
 
+#: The assistant's one tool: accepting is an action, checked before it counts.
+ACCEPT_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "accept_proposal",
+        "description": "Accept the proposal with this number (its place in the list, from 1).",
+        "parameters": {"type": "object", "properties": {"number": {"type": "integer"}}, "required": ["number"]},
+    },
+}
+#: Turns an assistant has to make a valid choice (an impossible number is answered with an error).
+ASSISTANT_TURNS = 3
+#: A choice needs no notes: no thought keeps a structured action within a small completion limit.
+_THOUGHT_CHARS = 0
+
+
+def _accepted(number, n: int) -> int | None:
+    """0-based index of a valid proposal number (an int from 1 to ``n``), else None."""
+    return number - 1 if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= n else None
+
+
+def _assistant_decision(client, model: str, proposals: pd.DataFrame, max_tokens, encoding: str) -> dict:
+    """One customer's assistant: up to :data:`ASSISTANT_TURNS` turns to accept one of ``proposals``. A text
+    reply is read for 'ACCEPT n'; an unreadable (malformed) action accepts the first, as a hurried agent would."""
+    messages = [{"role": "user", "content": _proposal_text(proposals)}]
+    n, tokens, turns, calls, malformed, choice = len(proposals), 0, 0, 0, 0, None
+    for _ in range(ASSISTANT_TURNS):
+        result, replied = chat_action(
+            client, model, messages, [ACCEPT_TOOL], encoding, thought_chars=_THOUGHT_CHARS, max_tokens=max_tokens
+        )
+        tokens, turns = tokens + result.prompt_tokens + result.completion_tokens, turns + 1
+        made = [a for a in replied if a.is_tool_call]
+        calls, malformed = calls + len(made), malformed + sum(bool(a.malformed) for a in replied)
+        if not made:
+            choice = None if replied[0].malformed else _parse_choice(replied[0].text, n)
+            break
+        valid = [i for i in (_accepted(a.arguments.get("number"), n) for a in made) if i is not None]
+        if valid:
+            choice = valid[0]
+            break
+        errors = [
+            json.dumps({"error": f"no proposal {a.arguments.get('number')!r}; accept one from 1 to {n}"}) for a in made
+        ]
+        messages.extend(conversation_messages(encoding, result, replied, errors))
+    return {
+        "choice": 0 if choice is None else choice,
+        "tokens": tokens,
+        "turns": turns,
+        "tool_calls": calls,
+        "malformed": malformed,
+        "action_encoding": encoding,
+        "served_model": result.model,
+        "simulated": result.simulated,
+    }
+
+
 def assistant_behaviour(messages, tools, model, rng) -> dict:
     """Simulated customer assistant (a :class:`~agenteff.llm.SimModel` behaviour).
 
@@ -159,19 +221,23 @@ def assistant_behaviour(messages, tools, model, rng) -> dict:
     scores each listed proposal (value if the amenities are there, minus price) with Gaussian noise of sd
     ``params["noise_usd"]`` and accepts the best.
     """
-    text = messages[-1]["content"]
+    text = next((m["content"] for m in messages if m.get("role") == "user"), "")
     worth = re.search(r"worth \$([\d.]+)", text)
     if worth is None:
-        raise ValueError("not a proposal prompt: no 'worth $...' in the last message")
+        raise ValueError("not a proposal prompt: no 'worth $...' in the first user message")
     value = float(worth.group(1))
     offers = re.findall(r"^(\d+)\. business \d+: total \$([\d.]+), (has all|MISSING)", text, re.MULTILINE)
     if rng.random() < model.params.get("first_bias", 0.0):
-        return {"content": "ACCEPT 1", "tool_calls": [], "reasoning_content": None}
-    scores = [
-        (value if flag == "has all" else 0.0) - float(price) + rng.normal(0, model.params.get("noise_usd", 0.0))
-        for _, price, flag in offers
-    ]
-    return {"content": f"ACCEPT {int(np.argmax(scores)) + 1}", "tool_calls": [], "reasoning_content": None}
+        number = 1
+    else:
+        scores = [
+            (value if flag == "has all" else 0.0) - float(price) + rng.normal(0, model.params.get("noise_usd", 0.0))
+            for _, price, flag in offers
+        ]
+        number = int(np.argmax(scores)) + 1
+    if tools:  # it acts: one call of the accept tool
+        return {"content": None, "tool_calls": [{"name": "accept_proposal", "arguments": {"number": number}}]}
+    return {"content": f"ACCEPT {number}", "tool_calls": [], "reasoning_content": None}
 
 
 def simulate_marketplace(
@@ -183,16 +249,19 @@ def simulate_marketplace(
     client=None,
     model: str | None = None,
     max_tokens: int | None = None,
+    encoding: str = "auto",
 ) -> pd.DataFrame:
     """Each customer's assistant receives the proposals in order of arrival and accepts one.
 
     ``policy``: ``first`` (the first proposal), ``best_of_k`` (highest utility among the first ``k``; ties go to
     the earlier arrival), ``noisy`` (highest utility plus Gaussian noise of sd ``noise_usd`` dollars among the
     first ``k``), ``llm`` (the first ``k`` proposals as text to ``model`` through ``client``, an
-    :class:`~agenteff.llm.LLMClient`, replies of at most ``max_tokens``; the reply names the proposal).
-    ``k=None`` considers every proposal. Returns one row per customer: the accepted business, its arrival rank,
-    price, utility, and the optimum; with ``llm`` also the call's ``tokens`` (prompt and completion), the model
-    id the reply reported (``served_model``) and whether it was ``simulated``.
+    :class:`~agenteff.llm.LLMClient`, replies of at most ``max_tokens``: the assistant accepts with the
+    :data:`ACCEPT_TOOL` action in ``encoding``, "native", "structured" or "auto" (probed), within
+    :data:`ASSISTANT_TURNS` turns). ``k=None`` considers every proposal. Returns one row per customer: the accepted
+    business, its arrival rank, price, utility, and the optimum; with ``llm`` also the calls' ``tokens`` (prompt
+    and completion), ``turns``, ``tool_calls``, ``malformed`` actions, the ``action_encoding``, the model id the
+    reply reported (``served_model``) and whether it was ``simulated``.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
@@ -220,18 +289,16 @@ def simulate_marketplace(
         )
     else:
         groups = [group for _, group in considered.groupby("customer", sort=True)]
-        requests = [
-            {"model": model, "messages": [{"role": "user", "content": _proposal_text(g)}], "max_tokens": max_tokens}
-            for g in groups
-        ]
-        replies = client.chat_many(requests, desc="assistant choices")
+        assistant = str(model)  # checked above
+        chosen_encoding = resolve_encoding(client, assistant, encoding)
+
+        def decide(group: pd.DataFrame) -> dict:
+            return _assistant_decision(client, assistant, group, max_tokens, chosen_encoding)
+
+        with ThreadPoolExecutor(max_workers=int(getattr(client, "max_concurrency", 8))) as pool:
+            decisions = list(pool.map(decide, groups))
         chosen = pd.concat(
-            [
-                g.iloc[[_parse_choice(r.content, len(g))]].assign(
-                    tokens=r.prompt_tokens + r.completion_tokens, served_model=r.model, simulated=r.simulated
-                )
-                for g, r in zip(groups, replies)
-            ]
+            [g.iloc[[d["choice"]]].assign(**{c: d[c] for c in _CALL_COLUMNS}) for g, d in zip(groups, decisions)]
         )
     chosen = chosen.set_index("customer").sort_index()
     calls = {name: chosen[name].to_numpy() for name in _CALL_COLUMNS if name in chosen.columns}
@@ -248,8 +315,8 @@ def simulate_marketplace(
     )
 
 
-#: What an LLM assistant's call adds to its customer's row.
-_CALL_COLUMNS = ("tokens", "served_model", "simulated")
+#: What an LLM assistant's calls add to its customer's row.
+_CALL_COLUMNS = ("tokens", "turns", "tool_calls", "malformed", "action_encoding", "served_model", "simulated")
 
 
 def speed_market(n_customers: int, n_businesses: int, quality_gap_usd: float, seed: int = 0) -> pd.DataFrame:

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from ..arithmetic import evaluate_arithmetic
+from . import actions
 
 __all__ = [
     "SimModel",
@@ -78,7 +79,10 @@ class SimModel:
     latency is lognormal with mean ``latency_mean_s`` and standard deviation ``latency_sd_s`` (constant when the
     deviation is 0). ``params`` holds behaviour-specific settings; the server itself reads ``prompt_caching``
     (report the prompt prefix before the last message as cached, in 128-token blocks from 1,024 tokens on, the
-    rule OpenAI documents for automatic prompt caching).
+    rule OpenAI documents for automatic prompt caching), ``native_tools`` (default True; False drops every tool
+    call from the replies, as SmolLM2 on llama.cpp never makes one) and ``json_schema`` (default False: a
+    ``response_format`` is ignored, replies are prose; True: a structured-action schema of
+    :mod:`agenteff.llm.actions` is obeyed, as a grammar enforces it).
 
     Responses are cached by model name, so give a changed configuration a new name.
     """
@@ -414,15 +418,26 @@ class SimServer:
 
     def _choice(self, model: SimModel, messages, tools, body, seed: int, index: int, rng) -> tuple[dict, int, int]:
         """One choice of a reply, its completion tokens and its reasoning tokens."""
-        try:
-            reply = self.behaviours[model.name](messages, tools, model, rng)
-        except Exception as exc:  # a bug in a behaviour: fail this request loudly, without retries
-            raise _HTTPError(
-                422, f"simulated behaviour {model.behaviour} failed: {type(exc).__name__}: {exc}", "behaviour_error"
-            ) from exc
+        action_tools = actions.schema_tools(body.get("response_format"))
+        if action_tools is not None:  # a structured agent: the behaviour answers the native conversation it means
+            messages, tools = actions.native_conversation(messages, action_tools), action_tools
+        if any(actions.PROBE_TOOL == (t.get("function") or {}).get("name") for t in tools or []):
+            reply: dict = {"content": None, "tool_calls": [{"name": actions.PROBE_TOOL, "arguments": {"number": 7}}]}
+        else:
+            try:
+                reply = self.behaviours[model.name](messages, tools, model, rng)
+            except Exception as exc:  # a bug in a behaviour: fail this request loudly, without retries
+                raise _HTTPError(
+                    422, f"simulated behaviour {model.behaviour} failed: {type(exc).__name__}: {exc}", "behaviour_error"
+                ) from exc
         content = reply.get("content")
         reasoning = reply.get("reasoning_content")
         calls = reply.get("tool_calls") or []
+        if action_tools is not None and model.params.get("json_schema"):  # the schema enforced, as by a grammar
+            content, calls = actions.encode_reply(content, calls), []
+        elif action_tools is not None or not model.params.get("native_tools", True):
+            # no tools in the request, or a model that reads tools and never calls them (SmolLM2 on llama.cpp)
+            calls = []
         finish = "tool_calls" if calls else "stop"
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         reasoning_tokens = approximate_tokens(reasoning)

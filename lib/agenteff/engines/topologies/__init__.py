@@ -4,11 +4,20 @@
 * :mod:`.architectures`: Single, Independent, Centralized, Decentralized and Hybrid as orchestration code over
   an OpenAI-compatible client, recording RUNS/STEPS trajectories;
 * :mod:`.simagent`: the simulated agent the built-in endpoint plays (its behaviour, documented);
-* :mod:`.experiment`: :func:`run_experiment`, the grid of runs over an endpoint (simulated by default);
+* :mod:`.experiment`: :func:`run_experiment`, the grid of runs over an endpoint (simulated by default), and
+  :func:`record_trajectories`, study 02's recorded real-model run;
 """
 
 from .architectures import ARCHITECTURES, DEFAULT_AGENTS, MULTI_AGENT_ARCHITECTURES, Limits, run_topology
-from .experiment import BEHAVIOUR, DEFAULT_MODELS, default_models, experiment_grid, run_experiment
+from .experiment import (
+    BEHAVIOUR,
+    DEFAULT_MODELS,
+    RECORDING,
+    default_models,
+    experiment_grid,
+    record_trajectories,
+    run_experiment,
+)
 from .suites import SUITES, Task, make_suite
 
 __all__ = [
@@ -22,6 +31,8 @@ __all__ = [
     "default_models",
     "experiment_grid",
     "run_experiment",
+    "RECORDING",
+    "record_trajectories",
     "SUITES",
     "Task",
     "make_suite",

@@ -28,12 +28,12 @@ shared work, a review's flags, an output sent to the aggregator.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from ...schema import ARCHITECTURES
+from ..actions import chat_action, conversation_messages, steps_fields
 from . import protocol as P
 from .suites import Task, grade, tool_result_text
 
@@ -77,7 +77,10 @@ class Limits:
 
 @dataclass
 class Trajectory:
-    """One run in progress: calls the model, executes tools, and records each call as a step."""
+    """One run in progress: calls the model, executes tools, and records each call as a step.
+
+    Agents act through :mod:`agenteff.engines.actions` in ``encoding`` (native tool calls or structured JSON
+    actions); a step records the same action columns either way."""
 
     client: LLMClient
     model: str
@@ -86,24 +89,28 @@ class Trajectory:
     run_id: str
     temperature: float = 0.0
     max_tokens: int | None = None
+    encoding: str = "native"
     steps: list[dict] = field(default_factory=list)
     turns: Counter = field(default_factory=Counter)
     served: set = field(default_factory=set)  # the model ids the replies reported
 
-    def call(self, agent_id: str, role: str, round_: int, messages: list[dict], with_tools: bool = True) -> dict:
-        """One model call by ``agent_id``; appends the reply to ``messages`` and returns it."""
-        result = self.client.chat(
+    def call(self, agent_id: str, role: str, round_: int, messages: list[dict], with_tools: bool = True) -> list:
+        """One model call by ``agent_id``: runs the tool calls of its reply, appends the reply and their results
+        to ``messages``, records the step, and returns the reply's actions."""
+        tools = self.task.tools if with_tools else None
+        result, replied = chat_action(
+            self.client,
             self.model,
             messages,
-            tools=self.task.tools if with_tools else None,
+            tools,
+            self.encoding,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             seed=self.seed,
         )
         self.served.add(result.model or self.model)
-        message = result.message
-        calls = [
-            {"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in message.get("tool_calls") or []
+        observations = [
+            tool_result_text(self.task.call(action.tool, action.arguments)) for action in replied if action.is_tool_call
         ]
         self.steps.append(
             {
@@ -113,10 +120,8 @@ class Trajectory:
                 "role": role,
                 "round": round_,
                 "turn": self.turns[agent_id],
-                "content": message.get("content") or "",
-                "tool_calls": json.dumps(
-                    [{"name": c["name"], "arguments": c["arguments"]} for c in calls], sort_keys=True
-                ),
+                "content": replied[0].text,
+                **steps_fields(self.encoding if tools else None, replied, observations),
                 "prompt_tokens": result.prompt_tokens,
                 "completion_tokens": result.completion_tokens,
                 "cached_tokens": result.cached_tokens,
@@ -127,26 +132,22 @@ class Trajectory:
             }
         )
         self.turns[agent_id] += 1
-        messages.append(_assistant_message(message.get("content"), calls))
-        return {"content": message.get("content") or "", "tool_calls": calls}
+        messages.extend(conversation_messages(self.encoding, result, replied, observations))
+        return replied
+
+    def say(self, agent_id: str, role: str, round_: int, messages: list[dict]) -> str:
+        """One call without tools (an orchestrator's, an aggregator's, a review): the reply's text."""
+        return self.call(agent_id, role, round_, messages, with_tools=False)[0].text
 
     def act(self, agent_id: str, role: str, round_: int, messages: list[dict], budget: int) -> str:
-        """Let an agent take up to ``budget`` turns, running its tool calls; return its replies' text."""
+        """Let an agent take up to ``budget`` turns, running its tool calls; return its replies' text. A reply
+        without a valid tool call ends the act (a malformed one is recorded in its step, never retried)."""
         texts = []
         for _ in range(budget):
-            reply = self.call(agent_id, role, round_, messages)
-            texts.append(reply["content"])
-            if not reply["tool_calls"]:
+            replied = self.call(agent_id, role, round_, messages)
+            texts += [action.text for action in replied[:1] if not action.malformed]
+            if not any(action.is_tool_call for action in replied):
                 break
-            for call in reply["tool_calls"]:
-                arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
-                messages.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call["id"],
-                        "content": tool_result_text(self.task.call(call["name"], arguments)),
-                    }
-                )
         return "\n".join(t for t in texts if t)
 
     def send(self, agent_id: str, recipients: list[str]) -> None:
@@ -154,25 +155,6 @@ class Trajectory:
         step = next(s for s in reversed(self.steps) if s["agent_id"] == agent_id)
         known = [r for r in step["recipients"].split(",") if r]
         step["recipients"] = ",".join(known + [r for r in recipients if r not in known and r != agent_id])
-
-
-def _assistant_message(content, calls) -> dict:
-    message = {"role": "assistant", "content": content}
-    if calls:
-        message["tool_calls"] = [
-            {
-                "id": c["id"],
-                "type": "function",
-                "function": {
-                    "name": c["name"],
-                    "arguments": json.dumps(c["arguments"], sort_keys=True)
-                    if isinstance(c["arguments"], dict)
-                    else str(c["arguments"]),
-                },
-            }
-            for c in calls
-        ]
-    return message
 
 
 def _opening(task: Task, role: str, agent_id: str, budget: int, **lines) -> list[dict]:
@@ -197,7 +179,7 @@ def _independent(run: Trajectory, n_agents: int, limits: Limits):
         outputs.append(P.block("OUTPUT from", worker, text))
     messages = _opening(run.task, "aggregator", "aggregator", 1)
     messages.append({"role": "user", "content": "\n\n".join(outputs)})
-    return P.parse_final(run.call("aggregator", "aggregator", 2, messages, with_tools=False)["content"])
+    return P.parse_final(run.say("aggregator", "aggregator", 2, messages))
 
 
 def _peer_exchange(run: Trajectory, workers: list[str], reports: dict[str, str], round_: int) -> list[str]:
@@ -211,9 +193,9 @@ def _peer_exchange(run: Trajectory, workers: list[str], reports: dict[str, str],
             continue
         messages = _opening(run.task, "peer", worker, 1)
         messages.append({"role": "user", "content": f"PEER REVIEW (round {round_})\n\n" + "\n\n".join(others)})
-        reply = run.call(worker, "peer", round_, messages, with_tools=False)
+        reply = run.say(worker, "peer", round_, messages)
         run.send(worker, ["orchestrator"])
-        flags.append(P.block("FLAGS from", worker, reply["content"], round_))
+        flags.append(P.block("FLAGS from", worker, reply, round_))
     return flags
 
 
@@ -228,7 +210,7 @@ def _orchestrated(run: Trajectory, n_agents: int, limits: Limits, peer_exchange:
         worker_budget=limits.worker_iterations,
     )
     for round_ in range(1, limits.max_rounds + 2):
-        instructions = run.call("orchestrator", "orchestrator", round_, orchestrator, with_tools=False)["content"]
+        instructions = run.say("orchestrator", "orchestrator", round_, orchestrator)
         answer = P.parse_final(instructions)
         if answer is not None or round_ > limits.max_rounds:
             return answer
@@ -309,8 +291,13 @@ def run_topology(
     limits: Limits = Limits(),
     temperature: float = 0.0,
     max_tokens: int | None = None,
+    encoding: str = "native",
 ) -> tuple[dict, list[dict]]:
     """Run ``task`` with one topology; return the run row (RUNS columns) and its step rows (STEPS columns).
+
+    ``encoding``: how agents act, ``"native"`` tool calls or ``"structured"`` JSON actions
+    (:mod:`agenteff.engines.actions`); the row records it (``action_encoding``) with its count of malformed
+    actions (``malformed_actions``).
 
     ``seed`` is sent as the request's ``seed`` (the simulated endpoint draws its randomness from it), so
     repeated trials of the same run differ. ``max_tokens`` caps every completion. The row's ``served_model`` is
@@ -322,7 +309,7 @@ def run_topology(
     if n_agents < _MIN_AGENTS[architecture]:
         raise ValueError(f"{architecture} needs at least {_MIN_AGENTS[architecture]} agents, not {n_agents}")
     run_id = f"{task.suite}/{task.task_id}/{architecture}/n{n_agents}/{model}/s{seed}"
-    run = Trajectory(client, model, task, seed, run_id, temperature, max_tokens)
+    run = Trajectory(client, model, task, seed, run_id, temperature, max_tokens, encoding)
     answer = _RUNNERS[architecture](run, n_agents, limits)
     success, score = grade(task, answer)
     steps = run.steps
@@ -351,5 +338,7 @@ def run_topology(
         "gold": task.answer,
         "n_items": len(task.items),
         "n_tools": task.n_tools,
+        "action_encoding": encoding,
+        "malformed_actions": sum(bool(s["malformed"]) for s in steps),
     }
     return row, steps

@@ -29,7 +29,15 @@ from .suites import SUITES, make_suite
 if TYPE_CHECKING:
     from ..sweep import Job
 
-__all__ = ["BEHAVIOUR", "DEFAULT_MODELS", "default_models", "run_experiment", "experiment_grid"]
+__all__ = [
+    "BEHAVIOUR",
+    "DEFAULT_MODELS",
+    "RECORDING",
+    "default_models",
+    "run_experiment",
+    "experiment_grid",
+    "record_trajectories",
+]
 
 BEHAVIOUR = "agenteff.engines.topologies.simagent:simulated_agent"
 #: Simulated models of three capabilities: per-write error probability, and the real model whose price (from the
@@ -66,7 +74,14 @@ def default_models(names=None) -> list:
 
 
 #: The modules that decide what agents are sent and reply; their source keys the simulated reply cache.
-_BEHAVIOUR_MODULES = ("architectures.py", "protocol.py", "simagent.py", "suites.py")
+_BEHAVIOUR_MODULES = (
+    "architectures.py",
+    "protocol.py",
+    "simagent.py",
+    "suites.py",
+    "../actions.py",
+    "../../llm/actions.py",
+)
 
 
 def _source_hash() -> str:
@@ -128,7 +143,17 @@ def _suite(suite: str, n_tasks: int, task_seed: int, n_tools: int):
     return make_suite(suite, n_tasks, seed=task_seed, n_tools=n_tools)
 
 
-def _run_job(job: Job, *, endpoint, client_options: dict, suite_options: dict, limits: Limits, temperature, max_tokens):
+def _run_job(
+    job: Job,
+    *,
+    endpoint,
+    client_options: dict,
+    suite_options: dict,
+    limits: Limits,
+    temperature,
+    max_tokens,
+    encodings: dict,
+):
     """One run of the grid, in a worker: the run row and its steps as one record (nested, so the run's own
     ``task`` and ``seed`` do not clash with the job's columns)."""
     from ..sweep import worker_client  # not at import: the simulated endpoint imports this package, without the SDK
@@ -137,7 +162,16 @@ def _run_job(job: Job, *, endpoint, client_options: dict, suite_options: dict, l
     task = _suite(row["suite"], **suite_options)[row["task_index"]]
     client = worker_client(endpoint, **client_options)
     run, steps = run_topology(
-        client, row["model"], task, row["architecture"], row["n_agents"], row["seed"], limits, temperature, max_tokens
+        client,
+        row["model"],
+        task,
+        row["architecture"],
+        row["n_agents"],
+        row["seed"],
+        limits,
+        temperature,
+        max_tokens,
+        encodings[row["model"]],
     )
     return [{"run": run, "steps": steps}]
 
@@ -157,6 +191,7 @@ def run_experiment(
     max_concurrency: int | None = None,
     prices=None,
     scheduler=None,
+    action_encoding: str = "auto",
     **limits,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every architecture on ``n_tasks`` tasks of every suite with every model and seed.
@@ -171,14 +206,16 @@ def run_experiment(
     address or ``dask.distributed.Client`` to run the grid on (the endpoint must be reachable from its workers;
     the simulated one listens on the loopback interface only). ``limits`` override :class:`Limits` fields
     (``max_iterations``, ``max_rounds``, ...). Tasks come from :func:`make_suite` with ``task_seed`` and
-    ``n_tools``; ``seeds`` are trials.
+    ``n_tools``; ``seeds`` are trials. ``action_encoding``: how agents act, ``"native"`` tool calls,
+    ``"structured"`` JSON actions, or ``"auto"``: probed once per model (:func:`agenteff.engines.actions.probe_encoding`).
 
     Returns ``(runs, steps)``, validated against RUNS and STEPS, in grid order; runs record ``served_model``, the
     model id(s) the replies reported.
     """
     from ...llm import SimModel, resolve_endpoint
+    from ..actions import resolve_encoding
     from ..sampling import generation_timeout_s
-    from ..sweep import Job, release_worker_clients, run_sweep, study_run_dir
+    from ..sweep import Job, release_worker_clients, run_sweep, study_run_dir, worker_client
 
     if {"base_url", "api_key"} & set(limits):  # the arguments of the release before the one endpoint road
         raise TypeError("run_experiment takes an Endpoint, not base_url/api_key: pass resolve_endpoint(base_url)")
@@ -217,20 +254,25 @@ def run_experiment(
         "prices": prices,
         "code": _source_hash(),
     }
-    with endpoint.serve(sims) as running, study_run_dir(endpoint, "topologies", settings) as run_dir:
-        job = functools.partial(
-            _run_job,
-            endpoint=running,
-            client_options=client_options,
-            suite_options=suite_options,
-            limits=run_limits,
-            temperature=temperature,
-            max_tokens=max_tokens,
-        )
+    with endpoint.serve(sims) as running:
         try:
-            records = run_sweep(
-                job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="runs"
-            )
+            probe_client = worker_client(running, **client_options)
+            encodings = {name: resolve_encoding(probe_client, name, action_encoding) for name in names}
+            settings["encodings"] = encodings  # a forced encoding and a probed one share their stored runs
+            with study_run_dir(endpoint, "topologies", settings) as run_dir:
+                job = functools.partial(
+                    _run_job,
+                    endpoint=running,
+                    client_options=client_options,
+                    suite_options=suite_options,
+                    limits=run_limits,
+                    temperature=temperature,
+                    max_tokens=max_tokens,
+                    encodings=encodings,
+                )
+                records = run_sweep(
+                    job, jobs, run_dir, scheduler=scheduler, executor="thread", max_workers=concurrency, desc="runs"
+                )
         finally:
             release_worker_clients(running)
     runs = pd.DataFrame(list(records["run"]))
@@ -239,3 +281,46 @@ def run_experiment(
         schema.validate(runs, schema.RUNS, source="topology runs"),
         schema.validate(steps, schema.STEPS, source="topology steps"),
     )
+
+
+#: The recorded real-model run of study 02 (data set ``smollm2-135m-topologies``): every architecture at the
+#: paper's agent counts on ``n_tasks`` tasks of each suite, with a protocol short enough for a 135M model's
+#: 2,048-token slots (4,096 here) and a CPU server: fewer rounds and turns than the paper's, every phase kept.
+RECORDING: dict = {
+    "n_tasks": 3,
+    "seeds": (0,),
+    "max_tokens": 192,
+    "limits": {
+        "max_iterations": 3,
+        "max_rounds": 1,
+        "worker_iterations": 2,
+        "debate_rounds": 2,
+        "debate_iterations": 1,
+    },
+}
+
+
+def record_trajectories(
+    directory, endpoint, model: str, action_encoding: str = "auto"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run :data:`RECORDING` on a live ``endpoint`` with ``model`` and write ``<directory>/<stem>_runs.csv`` and
+    ``_steps.csv`` (validated, each file replaced only when complete); returns ``(runs, steps)``. The run store
+    and the response cache make a re-run after a crash resume where it stopped."""
+    from ...datasets.recorded import TOPOLOGY_RUNS_FILE, TOPOLOGY_STEPS_FILE
+
+    if endpoint.simulated:
+        raise ValueError("a recording is of a real model: give a live endpoint, not the simulated one")
+    settings = dict(RECORDING)
+    runs, steps = run_experiment(
+        endpoint,
+        n_tasks=settings["n_tasks"],
+        models=[model],
+        seeds=settings["seeds"],
+        max_tokens=settings["max_tokens"],
+        action_encoding=action_encoding,
+        **settings["limits"],
+    )
+    directory = Path(directory)
+    schema.write_table(runs, directory / Path(TOPOLOGY_RUNS_FILE).name, schema.RUNS)
+    schema.write_table(steps, directory / Path(TOPOLOGY_STEPS_FILE).name, schema.STEPS)
+    return runs, steps

@@ -10,10 +10,11 @@ import pandas as pd
 
 from ... import metrics
 from ...engines import topologies
-from ...engines.topologies import MULTI_AGENT_ARCHITECTURES
+from ...engines.topologies import MULTI_AGENT_ARCHITECTURES, RECORDING
 from ...report import PaperValue, PaperValues, claim
 from .analysis import TURN_FIT_FIXED, TURN_FIT_FREE, Setting
 from .laws import DENSITY_SATURATION_KEY, PAPER_LAW_KEYS
+from .recorded import RECORDED_DATASET
 
 __all__ = ["claims"]
 
@@ -56,6 +57,10 @@ def claims(
     turn_fits: dict[str, pd.DataFrame],
     density_fit: pd.DataFrame,
     setting: Setting,
+    actions: pd.DataFrame,
+    recorded_table5: pd.DataFrame,
+    recorded_actions: pd.DataFrame,
+    recorded_setting: Setting,
     limits: topologies.Limits | None = None,
 ) -> list[dict]:
     """Claims rows: every Table-5 quantity, both error-amplification definitions (published outcomes and
@@ -66,7 +71,9 @@ def claims(
     fit), ``paper`` the paper values (:func:`agenteff.datasets.paper_values`), looked up by key. With
     ``setting.simulated`` the measurements are an illustration (see :func:`_interval_claim`), except the
     single-agent values that hold by definition. ``limits``: the protocol the runs used, named in the notes of
-    the measurements when it is not the paper's.
+    the measurements when it is not the paper's. ``actions`` is :func:`~.recorded.action_summary` of this run;
+    ``recorded_table5``, ``recorded_actions`` and ``recorded_setting`` describe the recorded real-model run
+    (:func:`~.recorded.recorded_trajectories`), whose rows are keyed ``recorded/...``.
     """
     measured_note, simulated = setting.measured_note, setting.simulated
     if limits is not None and limits != topologies.Limits():
@@ -187,4 +194,54 @@ def claims(
             note="the paper gives no operational definition of the saturation point to compute it from trajectories",
         )
     )
+    rows.append(_turns_claim("turns-per-run", actions, setting, "this run"))
+    return rows + _recorded_claims(recorded_table5, recorded_actions, recorded_setting)
+
+
+def _recorded_claims(table5: pd.DataFrame, summary: pd.DataFrame, setting: Setting) -> list[dict]:
+    """Rows of the recorded real-model run: each Table-5 metric per architecture beside the paper's value, and the
+    mean turns per run. Status 'new': a 135M model's coordination on short synthetic tasks is a measurement of that
+    model, not a test of the paper's (whose models and trajectories differ)."""
+    shorter = ", ".join(f"{name}={value}" for name, value in RECORDING["limits"].items())
+    note = (
+        f"{setting.measured_note} (recorded real-model run, data set {RECORDED_DATASET}; protocol {shorter}): "
+        "this model's coordination, not a test of the paper's models"
+    )
+    rows = []
+    for r in table5.itertuples(index=False):
+        if not np.isfinite(r.measured):
+            continue  # a ratio over no success (or no failure) has no value to show
+        interval = f"95% CI [{r.ci_low:.3g}, {r.ci_high:.3g}]" if np.isfinite(r.ci_low) else "no CI"
+        detail = f"{_METRIC_NOTES[r.metric]}; " if r.metric in _METRIC_NOTES else ""
+        rows.append(
+            claim(
+                f"recorded/table5/{r.metric}/{r.architecture}",
+                f"Table 5 {r.metric}: {r.architecture} ({setting.label}, recorded)",
+                r.paper,
+                round(float(r.measured), 4),
+                metrics.COORDINATION_METRICS[r.metric],
+                status="new",
+                note=f"{interval}; {detail}{note}",
+            )
+        )
+    rows.append(_turns_claim("recorded/turns-per-run", summary, setting, "recorded", note))
     return rows
+
+
+def _turns_claim(key: str, summary: pd.DataFrame, setting: Setting, source: str, note: str = "") -> dict:
+    """The row of the mean turns (model calls) per run of an :func:`~.recorded.action_summary`, with its tool
+    calls and malformed actions per run. The paper states no such number; on simulated agents the row describes
+    the simulation ('not reproducible'), on a real model it is a measurement ('new'). ``source`` names the runs
+    in the claim ("this run", "recorded"); ``note`` replaces the setting's note."""
+    overall = summary.loc["all"]
+    return claim(
+        key,
+        f"mean turns per run ({setting.label}, {source})",
+        None,
+        round(float(overall["turns_per_run"]), 3),
+        "model calls per run",
+        status="not reproducible" if setting.simulated else "new",
+        note=f"{int(overall['runs'])} runs, {overall['tool_calls_per_run']:.2f} tool calls and "
+        f"{overall['malformed_per_run']:.2f} malformed actions per run, actions encoded {overall['encoding']}; "
+        f"{note or setting.measured_note}",
+    )

@@ -177,7 +177,7 @@ def _assistant_job(endpoint, job, *, n_customers, n_businesses, gap_usd, max_tok
     )
     record = {
         "tokens": int(choices["tokens"].sum()),
-        "calls": len(choices),
+        "calls": int(choices["turns"].sum()),  # model calls: an assistant may take several turns
         "served_model": ", ".join(dict.fromkeys(choices["served_model"])),
         "simulated": bool(choices["simulated"].all()),
     }
