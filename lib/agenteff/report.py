@@ -290,10 +290,11 @@ def claim(
     }
 
 
-# Reproduced values are stored to 6 significant digits: a float's last digits change with the machine's BLAS,
-# thread count and summation order, and 6 digits are far finer than any claim's tolerance. Rounding first to 12
-# decimals makes a zero computed as +-1e-17 a plain 0.0.
-CLAIM_DIGITS = 6
+# Reproduced values are stored to 8 significant digits: a float's last digits change with the machine's BLAS,
+# thread count and summation order, and 8 digits are far finer than any claim's tolerance while keeping a value a
+# study already rounded to its unit (USD 72,876.91 to the cent). Rounding first to 12 decimals makes a zero
+# computed as +-1e-17 a plain 0.0.
+CLAIM_DIGITS = 8
 _CLAIM_DECIMALS = 12
 
 

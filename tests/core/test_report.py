@@ -201,14 +201,15 @@ def _claim_rows(values) -> list[dict]:
     ]  # fmt: skip
 
 
-def test_reproduced_floats_are_written_to_six_significant_digits(figures):
+def test_reproduced_floats_are_written_to_eight_significant_digits(figures):
     values = [0.1 + 0.2, 2 / 3, 123456789.0, -1e-17, 1e-17, 12, "a sentence", None, float("nan"), np.float32(0.1)]
-    table = report.write_claims(_claim_rows(values), "01_demo")
-    assert table["reproduced_value"].tolist()[:7] == [0.3, 0.666667, 123457000.0, 0.0, 0.0, 12, "a sentence"]
+    table = report.write_claims(_claim_rows([*values, 72876.91]), "01_demo")
+    assert table["reproduced_value"].tolist()[:7] == [0.3, 0.66666667, 123456790.0, 0.0, 0.0, 12, "a sentence"]
+    assert table["reproduced_value"].iloc[10] == 72876.91  # a value rounded to the cent keeps its cents
     assert table["reproduced_value"].iloc[7] is None and math.isnan(table["reproduced_value"].iloc[8])
     assert table["reproduced_value"].iloc[9] == 0.1  # float32's 0.100000001 too
     written = pd.read_csv(figures / "01_demo" / "claims.csv", keep_default_na=False)["reproduced_value"].tolist()
-    assert written[:5] == ["0.3", "0.666667", "123457000.0", "0.0", "0.0"]  # no "-0.0" for a zero computed < 0
+    assert written[:5] == ["0.3", "0.66666667", "123456790.0", "0.0", "0.0"]  # no "-0.0" for a zero computed < 0
 
 
 def test_claims_differing_in_the_last_float_digits_write_the_same_bytes(figures):
