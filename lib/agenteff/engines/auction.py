@@ -41,12 +41,16 @@ import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..llm.sim import SimModel
 from .actions import ENCODINGS, chat_action, resolve_encoding
+
+if TYPE_CHECKING:
+    from ..llm.client import ChatResult
 
 __all__ = [
     "Bidder",
@@ -281,7 +285,7 @@ class _Acted:
     """One plan or verdict: the reply, what it said (the tool's argument, or the text of a reply without a
     call; "" when malformed), whether it was a valid tool call, and why it was malformed ("" when not)."""
 
-    result: object
+    result: ChatResult
     value: str
     tool_call: bool
     malformed: str
@@ -330,14 +334,14 @@ def run_auction(
         for task in tasks.itertuples(index=False):
             examples = memory.examples(task.prompt, settings.memory_neighbours, settings.memory_examples)
             plan_messages = _plan_messages(task.prompt, settings, examples)
-            plans = [
+            planned = [
                 pool.submit(
                     _act, client, b.model, plan_messages, planning, encodings[b.model], settings.plan_max_tokens
                 )
                 for b in bidders
             ]
-            plans = [future.result() for future in plans]
-            verdicts = [
+            plans = [future.result() for future in planned]
+            judged = [
                 pool.submit(
                     _act,
                     client,
@@ -350,7 +354,7 @@ def run_auction(
                 for plan in plans
                 for juror in jurors
             ]
-            verdicts = [future.result() for future in verdicts]
+            verdicts = [future.result() for future in judged]
             rows = []
             for i, (bidder, plan) in enumerate(zip(bidders, plans)):
                 own = verdicts[i * len(jurors) : (i + 1) * len(jurors)]
