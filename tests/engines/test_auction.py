@@ -58,9 +58,10 @@ class ScriptedClient:
     plans = {"small": ("1. add 3", 10), "large": ("1. add 3 then check", 20)}
     verdicts = {("small", "small"): 8, ("small", "large"): 6, ("large", "small"): 10, ("large", "large"): 10}
 
-    def __init__(self, broken=()):
+    def __init__(self, broken=(), prose=False):
         self.calls = []
         self.broken = set(broken)
+        self.prose = prose  # offered a tool, reply in text anyway (as a model that ignores tools does)
 
     def chat(self, model, messages, tools=None, max_tokens=None, response_format=None):
         self.calls.append(model)
@@ -75,6 +76,8 @@ class ScriptedClient:
         else:
             text, completion = self.plans[model]
             name, arguments, prompt = "submit_plan", {"plan": text}, 50
+        if self.prose:
+            return _result(str(next(iter(arguments.values()))), prompt, completion, model)
         if tools:
             return _result(None, prompt, completion, model, [{"id": "c", "name": name, "arguments": arguments}])
         return _result(json.dumps({"action": name, "input": arguments}), prompt, completion, model)
@@ -109,6 +112,15 @@ def test_bids_winner_and_costs_by_hand(encoding):
     # each bid: its plan and two verdicts, all valid tool calls in the encoding forced
     assert bids["action_encoding"].eq(encoding).all()
     assert bids["actions"].eq(3).all() and bids["tool_calls"].eq(3).all() and bids["malformed"].eq(0).all()
+
+
+def test_a_native_reply_without_a_call_is_read_as_text():
+    bidders = [auction.Bidder("small", 1.0), auction.Bidder("large", 8.0)]
+    tasks = pd.DataFrame({"task_id": ["t0"], "prompt": ["Start with 2. Then add 3."], "gold": ["5"]})
+    run = auction.run_auction(ScriptedClient(prose=True), bidders, tasks, auction.AuctionSettings(encoding="native"))
+    bids = run.bids.set_index("model")
+    assert bids.loc["large", "plan"] == "1. add 3 then check" and bids.loc["small", "jury"] == pytest.approx(0.7)
+    assert bids["tool_calls"].eq(0).all() and bids["malformed"].eq(0).all() and bids["actions"].eq(3).all()
 
 
 def test_a_verdict_cut_at_max_tokens_is_malformed_and_scores_zero():
