@@ -1,6 +1,7 @@
 """The strategy auction (engines/auction.py): bids computed by hand with a scripted client, and the simulated
 agents end to end over HTTP."""
 
+import json
 import math
 
 import numpy as np
@@ -44,43 +45,49 @@ def test_memory_adjustment_by_hand():
     assert memory.examples("add 3 then add 7", 5, 2) == ["plan a", "plan b"]
 
 
-def _result(content, prompt, completion, model):
-    return ChatResult(
-        {"role": "assistant", "content": content}, prompt, completion, 0, 0, math.nan, 0.0, False, False, model
-    )
+def _result(content, prompt, completion, model, tool_calls=(), finish_reason="stop"):
+    message = {"role": "assistant", "content": content, **({"tool_calls": list(tool_calls)} if tool_calls else {})}
+    return ChatResult(message, prompt, completion, 0, 0, math.nan, 0.0, False, False, model, finish_reason)
 
 
 class ScriptedClient:
-    """Plans, verdicts and answers fixed by model, so every bid can be computed by hand."""
+    """Plans, verdicts and answers fixed by model, so every bid can be computed by hand. Offered a tool, it acts
+    in the encoding asked for: a native call of the tool, or the JSON action the schema asks for; ``broken``
+    names the (author, juror) verdicts answered with a reply cut at ``max_tokens``."""
 
     plans = {"small": ("1. add 3", 10), "large": ("1. add 3 then check", 20)}
-    verdicts = {("small", "small"): "8", ("small", "large"): "6", ("large", "small"): "10", ("large", "large"): "10"}
+    verdicts = {("small", "small"): 8, ("small", "large"): 6, ("large", "small"): 10, ("large", "large"): 10}
 
-    def __init__(self):
+    def __init__(self, broken=(), prose=False):
         self.calls = []
+        self.broken = set(broken)
+        self.prose = prose  # offered a tool, reply in text anyway (as a model that ignores tools does)
 
-    def chat_many(self, requests, desc=""):
-        out = []
-        for r in requests:
-            self.calls.append(r["model"])
-            user = r["messages"][-1]["content"]
-            if "Plan:" in user:  # a verdict: which plan is being judged?
-                author = "large" if "then check" in user else "small"
-                out.append(_result(self.verdicts[(author, r["model"])], 100, 1, r["model"]))
-            else:
-                text, tokens = self.plans[r["model"]]
-                out.append(_result(text, 50, tokens, r["model"]))
-        return out
-
-    def chat(self, model, messages, max_tokens=None):
+    def chat(self, model, messages, tools=None, max_tokens=None, response_format=None):
         self.calls.append(model)
-        return _result("5", 60, 40, model)
+        user = messages[-1]["content"]
+        if not (tools or response_format):  # the winner executes its plan
+            return _result("5", 60, 40, model)
+        if "Plan:" in user:  # a verdict: which plan is being judged?
+            author = "large" if "then check" in user else "small"
+            if (author, model) in self.broken:
+                return _result('{"action": "score_plan", "in', 100, 1, model, finish_reason="length")
+            name, arguments, prompt, completion = "score_plan", {"score": self.verdicts[(author, model)]}, 100, 1
+        else:
+            text, completion = self.plans[model]
+            name, arguments, prompt = "submit_plan", {"plan": text}, 50
+        if self.prose:
+            return _result(str(next(iter(arguments.values()))), prompt, completion, model)
+        if tools:
+            return _result(None, prompt, completion, model, [{"id": "c", "name": name, "arguments": arguments}])
+        return _result(json.dumps({"action": name, "input": arguments}), prompt, completion, model)
 
 
-def test_bids_winner_and_costs_by_hand():
+@pytest.mark.parametrize("encoding", ["native", "structured"])
+def test_bids_winner_and_costs_by_hand(encoding):
     bidders = [auction.Bidder("small", 1.0), auction.Bidder("large", 8.0)]
     tasks = pd.DataFrame({"task_id": ["t0"], "prompt": ["Start with 2. Then add 3."], "gold": ["5"]})
-    settings = auction.AuctionSettings(cost_weight=0.5, entropy_weight=0.2, memory_weight=0.5)
+    settings = auction.AuctionSettings(cost_weight=0.5, entropy_weight=0.2, memory_weight=0.5, encoding=encoding)
     run = auction.run_auction(ScriptedClient(), bidders, tasks, settings)
     bids = run.bids.set_index("model")
     # plan cost: small 1 x 10 = 10, large 8 x 20 = 160 -> normalised 10/160 and 1, times 0.5
@@ -102,6 +109,29 @@ def test_bids_winner_and_costs_by_hand():
     price = {"small": 1.0, "large": 8.0}[winner]
     assert outcome["execution_cost"] == pytest.approx(price * 100 / 1000)
     assert outcome["cost"] == pytest.approx(overhead + price * 100 / 1000)
+    # each bid: its plan and two verdicts, all valid tool calls in the encoding forced
+    assert bids["action_encoding"].eq(encoding).all()
+    assert bids["actions"].eq(3).all() and bids["tool_calls"].eq(3).all() and bids["malformed"].eq(0).all()
+
+
+def test_a_native_reply_without_a_call_is_read_as_text():
+    bidders = [auction.Bidder("small", 1.0), auction.Bidder("large", 8.0)]
+    tasks = pd.DataFrame({"task_id": ["t0"], "prompt": ["Start with 2. Then add 3."], "gold": ["5"]})
+    run = auction.run_auction(ScriptedClient(prose=True), bidders, tasks, auction.AuctionSettings(encoding="native"))
+    bids = run.bids.set_index("model")
+    assert bids.loc["large", "plan"] == "1. add 3 then check" and bids.loc["small", "jury"] == pytest.approx(0.7)
+    assert bids["tool_calls"].eq(0).all() and bids["malformed"].eq(0).all() and bids["actions"].eq(3).all()
+
+
+def test_a_verdict_cut_at_max_tokens_is_malformed_and_scores_zero():
+    bidders = [auction.Bidder("small", 1.0), auction.Bidder("large", 8.0)]
+    tasks = pd.DataFrame({"task_id": ["t0"], "prompt": ["Start with 2. Then add 3."], "gold": ["5"]})
+    settings = auction.AuctionSettings(encoding="structured")
+    run = auction.run_auction(ScriptedClient(broken={("large", "small")}), bidders, tasks, settings)
+    bids = run.bids.set_index("model")
+    assert bids.loc["large", "jury"] == pytest.approx((0 + 10) / 2 / 10)  # the cut verdict counts 0
+    assert bids.loc["large", "malformed"] == 1 and bids.loc["large", "tool_calls"] == 2
+    assert bids.loc["small", "malformed"] == 0 and bids.loc["small", "tool_calls"] == 3
 
 
 def test_reliance_and_cost_by_hand():
@@ -118,6 +148,8 @@ def test_bad_settings_and_inputs():
         auction.Bidder("x", 0)
     with pytest.raises(ValueError, match="entropy_weight"):
         auction.AuctionSettings(entropy_weight=2)
+    with pytest.raises(ValueError, match="encoding"):
+        auction.AuctionSettings(encoding="xml")
     with pytest.raises(ValueError, match="jurors"):
         auction.run_auction(
             ScriptedClient(), [auction.Bidder("small", 1)], pd.DataFrame(), auction.AuctionSettings(jury=("judge",))
@@ -149,3 +181,24 @@ def test_simulated_auction_end_to_end(tmp_path):
     flawless = run.bids[run.bids["won"] & (run.bids["jury"] == 1.0)]["task_id"]
     assert run.outcomes.set_index("task_id").loc[flawless, "success"].mean() >= 0.8
     assert np.isfinite(run.outcomes["cost"]).all() and (run.outcomes["cost"] > run.outcomes["execution_cost"]).all()
+
+
+def test_simulated_agents_bid_the_same_by_tool_call_or_json_action(tmp_path):
+    # flawless, noise-free agents: every plan and verdict is fixed, whichever encoding carries it
+    skill = auction.SimulatedSkill(base_logit=50.0, jury_noise=0.0, slip=0.0)
+    sizes = [4, 32]
+    agents = auction.simulated_agents(sizes, skill)
+    tasks = auction.arithmetic_tasks(3, max_steps=3, seed=2)
+    runs = {}
+    with sim_server(agents) as url, LLMClient(base_url=url, cache_dir=tmp_path) as client:
+        bidders = [auction.Bidder(a.name, s) for a, s in zip(agents, sizes)]
+        for encoding in ("native", "structured", "auto"):
+            runs[encoding] = auction.run_auction(client, bidders, tasks, auction.AuctionSettings(encoding=encoding))
+    native, structured = runs["native"].bids, runs["structured"].bids
+    assert runs["auto"].bids["action_encoding"].eq("native").all()  # the simulated agents make tool calls
+    assert structured["action_encoding"].eq("structured").all()
+    assert native["plan"].tolist() == structured["plan"].tolist()
+    assert native["jury"].eq(1.0).all() and structured["jury"].eq(1.0).all()  # flawless plans, exact jurors
+    for bids in (native, structured):
+        assert bids["actions"].eq(3).all() and bids["tool_calls"].eq(3).all() and bids["malformed"].eq(0).all()
+    assert runs["structured"].outcomes["success"].all() and runs["native"].outcomes["success"].all()

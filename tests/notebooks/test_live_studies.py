@@ -149,8 +149,42 @@ def test_07_asks_the_real_model_to_choose_among_proposals(llama_server_url, tmp_
     assert MODEL_NAME in captions["first_proposal_advantage"]
 
 
+def _live_client(url: str, tmp_path):
+    from agenteff.llm import LLMClient
+
+    return LLMClient(base_url=url, api_key="unused", cache_dir=tmp_path / "cache", timeout_s=120)
+
+
+def test_07_assistants_accept_by_actions_on_the_real_model(llama_server_url, tmp_path):
+    from agenteff.engines import markets
+
+    market = markets.synthetic_market(3, 4, seed=0)
+    with _live_client(llama_server_url, tmp_path) as client:
+        chosen = markets.simulate_marketplace(market, "llm", client=client, model=MODEL_NAME, max_tokens=48)
+    # SmolLM2 makes no native tool calls: the probe picks JSON actions, and the grammar makes them valid calls
+    assert chosen["action_encoding"].eq("structured").all() and not chosen["simulated"].any()
+    assert chosen["turns"].between(1, markets.ASSISTANT_TURNS).all()
+    assert chosen["tool_calls"].sum() > 0 and (chosen["tool_calls"] + chosen["malformed"] >= 1).all()
+
+
+def test_08_bids_and_plans_by_actions_on_the_real_model(llama_server_url, tmp_path):
+    from agenteff.engines import auction
+
+    tasks = auction.arithmetic_tasks(2, max_steps=2, seed=0)
+    settings = auction.AuctionSettings(answer_max_tokens=32)
+    with _live_client(llama_server_url, tmp_path) as client:
+        run = auction.run_auction(client, [auction.Bidder(MODEL_NAME, 1.0)], tasks, settings)
+    bids = run.bids
+    assert bids["action_encoding"].eq("structured").all() and not run.outcomes["simulated"].any()
+    assert bids["actions"].eq(2).all()  # per task: the one bidder's plan and its own verdict on it
+    assert bids["tool_calls"].sum() > 0 and (bids["tool_calls"] + bids["malformed"]).eq(2).all()
+    made = bids[bids["tool_calls"] == 2]
+    assert (made["plan"].str.len() > 0).all()  # a valid plan action carries its plan
+
+
 def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monkeypatch):
     import json
+    import re
 
     # the one served model bids alone (a one-bidder auction: plans, jury and execution all run) on 3 tasks
     claims, executed = run_live("08_routing_auctions", llama_server_url, tmp_path, monkeypatch, n_tasks=3, n_boot=50)
@@ -162,3 +196,6 @@ def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monke
     figures = (tmp_path / "figures" / "08_routing_auctions" / "figures.json").read_text()
     caption = json.loads(figures)["auction_reliance_cost"]
     assert MODEL_NAME in caption and "simulated" not in caption.lower()
+    # the actions table: the one bidder's plans and verdicts, JSON actions, some of them valid tool calls
+    actions, tool_calls, malformed = map(int, re.search(r"structured\s+(\d+)\s+(\d+)\s+(\d+)", executed).groups())
+    assert actions == 3 * 2 and tool_calls > 0 and tool_calls + malformed == actions

@@ -348,3 +348,31 @@ def test_nonsense_max_tokens_is_an_error():
 def test_a_live_auction_needs_one_size_per_model():
     with pytest.raises(ValueError, match="one size per auction model: 1 models, 2 sizes"):
         s08.run_auctions(resolve_endpoint("http://127.0.0.1:9/v1"), pd.DataFrame(), [4, 32], ["m"])
+
+
+def test_auction_actions_count_each_bidders_plans_and_verdicts():
+    bids = pd.DataFrame(
+        {
+            "model": ["small", "large", "small", "large"],
+            "action_encoding": ["structured"] * 4,
+            "actions": [3, 3, 3, 3],
+            "tool_calls": [3, 2, 1, 3],
+            "malformed": [0, 1, 2, 0],
+        }
+    )
+    table = s08.auction_actions(SimpleNamespace(bids=bids))
+    assert table["model"].tolist() == ["small", "large"]  # in bidding order
+    assert table["actions"].tolist() == [6, 6]
+    assert table["tool_calls"].tolist() == [4, 5] and table["malformed"].tolist() == [2, 1]
+
+
+def test_a_forced_encoding_reaches_the_simulated_auction():
+    from agenteff.engines import auction
+
+    tasks = auction.arithmetic_tasks(2, max_steps=2, seed=0)
+    run, _, _ = s08.run_auctions(resolve_endpoint("simulated"), tasks, [4, 32], encoding="structured")
+    table = s08.auction_actions(run)
+    assert table["action_encoding"].eq("structured").all()
+    assert table["actions"].eq(2 * 3).all() and table["tool_calls"].eq(2 * 3).all()  # 2 tasks x (plan + 2 jurors)
+    with pytest.raises(ValueError, match="encoding"):
+        s08.run_auctions(resolve_endpoint("simulated"), tasks, [4, 32], encoding="xml")

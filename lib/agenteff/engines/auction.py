@@ -20,6 +20,11 @@ summaries only, so every detail below that the sources leave open is a choice, s
   the Jaccard index of the tasks' word sets. The planning prompt shows up to ``memory_examples`` winning plans of
   similar past tasks that succeeded, and the bid's memory term uses the outcomes above.
 * **Execution**: the winner answers the task given its own plan, in one call; the task's grader decides success.
+* **Actions**: a plan and a jury verdict are actions of :mod:`agenteff.engines.actions` (the tools
+  :func:`plan_tool` and :data:`SCORE_TOOL`), native tool calls where the endpoint makes them and
+  grammar-constrained JSON actions where it does not (``AuctionSettings.encoding``, probed once per model). One
+  action per call: a reply without a call is read as text (the plan, or a verdict's first number), and a
+  malformed action (cut at ``max_tokens``, unreadable) is counted and gives an empty plan or a verdict of 0.
 
 Costs here are in *relative* units: ``price_per_token`` is whatever the caller passes (the studies use active
 parameters in billions per 1,000 tokens); every call -- plans, jury verdicts and the execution -- is counted,
@@ -34,12 +39,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..llm.sim import SimModel
+from .actions import ENCODINGS, chat_action, resolve_encoding
+
+if TYPE_CHECKING:
+    from ..llm.client import ChatResult
 
 __all__ = [
     "Bidder",
@@ -58,6 +69,8 @@ __all__ = [
     "JURY_PROMPT",
     "EXECUTE_PROMPT",
     "SOLVE_PROMPT",
+    "plan_tool",
+    "SCORE_TOOL",
 ]
 
 PLAN_PROMPT = (
@@ -70,6 +83,37 @@ JURY_PROMPT = (
 )
 EXECUTE_PROMPT = "Carry out the plan to solve the task. Reply with the final answer only."
 SOLVE_PROMPT = "Solve the task. Reply with the final answer only."
+
+#: A plan's characters per allowed word: the schema bounds the plan, so a small model cannot ramble past its
+#: completion limit and leave the action unfinished.
+_PLAN_CHARS_PER_WORD = 8
+
+
+def plan_tool(words: int) -> dict:
+    """The bidder's tool: submitting its plan, at most ``words`` words (bounded in characters by the schema)."""
+    return {
+        "type": "function",
+        "function": {
+            "name": "submit_plan",
+            "description": f"Submit your plan: numbered steps, at most {words} words, no answer.",
+            "parameters": {
+                "type": "object",
+                "properties": {"plan": {"type": "string", "maxLength": _PLAN_CHARS_PER_WORD * words}},
+                "required": ["plan"],
+            },
+        },
+    }
+
+
+#: The juror's tool: scoring a plan from 0 to 10.
+SCORE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "score_plan",
+        "description": "Score the plan from 0 (useless or wrong) to 10 (complete and correct).",
+        "parameters": {"type": "object", "properties": {"score": {"type": "integer"}}, "required": ["score"]},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +134,7 @@ class AuctionSettings:
 
     plan_words: int = 40
     plan_max_tokens: int = 120
+    verdict_max_tokens: int = 32  # a verdict action, {"action": "score_plan", "input": {"score": 7}}, and slack
     answer_max_tokens: int = 2048  # room for the work an executing agent shows
     cost_weight: float = 0.3
     entropy_weight: float = 0.2
@@ -97,8 +142,11 @@ class AuctionSettings:
     memory_neighbours: int = 5
     memory_examples: int = 2
     jury: tuple[str, ...] | None = None  # juror model ids; None: every bidder
+    encoding: str = "auto"  # how plans and verdicts act: "native", "structured", or "auto" (probed per model)
 
     def __post_init__(self):
+        if self.encoding != "auto" and self.encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be 'auto' or one of {ENCODINGS}, not {self.encoding!r}")
         if not 0 <= self.entropy_weight <= 1:
             raise ValueError(f"entropy_weight must be in [0, 1], not {self.entropy_weight}")
         if self.cost_weight < 0 or self.memory_weight < 0:
@@ -110,8 +158,9 @@ class AuctionSettings:
 @dataclass
 class AuctionRun:
     """``bids``: one row per (task, bidder) with the served model id, plan, tokens, cost, jury, entropy, memory,
-    value, score, won; ``outcomes``: one row per task with the winner, the id its reply reported, its answer,
-    success and the task's total cost."""
+    value, score, won, and the bid's actions (its plan and every verdict on it: ``actions``, valid
+    ``tool_calls``, ``malformed``, the plan's ``action_encoding``); ``outcomes``: one row per task with the
+    winner, the id its reply reported, its answer, success and the task's total cost."""
 
     bids: pd.DataFrame
     outcomes: pd.DataFrame
@@ -224,6 +273,36 @@ def _plan_messages(prompt: str, settings: AuctionSettings, examples: list[str]) 
     ]
 
 
+def _verdict_messages(prompt: str, plan: str) -> list[dict]:
+    return [
+        {"role": "system", "content": JURY_PROMPT},
+        {"role": "user", "content": f"Task: {prompt}\n\nPlan:\n{plan}"},
+    ]
+
+
+@dataclass(frozen=True)
+class _Acted:
+    """One plan or verdict: the reply, what it said (the tool's argument, or the text of a reply without a
+    call; "" when malformed), whether it was a valid tool call, and why it was malformed ("" when not)."""
+
+    result: ChatResult
+    value: str
+    tool_call: bool
+    malformed: str
+
+
+def _act(client, model: str, messages: list[dict], tool: dict, encoding: str, max_tokens: int) -> _Acted:
+    """One action with ``tool`` (its one argument is what the action says) in ``encoding``."""
+    result, replied = chat_action(client, model, messages, [tool], encoding, thought_chars=0, max_tokens=max_tokens)
+    action = replied[0]
+    if action.malformed:
+        return _Acted(result, "", False, action.malformed)
+    if action.is_tool_call:
+        (argument,) = tool["function"]["parameters"]["required"]
+        return _Acted(result, str(action.arguments.get(argument, "")), True, "")
+    return _Acted(result, action.text, False, "")
+
+
 def _call_cost(result, price: float) -> float:
     return price * (result.prompt_tokens + result.completion_tokens) / 1000
 
@@ -245,91 +324,98 @@ def run_auction(
     if unknown:
         raise ValueError(f"run_auction: jurors {unknown} are not bidders, so they have no price")
     _require_tasks(tasks)
+    encodings = {
+        model: resolve_encoding(client, model, settings.encoding) for model in dict.fromkeys([*prices, *jurors])
+    }
+    planning = plan_tool(settings.plan_words)
     memory = _Memory()
     bid_rows, outcome_rows = [], []
-    for task in tasks.itertuples(index=False):
-        examples = memory.examples(task.prompt, settings.memory_neighbours, settings.memory_examples)
-        plans = client.chat_many(
-            [
-                {
-                    "model": b.model,
-                    "messages": _plan_messages(task.prompt, settings, examples),
-                    "max_tokens": settings.plan_max_tokens,
-                }
+    with ThreadPoolExecutor(max_workers=int(getattr(client, "max_concurrency", 8))) as pool:
+        for task in tasks.itertuples(index=False):
+            examples = memory.examples(task.prompt, settings.memory_neighbours, settings.memory_examples)
+            plan_messages = _plan_messages(task.prompt, settings, examples)
+            planned = [
+                pool.submit(
+                    _act, client, b.model, plan_messages, planning, encodings[b.model], settings.plan_max_tokens
+                )
                 for b in bidders
-            ],
-            desc="plans",
-        )
-        verdict_requests = [
-            {
-                "model": juror,
-                "max_tokens": 4,
-                "messages": [
-                    {"role": "system", "content": JURY_PROMPT},
-                    {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{plan.content or ''}"},
+            ]
+            plans = [future.result() for future in planned]
+            judged = [
+                pool.submit(
+                    _act,
+                    client,
+                    juror,
+                    _verdict_messages(task.prompt, plan.value),
+                    SCORE_TOOL,
+                    encodings[juror],
+                    settings.verdict_max_tokens,
+                )
+                for plan in plans
+                for juror in jurors
+            ]
+            verdicts = [future.result() for future in judged]
+            rows = []
+            for i, (bidder, plan) in enumerate(zip(bidders, plans)):
+                own = verdicts[i * len(jurors) : (i + 1) * len(jurors)]
+                rows.append(
+                    {
+                        "task_id": task.task_id,
+                        "model": bidder.model,
+                        "served_model": plan.result.model,
+                        "plan": plan.value,
+                        "plan_tokens": plan.result.completion_tokens,
+                        "plan_cost": bidder.price_per_token * plan.result.completion_tokens,
+                        "jury": float(np.mean([_jury_score(v.value) for v in own])),
+                        "entropy": plan_entropy(plan.value),
+                        "memory": settings.memory_weight
+                        * memory.adjustment(task.prompt, bidder.model, settings.memory_neighbours),
+                        "call_cost": _call_cost(plan.result, bidder.price_per_token)
+                        + sum(_call_cost(v.result, prices[j]) for v, j in zip(own, jurors)),
+                        "action_encoding": encodings[bidder.model],
+                        "actions": 1 + len(own),
+                        "tool_calls": sum(a.tool_call for a in (plan, *own)),
+                        "malformed": sum(bool(a.malformed) for a in (plan, *own)),
+                    }
+                )
+            bids = pd.DataFrame(rows)
+            top = bids["plan_cost"].max()
+            bids["cost"] = settings.cost_weight * (bids["plan_cost"] / top if top > 0 else 0.0)
+            bids["value"] = (
+                (1 - settings.entropy_weight) * bids["jury"]
+                + settings.entropy_weight * (1 - bids["entropy"])
+                + bids["memory"]
+            )
+            bids["score"] = bids["cost"] - bids["value"]
+            winner = int(bids["score"].to_numpy().argmin())  # ties: the first bidder listed (cheapest, by convention)
+            bids["won"] = np.arange(len(bids)) == winner
+            bidder = bidders[winner]
+            answer = client.chat(
+                bidder.model,
+                [
+                    {"role": "system", "content": EXECUTE_PROMPT},
+                    {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{bids['plan'].iloc[winner]}"},
                 ],
-            }
-            for plan in plans
-            for juror in jurors
-        ]
-        verdicts = client.chat_many(verdict_requests, desc="jury")
-        rows = []
-        for i, (bidder, plan) in enumerate(zip(bidders, plans)):
-            own = verdicts[i * len(jurors) : (i + 1) * len(jurors)]
-            rows.append(
+                max_tokens=settings.answer_max_tokens,
+            )
+            success = bool(grade(answer.content, task.gold))
+            memory.add(task.prompt, bidder.model, success, dict(zip(bids["model"], bids["plan"])))
+            overhead = float(bids["call_cost"].sum())
+            execution = _call_cost(answer, bidder.price_per_token)
+            outcome_rows.append(
                 {
                     "task_id": task.task_id,
-                    "model": bidder.model,
-                    "served_model": plan.model,
-                    "plan": plan.content or "",
-                    "plan_tokens": plan.completion_tokens,
-                    "plan_cost": bidder.price_per_token * plan.completion_tokens,
-                    "jury": float(np.mean([_jury_score(v.content) for v in own])),
-                    "entropy": plan_entropy(plan.content),
-                    "memory": settings.memory_weight
-                    * memory.adjustment(task.prompt, bidder.model, settings.memory_neighbours),
-                    "call_cost": _call_cost(plan, bidder.price_per_token)
-                    + sum(_call_cost(v, prices[j]) for v, j in zip(own, jurors)),
+                    "winner": bidder.model,
+                    "served_model": answer.model,
+                    "answer": answer.content,
+                    "success": success,
+                    "execution_cost": execution,
+                    "auction_cost": overhead,
+                    "cost": execution + overhead,
+                    "simulated": answer.simulated,
                 }
             )
-        bids = pd.DataFrame(rows)
-        top = bids["plan_cost"].max()
-        bids["cost"] = settings.cost_weight * (bids["plan_cost"] / top if top > 0 else 0.0)
-        bids["value"] = (
-            (1 - settings.entropy_weight) * bids["jury"]
-            + settings.entropy_weight * (1 - bids["entropy"])
-            + bids["memory"]
-        )
-        bids["score"] = bids["cost"] - bids["value"]
-        winner = int(bids["score"].to_numpy().argmin())  # ties: the first bidder listed (cheapest, by convention)
-        bids["won"] = np.arange(len(bids)) == winner
-        bidder = bidders[winner]
-        answer = client.chat(
-            bidder.model,
-            [
-                {"role": "system", "content": EXECUTE_PROMPT},
-                {"role": "user", "content": f"Task: {task.prompt}\n\nPlan:\n{bids['plan'].iloc[winner]}"},
-            ],
-            max_tokens=settings.answer_max_tokens,
-        )
-        success = bool(grade(answer.content, task.gold))
-        memory.add(task.prompt, bidder.model, success, dict(zip(bids["model"], bids["plan"])))
-        overhead = float(bids["call_cost"].sum())
-        execution = _call_cost(answer, bidder.price_per_token)
-        outcome_rows.append(
-            {
-                "task_id": task.task_id,
-                "winner": bidder.model,
-                "served_model": answer.model,
-                "answer": answer.content,
-                "success": success,
-                "execution_cost": execution,
-                "auction_cost": overhead,
-                "cost": execution + overhead,
-                "simulated": answer.simulated,
-            }
-        )
-        bid_rows.append(bids)
+            bid_rows.append(bids)
     return AuctionRun(pd.concat(bid_rows, ignore_index=True), pd.DataFrame(outcome_rows))
 
 
@@ -422,7 +508,8 @@ class SimulatedSkill:
 
 
 def simulated_agents(sizes_b, skill: SimulatedSkill | None = None, prefix: str = "sim-agent") -> list[SimModel]:
-    """Simulated agents, one per size, named ``<prefix>-<size>b``, playing :func:`simulated_behaviour`."""
+    """Simulated agents, one per size, named ``<prefix>-<size>b``, playing :func:`simulated_behaviour`; they act
+    by native tool calls, and by JSON actions when a request's schema asks (as a server's grammar enforces)."""
     skill = skill or SimulatedSkill()
     return [
         SimModel(
@@ -431,7 +518,7 @@ def simulated_agents(sizes_b, skill: SimulatedSkill | None = None, prefix: str =
             error_prob=0.0,
             latency_mean_s=0.0,
             latency_sd_s=0.0,
-            params={"size_b": float(size), "skill": skill.__dict__},
+            params={"size_b": float(size), "skill": skill.__dict__, "json_schema": True},
         )
         for size in sizes_b
     ]
@@ -449,8 +536,17 @@ def _apply(start: int, steps: list[tuple[str, int]]) -> int:
     return value
 
 
+def _said(value, tools, tool: str, argument: str) -> dict:
+    """A simulated reply saying ``value``: a call of ``tool`` when the request offers tools, else the text."""
+    if tools:
+        return {"content": None, "tool_calls": [{"name": tool, "arguments": {argument: value}}]}
+    return {"content": str(value), "tool_calls": [], "reasoning_content": None}
+
+
 def simulated_behaviour(messages, tools, model: SimModel, rng: np.random.Generator) -> dict:
     """A simulated agent for the arithmetic tasks of :func:`arithmetic_tasks` (SIMULATED; see SimulatedSkill).
+
+    Offered tools, the plan and the verdict are calls of :func:`plan_tool` and :data:`SCORE_TOOL`.
 
     * Planning (system prompt :data:`PLAN_PROMPT`): lists the task's steps, "N. add 3"; with probability
       1 - p_right one step's number is wrong. Filler words precede the steps.
@@ -476,13 +572,13 @@ def simulated_behaviour(messages, tools, model: SimModel, rng: np.random.Generat
             planned[wrong] = (operation, number + int(rng.integers(1, 5)))
         filler = " ".join(["carefully"] * int(round(skill.verbosity / math.sqrt(size))))
         lines = [f"Plan, {filler}:"] + [f"{i + 1}. {op} {n}" for i, (op, n) in enumerate(planned)]
-        return {"content": "\n".join(lines), "tool_calls": [], "reasoning_content": None}
+        return _said("\n".join(lines), tools, "submit_plan", "plan")
     plan_steps = _task_steps("Start with 0. " + user.split("Plan:", 1)[1])[1] if "Plan:" in user else []
-    if system == JURY_PROMPT:
+    if system.startswith(JURY_PROMPT):  # a structured juror's system prompt also lists the tools
         right = sum(a == b for a, b in zip(plan_steps, steps))
         wrong = max(len(steps), len(plan_steps)) - right
         score = 10 * right / max(len(steps), 1) - 3 * wrong + rng.normal(0, skill.jury_noise / math.sqrt(size))
-        return {"content": str(int(min(max(round(score), 0), 10))), "tool_calls": [], "reasoning_content": None}
+        return _said(int(min(max(round(score), 0), 10)), tools, "score_plan", "score")
     work = " ".join(["work"] * (skill.work_tokens_per_step * len(steps))) or None
     if system == EXECUTE_PROMPT:
         value = _apply(start, plan_steps) + (1 if rng.random() < skill.slip else 0)

@@ -64,6 +64,7 @@ __all__ = [
     "ratio_by_complexity",
     "simpleqa_contrast",
     "auction_summary",
+    "auction_actions",
 ]
 
 #: sizes that fast mode shrinks: (full run, fast run)
@@ -537,6 +538,7 @@ def run_auctions(
     models: list[str] | None = None,
     jury: list[str] | None = None,
     max_tokens: int | None = None,
+    encoding: str = "auto",
 ):
     """The auction and its baseline (the largest agent alone) on ``endpoint``: ``(run, alone, largest)``.
 
@@ -544,7 +546,8 @@ def run_auctions(
     ``models`` (smallest first, one per size); without them, the one model the endpoint serves bids alone at the
     largest size's price (a one-bidder auction: plans, jury and execution still run and are counted). The
     auction carries its memory from task to task, so it is a chain, not a grid: a live run that stops is resumed
-    by the response cache, which answers the calls already made."""
+    by the response cache, which answers the calls already made. Plans and verdicts act in ``encoding``
+    ("native" tool calls, "structured" JSON actions, or "auto": probed per model)."""
     agents = auction_engine.simulated_agents(sizes)
     with endpoint.serve(agents) as running:
         if running.simulated:
@@ -558,6 +561,7 @@ def run_auctions(
         settings = auction_engine.AuctionSettings(
             answer_max_tokens=max_tokens or auction_engine.AuctionSettings().answer_max_tokens,
             jury=tuple(jury) if jury else None,
+            encoding=encoding,
         )
         timeout = generation_timeout_s(max(settings.answer_max_tokens, settings.plan_max_tokens))
         with running.client(cache=not running.simulated, timeout_s=timeout, max_concurrency=4) as client:
@@ -578,6 +582,16 @@ def auction_models_label(run) -> str:
     shown = ", ".join(asked)
     extra = [name for name in served if name not in asked]
     return f"{shown} (served as {', '.join(extra)})" if extra else shown
+
+
+def auction_actions(run) -> pd.DataFrame:
+    """The auction's actions per bidder (plans and the verdicts on them): how they were encoded, how many were
+    made, how many were valid tool calls and how many malformed (see :mod:`agenteff.engines.actions`)."""
+    return (
+        run.bids.groupby(["model", "action_encoding"], sort=False)[["actions", "tool_calls", "malformed"]]
+        .sum()
+        .reset_index()
+    )
 
 
 def auction_summary(run, baseline: pd.DataFrame, tasks: pd.DataFrame, largest: str) -> pd.DataFrame:
