@@ -251,6 +251,9 @@ def claims(
     live: pd.DataFrame,
     live_simulated: bool,
     live_model: str,
+    recorded_live: pd.DataFrame,
+    recorded_actions: pd.DataFrame,
+    recorded_model: str,
 ) -> list[dict]:
     """Rows for IterResearch, PANDO (loops, ARR, SOR, PCU), Agent-Omit, Terminus-4B and ReSum; secondary-source
     values say so in the note, and every cross-setting comparison is marked not reproducible."""
@@ -259,6 +262,7 @@ def claims(
         *_pando(paper, loops, capped, first, cache, overhead),
         *_policies(paper, savings, reach, trigger_tokens),
         _live(live, live_simulated, live_model),
+        *_recorded(recorded_live, recorded_actions, recorded_model),
     ]
 
 
@@ -278,3 +282,35 @@ def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
             else f"measured with {model}; success " + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
         ),
     )
+
+
+def _recorded(live: pd.DataFrame, actions: pd.DataFrame, model: str) -> list[dict]:
+    """The A/B recorded on a real model: new measurements, no paper value to compare with."""
+    by_policy = live.set_index("policy")
+    success = ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+    note = f"recorded with {model} on llama-server (data set smollm2-135m-context-ab); success {success}"
+    rows = [
+        report.claim(
+            f"live/recorded/{policy}-prompt-tokens",
+            f"prompt tokens of the {policy} agent against the mono-context agent on the same tasks, real model",
+            None,
+            round(float(by_policy.loc[policy, "prompt_vs_mono_pct"]), 1),
+            unit="%",
+            status="new",
+            note=note,
+        )
+        for policy in ("workspace", "omission")
+    ]
+    calls, with_tools = int(actions["calls"].sum()), int(actions["tool_calls"].sum())
+    rows.append(
+        report.claim(
+            "live/recorded/tool-call-share",
+            "share of the real model's calls that made a valid tool call (structured actions)",
+            None,
+            round(100 * with_tools / calls, 1),
+            unit="%",
+            status="new",
+            note=f"{with_tools} of {calls} calls; {int(actions['malformed'].sum())} malformed; {model}",
+        )
+    )
+    return rows
