@@ -181,6 +181,7 @@ def _claim_inputs(paper, capped_arr_low=80.0):
         ),
         live_simulated=True,
         live_model="sim",
+        live_actions=pd.DataFrame({"policy": ["mono-context"], "calls": [5], "tool_calls": [4], "malformed": [0]}),
         recorded_live=pd.DataFrame(
             {
                 "policy": ["mono-context", "omission", "workspace"],
@@ -240,6 +241,7 @@ def test_a_real_models_live_ab_is_new_and_names_the_model(paper):
     inputs = _claim_inputs(paper) | dict(live_simulated=False, live_model="smollm2")
     (live,) = [row for row in s09.claims(paper, **inputs) if row["key"] == "live/workspace-prompt-tokens"]
     assert live["status"] == "new" and "smollm2" in live["note"]
+    assert "4 of 5 calls with a tool call, 0 malformed" in live["note"]
 
 
 def test_the_recorded_real_model_ab_is_new_under_live_recorded(paper):
@@ -253,7 +255,7 @@ def test_the_recorded_real_model_ab_is_new_under_live_recorded(paper):
     assert all(row["status"] == "new" and "smollm2-real" in row["note"] for row in recorded.values())
     assert recorded["live/recorded/omission-prompt-tokens"]["reproduced_value"] == -12.3
     assert recorded["live/recorded/tool-call-share"]["reproduced_value"] == 75.0  # 6 of 8 calls
-    assert "1 malformed" in recorded["live/recorded/tool-call-share"]["note"]
+    assert "6 of 8 calls with a tool call, 1 malformed" in recorded["live/recorded/tool-call-share"]["note"]
 
 
 def test_ab_actions_counts_what_each_policy_did():

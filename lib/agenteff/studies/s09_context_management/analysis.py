@@ -47,7 +47,7 @@ __all__ = [
     "step_overhead",
     "run_live_ab",
     "live_ab_summary",
-    "recorded_ab",
+    "load_recorded_ab",
     "ab_actions",
 ]
 
@@ -400,7 +400,7 @@ def live_ab_summary(runs: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis("policy").reset_index()
 
 
-def recorded_ab() -> dict:
+def load_recorded_ab() -> dict:
     """The A/B recorded on a real model (data set ``smollm2-135m-context-ab``): ``{"steps", "runs"}``."""
     return datasets.tables("smollm2-135m-context-ab")
 

@@ -251,6 +251,7 @@ def claims(
     live: pd.DataFrame,
     live_simulated: bool,
     live_model: str,
+    live_actions: pd.DataFrame,
     recorded_live: pd.DataFrame,
     recorded_actions: pd.DataFrame,
     recorded_model: str,
@@ -261,12 +262,19 @@ def claims(
         *_iterresearch(paper, budget, mono_at, crossover, max_calls, horizon),
         *_pando(paper, loops, capped, first, cache, overhead),
         *_policies(paper, savings, reach, trigger_tokens),
-        _live(live, live_simulated, live_model),
+        _live(live, live_simulated, live_model, live_actions),
         *_recorded(recorded_live, recorded_actions, recorded_model),
     ]
 
 
-def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
+def _acted(actions: pd.DataFrame) -> str:
+    return (
+        f"{int(actions['tool_calls'].sum())} of {int(actions['calls'].sum())} calls with a tool call, "
+        f"{int(actions['malformed'].sum())} malformed"
+    )
+
+
+def _live(live: pd.DataFrame, simulated: bool, model: str, actions: pd.DataFrame) -> dict:
     by_policy = live.set_index("policy")
     change = float(by_policy.loc["workspace", "prompt_vs_mono_pct"])
     return report.claim(
@@ -279,7 +287,9 @@ def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
         note=(
             "simulated endpoint (a scripted lookup agent): illustrates the measurement, not evidence"
             if simulated
-            else f"measured with {model}; success " + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+            else f"measured with {model}; success "
+            + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+            + f"; {_acted(actions)}"
         ),
     )
 
@@ -310,7 +320,7 @@ def _recorded(live: pd.DataFrame, actions: pd.DataFrame, model: str) -> list[dic
             round(100 * with_tools / calls, 1),
             unit="%",
             status="new",
-            note=f"{with_tools} of {calls} calls; {int(actions['malformed'].sum())} malformed; {model}",
+            note=f"{_acted(actions)}; {model}",
         )
     )
     return rows
