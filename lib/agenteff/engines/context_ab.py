@@ -170,7 +170,14 @@ def run_episode(
         )
         for observation in observations:
             rows.append(
-                {**shared, "step": len(rows), "agent_id": "tool", "role": "tool", "content": observation, "kind": "tool_result"}
+                {
+                    **shared,
+                    "step": len(rows),
+                    "agent_id": "tool",
+                    "role": "tool",
+                    "content": observation,
+                    "kind": "tool_result",
+                }
             )
         if replied[0].tool == FINAL_ANSWER and not replied[0].malformed:
             answer = replied[0].text
