@@ -411,8 +411,9 @@ def ab_actions(steps: pd.DataFrame) -> pd.DataFrame:
     keys looked up per episode)."""
     calls = steps[steps["kind"] == "llm_call"].copy()
     calls["n_tool_calls"] = calls["tool_calls"].map(lambda text: len(json.loads(text)))
-    calls["keys"] = calls["tool_calls"].map(lambda text: [c["arguments"].get("key") for c in json.loads(text)])
-    keys = calls.groupby(["policy", "run_id"])["keys"].sum().map(lambda ks: len(set(ks)))
+    keys = calls.groupby(["policy", "run_id"])["tool_calls"].agg(
+        lambda texts: len({call["arguments"].get("key") for text in texts for call in json.loads(text)})
+    )
     table = calls.groupby("policy", sort=True).agg(
         calls=("step", "size"),
         tool_calls=("n_tool_calls", lambda n: int((n > 0).sum())),
