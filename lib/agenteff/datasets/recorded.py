@@ -67,15 +67,13 @@ def parse_samples(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
 
 #: Text columns of the recorded steps beyond STEPS's own, where an empty field is empty text, not missing.
 _STEP_TEXT = ("content", "action", "malformed", "recipients", "encoding", "observations")
-#: Text columns beyond the schemas' that may be missing (a run without a final answer has none).
-_EXTRA_TEXT = ("answer",)
 
 
-def _read_text_table(path: Path, schema: Schema, empty_text=()) -> pd.DataFrame:
-    """A recorded CSV with every column the schema calls text (and :data:`_EXTRA_TEXT`) read as text; an empty
-    field is missing, except in ``empty_text`` columns, where it is the empty string."""
-    text = {c.name: str for c in schema.columns if c.kind == "str"} | {name: str for name in _EXTRA_TEXT + empty_text}
-    frame = read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+def _read_text_table(path: Path, schema: Schema, empty_text=(), text=()) -> pd.DataFrame:
+    """A recorded CSV with every column the schema calls text, and ``text``, read as text; an empty field is
+    missing, except in ``empty_text`` columns, where it is the empty string."""
+    dtypes = {c.name: str for c in schema.columns if c.kind == "str"} | {name: str for name in (*text, *empty_text)}
+    frame = read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     for column in empty_text:
         if column in frame:
             frame[column] = frame[column].fillna("")
@@ -89,12 +87,13 @@ def parse_topologies(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
 
 def parse_context_ab(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``runs`` (RUNS) and ``steps`` (STEPS) of the recorded context A/B; every step belongs to a run."""
-    return _runs_and_steps(files[CONTEXT_AB_RUNS_FILE], files[CONTEXT_AB_STEPS_FILE])
+    # an agent's answer is its reply's text, missing where it never answered
+    return _runs_and_steps(files[CONTEXT_AB_RUNS_FILE], files[CONTEXT_AB_STEPS_FILE], text=("answer",))
 
 
-def _runs_and_steps(runs_path: Path, steps_path: Path) -> dict[str, pd.DataFrame]:
-    runs = validate(_read_text_table(runs_path, RUNS), RUNS, source=runs_path)
-    steps = validate(_read_text_table(steps_path, STEPS, _STEP_TEXT), STEPS, source=steps_path)
+def _runs_and_steps(runs_path: Path, steps_path: Path, text=()) -> dict[str, pd.DataFrame]:
+    runs = validate(_read_text_table(runs_path, RUNS, text=text), RUNS, source=runs_path)
+    steps = validate(_read_text_table(steps_path, STEPS, _STEP_TEXT, text), STEPS, source=steps_path)
     orphans = sorted(set(steps["run_id"]) - set(runs["run_id"]))
     if orphans:
         raise ValueError(f"{steps_path}: steps of runs missing from {runs_path.name}, e.g. {orphans[0]!r}")
