@@ -166,6 +166,23 @@ def _record_topologies(args) -> int:
     return 0
 
 
+def _record_context_ab(args) -> int:
+    from .engines import context_ab
+    from .llm import local_server, resolve_endpoint
+    from .paths import data_dir
+
+    target = Path(args.output) if args.output else data_dir() / "recorded"
+    with local_server.local_server(parallel=4, context=16384) as base_url:
+        out = context_ab.record_context_ab(target, resolve_endpoint(base_url), local_server.MODEL_NAME)
+    calls = out["steps"][out["steps"]["kind"] == "llm_call"]
+    print(
+        f"{len(out['runs'])} episodes, {len(calls)} model calls ({(calls['tool_calls'] != '[]').sum()} with tool "
+        f"calls, {(calls['malformed'] != '').sum()} malformed), success {out['runs']['success'].mean():.2f}: "
+        f"{target}\nnow run `python -m agenteff data rehash` and commit the CSVs with data/SHA256SUMS"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "serve-sim":  # the simulated endpoint parses its own options
@@ -253,6 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     trajectories.add_argument("--output", default=None, help="folder for the two CSVs (default: data/recorded/)")
     trajectories.set_defaults(handler=_record_topologies)
+
+    context_ab = commands.add_parser(
+        "record-context-ab",
+        help="re-record study 09's context A/B of SmolLM2-135M on the local llama-server (data/recorded/)",
+    )
+    context_ab.add_argument("--output", default=None, help="folder for the two CSVs (default: data/recorded/)")
+    context_ab.set_defaults(handler=_record_context_ab)
 
     args = parser.parse_args(argv)
     return args.handler(args)

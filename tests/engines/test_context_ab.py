@@ -1,22 +1,26 @@
-"""The live context A/B on the simulated endpoint: the three policies' prompts, the episodes, resuming."""
+"""The live context A/B on the simulated endpoint: the three policies' prompts, the episodes in both action
+encodings, resuming."""
 
 import json
 from functools import partial
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from agenteff.engines import context_ab as ab
+from agenteff.engines.actions import Action
 from agenteff.engines.sweep import Job, run_sweep, stored_jobs
 from agenteff.llm import resolve_endpoint
 
 
-def _history(n):
+def _history(n, encoding="native"):
     return [
         {
-            "call_id": f"call{i}",
-            "action": ab.Action("tool", "lookup", {"key": f"k00{chr(97 + i)}"}, f"REPORT: step {i}"),
-            "observation": f"record {i}",
+            "encoding": encoding,
+            "result": SimpleNamespace(content=f"REPORT: step {i}"),
+            "actions": [Action("lookup", {"key": f"k00{chr(97 + i)}"}, f"REPORT: step {i}", f"call{i}")],
+            "observations": [f"record {i}"],
         }
         for i in range(n)
     ]
@@ -35,6 +39,14 @@ def test_messages_under_each_policy():
     assert workspace[-1]["content"] == "record 2"
 
 
+def test_structured_history_goes_back_as_observation_messages():
+    omission = ab.build_messages("omission", "Q", _history(2, "structured"), keep_last=1, report_words=10)
+    assert [m["role"] for m in omission] == ["system", "user"] + ["assistant", "user"] * 2
+    observations = [m["content"] for m in omission[3::2]]
+    assert "[omitted]" in observations[0] and "record 1" in observations[1]
+    assert all("lookup" in text for text in observations)  # each names the tool that answered
+
+
 def test_lookup_tasks_are_seeded_and_refuse_nonsense():
     first, again = ab.lookup_tasks(2, 3, 5, seed=7), ab.lookup_tasks(2, 3, 5, seed=7)
     pd.testing.assert_frame_equal(first, again)
@@ -45,14 +57,22 @@ def test_lookup_tasks_are_seeded_and_refuse_nonsense():
         ab.lookup_tasks(0, 3, 5, seed=7)
 
 
-def test_simulated_ab_runs_every_policy_and_records_usage():
+@pytest.mark.parametrize("encoding", ["native", "structured"])
+def test_simulated_ab_runs_every_policy_and_records_usage(encoding):
     tasks = ab.lookup_tasks(2, 4, 80, seed=1)
-    out = ab.run_context_ab(resolve_endpoint("simulated"), tasks)
+    out = ab.run_context_ab(resolve_endpoint("simulated"), tasks, action_encoding=encoding)
     runs, steps = out["runs"], out["steps"]
     assert len(runs) == 2 * len(ab.POLICIES) and runs["success"].all()
     assert runs["simulated"].all() and (runs["served_model"] == ab.lookup_agent_model().name).all()
     calls = steps[steps["kind"] == "llm_call"]
     assert calls["prompt_tokens"].gt(0).all() and calls["cached_tokens"].notna().all()
+    assert (calls["encoding"] == encoding).all() and (calls["malformed"] == "").all()
+    # each episode: 4 lookups, one key per call, then the answer
+    assert (calls.groupby("run_id").size() == 5).all()
+    assert (calls.groupby("run_id")["action"].agg(list) == [["lookup"] * 4 + ["final_answer"]] * len(runs)).all()
+    first_calls = calls[calls["action"] == "lookup"].groupby("run_id")["tool_calls"].first()
+    assert {json.loads(text)[0]["arguments"]["key"] for text in first_calls} == {"k00a", "k01a"}
+    assert steps["kind"].eq("tool_result").sum() == 4 * len(runs)
     totals = runs.groupby("architecture")["prompt_tokens"].sum()
     # 4 lookups of long records: the full history costs more prompt tokens than either bounded policy
     assert totals["mono-context"] > totals["omission"] and totals["mono-context"] > totals["workspace"]
@@ -67,7 +87,7 @@ def test_unknown_policy_is_refused():
             "m",
             pd.Series({"task": "t", "records": "{}"}),
             "nonsense",
-            protocol=ab.ToolCallProtocol(),
+            encoding="native",
             max_turns=1,
             max_tokens=1,
             keep_last=1,
@@ -84,6 +104,7 @@ def test_a_stored_episode_is_not_run_again(tmp_path):
             ab._episode_job,
             running,
             model=sim.name,
+            encoding="structured",
             tasks=tasks,
             max_turns=6,
             max_tokens=64,

@@ -1,5 +1,6 @@
 """The context A/B against the real local server (llama-server with SmolLM2-135M): per-call usage with cached
-tokens, labelled with the model, and a second call that finds every episode stored (issue 22)."""
+tokens, labelled with the model, agents acting through structured actions, and a second call that finds every
+episode stored (issue 22)."""
 
 from agenteff.engines import context_ab
 from agenteff.engines.sweep import stored_jobs
@@ -18,6 +19,9 @@ def test_live_ab_records_real_usage_and_resumes(llama_server_url, tmp_path, monk
     assert not runs["simulated"].any() and runs["served_model"].str.contains(MODEL_NAME, case=False).all()
     calls = steps[steps["kind"] == "llm_call"]
     assert calls["prompt_tokens"].gt(0).all() and calls["cached_tokens"].notna().all()
+    # SmolLM2 makes no native tool calls: the probe picks structured actions, and the agents act several times
+    assert set(calls["encoding"]) == {"structured"} and calls.groupby("run_id").size().max() > 1
+    assert (steps["kind"] == "tool_result").any()
     (store,) = (tmp_path / "cache").rglob("runs.sqlite")
     assert stored_jobs(store.parent) == len(runs)
     again = context_ab.run_context_ab(endpoint, tasks, **settings)

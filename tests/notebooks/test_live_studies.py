@@ -199,3 +199,24 @@ def test_08_runs_its_auction_on_the_real_model(llama_server_url, tmp_path, monke
     # the actions table: the one bidder's plans and verdicts, JSON actions, some of them valid tool calls
     actions, tool_calls, malformed = map(int, re.search(r"structured\s+(\d+)\s+(\d+)\s+(\d+)", executed).groups())
     assert actions == 3 * 2 and tool_calls > 0 and tool_calls + malformed == actions
+
+
+# --- notebook 09 (context management) ---------------------------------------------------------------------------
+
+
+def test_09_runs_its_context_ab_on_the_real_model(llama_server_url, tmp_path, monkeypatch):
+    import json
+    import re
+
+    stem = "09_context_management"
+    # 1 task of 2 short records: each policy's agent acts through structured actions for a few steps
+    claims, text = run_live(stem, llama_server_url, tmp_path, monkeypatch, n_tasks=1, n_keys=2, record_words=10)
+    live = claims.set_index("key").loc["live/workspace-prompt-tokens"]
+    assert live["status"] == "new" and f"measured with {MODEL_NAME}" in live["note"]
+    # the steps recorded the agents' actions: tool calls among the calls, each call's action kept
+    tool_calls, calls = map(int, re.search(r"(\d+) of (\d+) calls with a tool call", live["note"]).groups())
+    assert calls > len(["mono-context", "workspace", "omission"]) and tool_calls > 0
+    captions = json.loads((tmp_path / "figures" / stem / "figures.json").read_text())
+    assert MODEL_NAME in captions["live_ab"] and "simulated" not in captions["live_ab"].lower()
+    recorded = claims[claims["key"].str.startswith("live/recorded/")]
+    assert len(recorded) == 3 and (recorded["status"] == "new").all()

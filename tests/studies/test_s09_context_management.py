@@ -181,6 +181,16 @@ def _claim_inputs(paper, capped_arr_low=80.0):
         ),
         live_simulated=True,
         live_model="sim",
+        live_actions=pd.DataFrame({"policy": ["mono-context"], "calls": [5], "tool_calls": [4], "malformed": [0]}),
+        recorded_live=pd.DataFrame(
+            {
+                "policy": ["mono-context", "omission", "workspace"],
+                "prompt_vs_mono_pct": [0.0, -12.34, -30.0],
+                "success": [0.0, 0.5, 1.0],
+            }
+        ),
+        recorded_actions=pd.DataFrame({"policy": ["mono-context"], "calls": [8], "tool_calls": [6], "malformed": [1]}),
+        recorded_model="smollm2-real",
     )
 
 
@@ -231,6 +241,45 @@ def test_a_real_models_live_ab_is_new_and_names_the_model(paper):
     inputs = _claim_inputs(paper) | dict(live_simulated=False, live_model="smollm2")
     (live,) = [row for row in s09.claims(paper, **inputs) if row["key"] == "live/workspace-prompt-tokens"]
     assert live["status"] == "new" and "smollm2" in live["note"]
+    assert "4 of 5 calls with a tool call, 0 malformed" in live["note"]
+
+
+def test_the_recorded_real_model_ab_is_new_under_live_recorded(paper):
+    by_key = {row["key"]: row for row in s09.claims(paper, **_claim_inputs(paper))}
+    recorded = {key: row for key, row in by_key.items() if key.startswith("live/recorded/")}
+    assert set(recorded) == {
+        "live/recorded/workspace-prompt-tokens",
+        "live/recorded/omission-prompt-tokens",
+        "live/recorded/tool-call-share",
+    }
+    assert all(row["status"] == "new" and "smollm2-real" in row["note"] for row in recorded.values())
+    assert recorded["live/recorded/omission-prompt-tokens"]["reproduced_value"] == -12.3
+    assert recorded["live/recorded/tool-call-share"]["reproduced_value"] == 75.0  # 6 of 8 calls
+    assert "6 of 8 calls with a tool call, 1 malformed" in recorded["live/recorded/tool-call-share"]["note"]
+
+
+def test_ab_actions_counts_what_each_policy_did():
+    lookup = '[{"arguments": {"key": "%s"}, "name": "lookup"}]'
+    steps = pd.DataFrame(
+        {
+            "run_id": ["a", "a", "a", "a", "b", "b"],
+            "policy": ["mono-context"] * 4 + ["workspace"] * 2,
+            "step": [0, 1, 2, 3, 0, 1],
+            "kind": ["llm_call", "tool_result", "llm_call", "llm_call", "llm_call", "llm_call"],
+            "tool_calls": [lookup % "k1", None, lookup % "k1", "[]", "[]", "[]"],
+            "action": ["lookup", None, "lookup", "final_answer", "", "final_answer"],
+            "malformed": ["", None, "", "", "truncated", ""],
+        }
+    )
+    table = s09.ab_actions(steps).set_index("policy")
+    assert table.loc["mono-context"].to_dict() == {
+        "calls": 3,
+        "tool_calls": 2,
+        "final_answers": 1,
+        "malformed": 0,
+        "distinct_keys": 1.0,  # k1 twice
+    }
+    assert table.loc["workspace", "malformed"] == 1 and table.loc["workspace", "distinct_keys"] == 0
 
 
 def test_live_ab_summary_against_mono():

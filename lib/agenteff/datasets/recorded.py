@@ -7,6 +7,10 @@ of a small generated set of arithmetic word problems, graded by :mod:`agenteff.m
 ``smollm2-135m-topologies``: the five coordination topologies of study 02 run on the same model and server, its
 agents acting through structured JSON actions (:mod:`agenteff.engines.actions`): one RUNS row per run and one
 STEPS row per model call; re-recorded by ``python -m agenteff record-topologies``.
+
+``smollm2-135m-context-ab``: study 09's live A/B of context policies (mono-context, workspace, omission) run on
+the same model and server, acting through structured JSON actions: one RUNS row per episode and one STEPS row
+per model call or tool result; re-recorded by ``python -m agenteff record-context-ab``.
 """
 
 from __future__ import annotations
@@ -21,14 +25,19 @@ __all__ = [
     "SAMPLES_FILE",
     "TOPOLOGY_RUNS_FILE",
     "TOPOLOGY_STEPS_FILE",
+    "CONTEXT_AB_RUNS_FILE",
+    "CONTEXT_AB_STEPS_FILE",
     "RECORDED_SAMPLES",
     "parse_samples",
     "parse_topologies",
+    "parse_context_ab",
 ]
 
 SAMPLES_FILE = "recorded/smollm2_135m_samples.csv"
 TOPOLOGY_RUNS_FILE = "recorded/smollm2_135m_topology_runs.csv"
 TOPOLOGY_STEPS_FILE = "recorded/smollm2_135m_topology_steps.csv"
+CONTEXT_AB_RUNS_FILE = "recorded/smollm2_135m_context_ab_runs.csv"
+CONTEXT_AB_STEPS_FILE = "recorded/smollm2_135m_context_ab_steps.csv"
 
 RECORDED_SAMPLES = Schema(
     name="recorded samples",
@@ -60,11 +69,11 @@ def parse_samples(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
 _STEP_TEXT = ("content", "action", "malformed", "recipients", "encoding", "observations")
 
 
-def _read_text_table(path: Path, schema: Schema, empty_text=()) -> pd.DataFrame:
-    """A recorded CSV with every column the schema calls text read as text; an empty field is missing, except in
-    ``empty_text`` columns, where it is the empty string."""
-    text = {c.name: str for c in schema.columns if c.kind == "str"} | {name: str for name in empty_text}
-    frame = read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+def _read_text_table(path: Path, schema: Schema, empty_text=(), text=()) -> pd.DataFrame:
+    """A recorded CSV with every column the schema calls text, and ``text``, read as text; an empty field is
+    missing, except in ``empty_text`` columns, where it is the empty string."""
+    dtypes = {c.name: str for c in schema.columns if c.kind == "str"} | {name: str for name in (*text, *empty_text)}
+    frame = read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     for column in empty_text:
         if column in frame:
             frame[column] = frame[column].fillna("")
@@ -73,9 +82,18 @@ def _read_text_table(path: Path, schema: Schema, empty_text=()) -> pd.DataFrame:
 
 def parse_topologies(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
     """``runs`` (RUNS) and ``steps`` (STEPS) of the recorded topology runs; every step belongs to a run."""
-    runs_path, steps_path = files[TOPOLOGY_RUNS_FILE], files[TOPOLOGY_STEPS_FILE]
-    runs = validate(_read_text_table(runs_path, RUNS), RUNS, source=runs_path)
-    steps = validate(_read_text_table(steps_path, STEPS, _STEP_TEXT), STEPS, source=steps_path)
+    return _runs_and_steps(files[TOPOLOGY_RUNS_FILE], files[TOPOLOGY_STEPS_FILE])
+
+
+def parse_context_ab(files: dict[str, Path]) -> dict[str, pd.DataFrame]:
+    """``runs`` (RUNS) and ``steps`` (STEPS) of the recorded context A/B; every step belongs to a run."""
+    # an agent's answer is its reply's text, missing where it never answered
+    return _runs_and_steps(files[CONTEXT_AB_RUNS_FILE], files[CONTEXT_AB_STEPS_FILE], text=("answer",))
+
+
+def _runs_and_steps(runs_path: Path, steps_path: Path, text=()) -> dict[str, pd.DataFrame]:
+    runs = validate(_read_text_table(runs_path, RUNS, text=text), RUNS, source=runs_path)
+    steps = validate(_read_text_table(steps_path, STEPS, _STEP_TEXT, text), STEPS, source=steps_path)
     orphans = sorted(set(steps["run_id"]) - set(runs["run_id"]))
     if orphans:
         raise ValueError(f"{steps_path}: steps of runs missing from {runs_path.name}, e.g. {orphans[0]!r}")

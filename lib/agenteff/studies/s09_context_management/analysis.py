@@ -8,9 +8,12 @@ airline trajectories (no token counts: used for loops and step overhead only).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
+from ... import datasets
 from ...engines import context_ab
 from ...metrics import context as cx
 from ...metrics import context_policies as cp
@@ -44,6 +47,8 @@ __all__ = [
     "step_overhead",
     "run_live_ab",
     "live_ab_summary",
+    "load_recorded_ab",
+    "ab_actions",
 ]
 
 AGENTSTOP = "AgentStop Qwen3-1.7B"
@@ -393,3 +398,27 @@ def live_ab_summary(runs: pd.DataFrame) -> pd.DataFrame:
     )
     table["prompt_vs_mono_pct"] = 100 * (table["prompt_tokens"] / table.loc["mono-context", "prompt_tokens"] - 1)
     return table.rename_axis("policy").reset_index()
+
+
+def load_recorded_ab() -> dict:
+    """The A/B recorded on a real model (data set ``smollm2-135m-context-ab``): ``{"steps", "runs"}``."""
+    return datasets.tables("smollm2-135m-context-ab")
+
+
+def ab_actions(steps: pd.DataFrame) -> pd.DataFrame:
+    """Per policy, what the agent's calls did: ``calls``, ``tool_calls`` (calls with a valid tool call),
+    ``final_answers``, ``malformed`` (calls whose action could not be used) and ``distinct_keys`` (mean distinct
+    keys looked up per episode)."""
+    calls = steps[steps["kind"] == "llm_call"].copy()
+    calls["n_tool_calls"] = calls["tool_calls"].map(lambda text: len(json.loads(text)))
+    keys = calls.groupby(["policy", "run_id"])["tool_calls"].agg(
+        lambda texts: len({call["arguments"].get("key") for text in texts for call in json.loads(text)})
+    )
+    table = calls.groupby("policy", sort=True).agg(
+        calls=("step", "size"),
+        tool_calls=("n_tool_calls", lambda n: int((n > 0).sum())),
+        final_answers=("action", lambda a: int((a == "final_answer").sum())),
+        malformed=("malformed", lambda m: int((m != "").sum())),
+    )
+    table["distinct_keys"] = keys.groupby("policy").mean()
+    return table.reset_index()

@@ -251,6 +251,10 @@ def claims(
     live: pd.DataFrame,
     live_simulated: bool,
     live_model: str,
+    live_actions: pd.DataFrame,
+    recorded_live: pd.DataFrame,
+    recorded_actions: pd.DataFrame,
+    recorded_model: str,
 ) -> list[dict]:
     """Rows for IterResearch, PANDO (loops, ARR, SOR, PCU), Agent-Omit, Terminus-4B and ReSum; secondary-source
     values say so in the note, and every cross-setting comparison is marked not reproducible."""
@@ -258,11 +262,19 @@ def claims(
         *_iterresearch(paper, budget, mono_at, crossover, max_calls, horizon),
         *_pando(paper, loops, capped, first, cache, overhead),
         *_policies(paper, savings, reach, trigger_tokens),
-        _live(live, live_simulated, live_model),
+        _live(live, live_simulated, live_model, live_actions),
+        *_recorded(recorded_live, recorded_actions, recorded_model),
     ]
 
 
-def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
+def _acted(actions: pd.DataFrame) -> str:
+    return (
+        f"{int(actions['tool_calls'].sum())} of {int(actions['calls'].sum())} calls with a tool call, "
+        f"{int(actions['malformed'].sum())} malformed"
+    )
+
+
+def _live(live: pd.DataFrame, simulated: bool, model: str, actions: pd.DataFrame) -> dict:
     by_policy = live.set_index("policy")
     change = float(by_policy.loc["workspace", "prompt_vs_mono_pct"])
     return report.claim(
@@ -275,6 +287,40 @@ def _live(live: pd.DataFrame, simulated: bool, model: str) -> dict:
         note=(
             "simulated endpoint (a scripted lookup agent): illustrates the measurement, not evidence"
             if simulated
-            else f"measured with {model}; success " + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+            else f"measured with {model}; success "
+            + ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+            + f"; {_acted(actions)}"
         ),
     )
+
+
+def _recorded(live: pd.DataFrame, actions: pd.DataFrame, model: str) -> list[dict]:
+    """The A/B recorded on a real model: new measurements, no paper value to compare with."""
+    by_policy = live.set_index("policy")
+    success = ", ".join(f"{p} {v:.0%}" for p, v in by_policy["success"].items())
+    note = f"recorded with {model} on llama-server (data set smollm2-135m-context-ab); success {success}"
+    rows = [
+        report.claim(
+            f"live/recorded/{policy}-prompt-tokens",
+            f"prompt tokens of the {policy} agent against the mono-context agent on the same tasks, real model",
+            None,
+            round(float(by_policy.loc[policy, "prompt_vs_mono_pct"]), 1),
+            unit="%",
+            status="new",
+            note=note,
+        )
+        for policy in ("workspace", "omission")
+    ]
+    calls, with_tools = int(actions["calls"].sum()), int(actions["tool_calls"].sum())
+    rows.append(
+        report.claim(
+            "live/recorded/tool-call-share",
+            "share of the real model's calls that made a valid tool call (structured actions)",
+            None,
+            round(100 * with_tools / calls, 1),
+            unit="%",
+            status="new",
+            note=f"{_acted(actions)}; {model}",
+        )
+    )
+    return rows

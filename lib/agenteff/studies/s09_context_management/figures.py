@@ -9,7 +9,7 @@ import seaborn as sns
 from ... import report
 from ...metrics.context_policies import MonoContext
 
-__all__ = ["context_growth", "policy_costs", "loop_share", "live_ab"]
+__all__ = ["context_growth", "policy_costs", "loop_share", "live_ab", "recorded_ab"]
 
 
 @report.figure
@@ -103,11 +103,8 @@ def loop_share(loops: pd.DataFrame, capped: pd.Series):
     return fig, caption
 
 
-@report.figure
-def live_ab(steps: pd.DataFrame, runs: pd.DataFrame):
-    """The live A/B: prompt tokens per call by policy; fresh and cached prompt tokens per run by policy."""
-    simulated = bool(runs["simulated"].all())
-    model = runs["served_model"].iloc[0]
+def _ab_panels(steps: pd.DataFrame, runs: pd.DataFrame, who: str):
+    """Prompt tokens per call by policy (left); fresh and cached prompt tokens per episode by policy (right)."""
     calls = steps[steps["kind"] == "llm_call"].copy()
     calls["call"] = calls.groupby("run_id").cumcount() + 1
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -123,14 +120,43 @@ def live_ab(steps: pd.DataFrame, runs: pd.DataFrame):
     right.bar(totals.index, totals["cached_tokens"], bottom=fresh, label="cached (reported by the endpoint)")
     right.set_ylabel("prompt tokens per episode (mean, tokens)")
     right.legend(fontsize=8)
-    who = "simulated agent" if simulated else model
     fig.suptitle(f"Context policies run as agents on the same lookup tasks ({who})")
+    return fig
+
+
+_AB_PANELS_CAPTION = (
+    "Left: prompt tokens of each call; right: each episode's prompt tokens split into fresh and cached as the "
+    "endpoint reported them."
+)
+
+
+@report.figure
+def live_ab(steps: pd.DataFrame, runs: pd.DataFrame):
+    """The A/B run by the notebook: prompt tokens per call by policy; fresh and cached prompt tokens per run."""
+    simulated = bool(runs["simulated"].all())
+    model = runs["served_model"].iloc[0]
+    fig = _ab_panels(steps, runs, "simulated agent" if simulated else model)
     if simulated:
         report.mark_simulated(fig)
     caption = (
         f"Mono-context, IterResearch-style workspace and Agent-Omit-style omission run as agents on the same "
         f"generated lookup tasks ({'the simulated endpoint: a scripted lookup agent, simulated data' if simulated else model}). "
-        "Left: prompt tokens of each call; right: each episode's prompt tokens split into fresh and cached as the "
-        "endpoint reported them."
+        + _AB_PANELS_CAPTION
+    )
+    return fig, caption
+
+
+@report.figure
+def recorded_ab(steps: pd.DataFrame, runs: pd.DataFrame):
+    """The recorded real-model A/B (data set ``smollm2-135m-context-ab``), drawn as :func:`live_ab`."""
+    if runs["simulated"].any():
+        raise ValueError("recorded_ab draws a real model's recording; these runs are simulated")
+    model = runs["served_model"].iloc[0]
+    calls = steps[steps["kind"] == "llm_call"]
+    fig = _ab_panels(steps, runs, f"{model}, recorded")
+    caption = (
+        f"The same A/B recorded on a real model, {model} on llama-server (data set smollm2-135m-context-ab), "
+        f"acting through {'/'.join(sorted(set(calls['encoding'])))} actions: {len(runs)} episodes, {len(calls)} "
+        f"model calls, {int((calls['tool_calls'] != '[]').sum())} of them with a tool call. " + _AB_PANELS_CAPTION
     )
     return fig, caption
