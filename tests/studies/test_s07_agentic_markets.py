@@ -597,3 +597,16 @@ def test_simulated_assistants_choose_the_same_by_tool_call_or_json_action(tmp_pa
     assert native["business"].tolist() == structured["business"].tolist()  # noise-free: the best proposal
     assert (structured["tool_calls"] == 1).all() and (structured["malformed"] == 0).all()
     assert (native["utility"] == native["optimal_utility"]).all()
+
+
+def test_the_advantage_nearest_the_band_is_picked_in_log_space_without_a_warning():
+    # an advantage of 0 (log -inf) once printed a RuntimeWarning, with the machine's paths, into the stored notebook
+    import warnings
+
+    from agenteff.studies.s07_agentic_markets.claims import _nearest_in_log
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # the centre of [10, 30] is sqrt(300) = 17.32: |ln 4.9 - ln 17.32| = 1.263, |ln 60 - ln 17.32| = 1.242
+        assert _nearest_in_log(pd.Series([0.0, 4.9, 60.0]), 10, 30) == 60.0
+        assert _nearest_in_log(pd.Series([0.0]), 10, 30) == 0.0

@@ -136,6 +136,14 @@ def _magentic_rows(paper, baselines: pd.DataFrame, gap: pd.DataFrame, level: flo
     ]
 
 
+def _nearest_in_log(values: pd.Series, low: float, high: float) -> float:
+    """The value nearest the range [low, high] in log space (distance to its geometric centre); an advantage of 0
+    is infinitely far, and is chosen only when every value is 0."""
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the distance meant, not an accident
+        distance = np.abs(np.log(values.to_numpy(dtype=float)) - np.log(np.sqrt(low * high)))
+    return float(values.iloc[int(np.argmin(distance))])
+
+
 def _simulated_magentic_rows(
     paper,
     consideration: pd.DataFrame,
@@ -151,9 +159,8 @@ def _simulated_magentic_rows(
     in_band = best[(best["speed_advantage"] >= band.low) & (best["speed_advantage"] <= band.high)]
     noisy = first_sweep[first_sweep["policy"] == "noisy"]
     biased = llm_speed[np.isfinite(llm_speed["speed_advantage"])]
-    centre = np.log(np.sqrt(band.low * band.high))
     nearest = (
-        float(biased["speed_advantage"].iloc[int(np.argmin(np.abs(np.log(biased["speed_advantage"]) - centre)))])
+        _nearest_in_log(biased["speed_advantage"], band.low, band.high)
         if len(biased)
         else None  # every assistant's best business sold nothing: the advantage is infinite
     )
