@@ -4,7 +4,7 @@ endpoint of yours.
 The real server is built once by ``python -m agenteff live-setup`` (cached outside the checkout); without it the
 llama-server cases skip, unless ``AGENTEFF_REQUIRE_LIVE=1`` (set by ``.ci/run``) makes them fail. Your own
 endpoint runs too when ``AGENTEFF_LIVE_URL`` and ``AGENTEFF_LIVE_MODEL`` are set (key from ``OPENAI_API_KEY``).
-Where servers differ, the test states what each one does; README.md's live-mode table says the same for users.
+Where servers differ, the test states what each one does; docs/live.md's server table says the same for users.
 """
 
 import json
